@@ -1,0 +1,40 @@
+"""keychainsim: Apple's keychain (SecItem) semantics, simulated in process and explained.
+
+The public surface is listed in ``__all__``; names are imported on first use so that the command line
+starts fast (``keychainsim --help`` must not load ``cryptography``).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_LAZY: dict[str, str] = {
+    "Keychain": "keychainsim.keychain",
+    "OSStatus": "keychainsim.status",
+    "CFError": "keychainsim.status",
+    "KeychainSimError": "keychainsim.errors",
+    "NotModeledError": "keychainsim.errors",
+    "StorageError": "keychainsim.errors",
+    "InputError": "keychainsim.errors",
+    "ScenarioError": "keychainsim.errors",
+    "SecAccessControl": "keychainsim.model.access_control",
+    "SecAccessControlCreateWithFlags": "keychainsim.model.access_control",
+}
+
+__all__ = sorted([*_LAZY, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'keychainsim' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
