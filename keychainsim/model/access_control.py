@@ -1,0 +1,47 @@
+"""SecAccessControl: a protection class plus access-control flags (kSecAttrAccessControl).
+
+Reference secitem-engine.md §K.1/§K.3: the protection it carries becomes the item's ``pdmn``; flags
+(user presence, biometry, ...) are constraints that require authentication to use the item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# SecAccessControlCreateFlags bit values (keychain/headers/SecAccessControl.h).
+kSecAccessControlUserPresence = 1 << 0
+kSecAccessControlBiometryAny = 1 << 1
+kSecAccessControlBiometryCurrentSet = 1 << 3
+kSecAccessControlDevicePasscode = 1 << 4
+kSecAccessControlWatch = 1 << 5
+kSecAccessControlOr = 1 << 14
+kSecAccessControlAnd = 1 << 15
+kSecAccessControlPrivateKeyUsage = 1 << 30
+kSecAccessControlApplicationPassword = 1 << 31
+
+VALID_PROTECTIONS = ("ak", "ck", "dk", "aku", "cku", "dku", "akpu", "f")
+"""``SecAccessControl.m: SecAccessControlSetProtection()`` accepts these and nothing else (§K.1)."""
+
+
+@dataclass(frozen=True)
+class SecAccessControl:
+    """An access-control object as ``SecAccessControlCreateWithFlags`` returns it."""
+
+    protection: str
+    flags: int = 0
+
+    @property
+    def has_constraints(self) -> bool:
+        """True when using the item needs authentication (any flag other than private-key usage)."""
+        return bool(self.flags & ~kSecAccessControlPrivateKeyUsage)
+
+
+def SecAccessControlCreateWithFlags(
+    allocator: object, protection: str, flags: int
+) -> tuple[SecAccessControl | None, object]:
+    """``(access control, error)``; an unknown protection gives None and a -50 CFError."""
+    from keychainsim.status import CFError, OSStatus
+
+    if protection not in VALID_PROTECTIONS:
+        return None, CFError.from_status(OSStatus.errSecParam, f"invalid protection {protection!r}")
+    return SecAccessControl(protection, int(flags)), None

@@ -1,0 +1,147 @@
+"""The one matcher: for a row and a query, every constraint the row fails.
+
+The engine keeps rows with no failed constraint; ``explain`` reports the others as near misses, so an
+explanation can never disagree with the result it explains (architecture principle 1). Constraints are
+the caller's attribute terms (exact equality, §E.3), the implicit predicates the engine adds (§E.2:
+``sync = 0``, ``tomb = 0``, access groups, the persistent-ref row) and the post-SQL filters of the
+kSecMatch keys (§E.4), which Apple applies after the row is decrypted and which therefore come second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from keychainsim.model.item import Item
+from keychainsim.model.query import Query, attribute_for
+from keychainsim.model.values import match_key
+
+# Kinds of failed constraint; explain maps them to finding codes.
+ATTRIBUTE = "attribute"
+SYNC = "sync"
+TOMBSTONE = "tombstone"
+ACCESS_GROUP = "access_group"
+PERSISTENT_REF = "persistent_ref"
+FILTER = "filter"
+
+
+class Row(Protocol):
+    """What the matcher reads: an :class:`Item`, or an identity's certificate + key pair."""
+
+    def term_item(self, key: str) -> Item: ...
+
+    @property
+    def group_items(self) -> Sequence[Item]: ...
+
+    @property
+    def state_item(self) -> Item: ...
+
+    @property
+    def ref_item(self) -> Item: ...
+
+
+@dataclass(frozen=True)
+class Miss:
+    """One failed constraint: which, what the query wanted and what the row holds (None: unset)."""
+
+    kind: str
+    key: str | None
+    wanted: Any
+    found: Any
+    on: str = ""
+    """Which item of the row was compared (the class name: ``cert`` or ``keys`` for identities)."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The implicit context of a call: the access groups searched (None: all, the ``"*"`` entitlement)."""
+
+    groups: tuple[str, ...] | None
+    musr: bytes = b""
+
+
+class Matcher:
+    """A query compiled once and applied to many rows."""
+
+    def __init__(self, query: Query, scope: Scope) -> None:
+        self.query = query
+        self.scope = scope
+        self.terms: list[tuple[str, Hashable]] = []
+        for key, value in query.attrs.items():
+            attr = attribute_for(query.item_class, key)
+            assert attr is not None  # parse() rejected unknown attributes
+            if attr.kind.value == "AccessControl":
+                continue  # validated and used for protection, but no WHERE term (§E.3)
+            self.terms.append((key, match_key(attr, value)))
+        ref = query.persistent_ref
+        self.ref = ref
+        # The implicit sync = 0 is not added when a persistent ref is given (§E.2, §J.2).
+        if query.sync == "any" or (query.sync is None and ref is not None):
+            self.sync_wanted: Any = None
+        else:
+            self.sync_wanted = 0 if query.sync is None else query.sync
+        self.tomb_wanted = None if query.tomb_given else 0
+
+    def misses(self, row: Row) -> list[Miss]:
+        """Every constraint the row fails before decryption (the SQL WHERE clause)."""
+        out: list[Miss] = []
+        for key, wanted in self.terms:
+            item = row.term_item(key)
+            if item.key_of(key) != wanted:
+                out.append(Miss(ATTRIBUTE, key, self.query.attrs[key], item.get(key), item.item_class))
+        state = row.state_item
+        if self.sync_wanted is not None and state.get("sync", 0) != self.sync_wanted:
+            out.append(Miss(SYNC, "sync", self.sync_wanted, state.get("sync", 0), state.item_class))
+        if self.tomb_wanted is not None and state.get("tomb", 0) != self.tomb_wanted:
+            out.append(Miss(TOMBSTONE, "tomb", 0, state.get("tomb", 0), state.item_class))
+        groups = self.scope.groups
+        if groups is not None:
+            for item in row.group_items:
+                if item.get("agrp") not in groups:
+                    out.append(Miss(ACCESS_GROUP, "agrp", list(groups), item.get("agrp"), item.item_class))
+        ref = self.ref
+        if ref is not None:
+            target = row.ref_item
+            if ref.uuid is not None and target.persistref != ref.uuid:
+                out.append(Miss(PERSISTENT_REF, "v_PersistentRef", ref.uuid, target.persistref, target.item_class))
+            if ref.rowid is not None and target.rowid != ref.rowid:
+                out.append(Miss(PERSISTENT_REF, "v_PersistentRef", ref.rowid, target.rowid, target.item_class))
+        return out
+
+    def filter_misses(self, row: Row) -> list[Miss]:
+        """The post-SQL kSecMatch filters (§E.4), applied to rows that survived decryption."""
+        match = self.query.match
+        if not match:
+            return []
+        out: list[Miss] = []
+        host = match.get("m_HostOrSubdomainOfHost")
+        if host is not None:
+            server = row.term_item("srvr").get("srvr")
+            if not (isinstance(server, str) and (server == host or server.endswith("." + host))):
+                out.append(Miss(FILTER, "m_HostOrSubdomainOfHost", host, server, "inet"))
+        if self.query.item_class in ("cert", "idnt"):
+            out.extend(_certificate_filter_misses(row, match))
+        return out
+
+
+def _certificate_filter_misses(row: Row, match: dict[str, Any]) -> list[Miss]:
+    cert_item = row.term_item("issr")  # the certificate, for a certificate row and an identity alike
+    checks = [k for k in ("m_ValidOnDate", "m_EmailAddressIfPresent") if k in match]
+    if not checks:
+        return []
+    from keychainsim.model.certfacts import CertificateFacts
+
+    facts = CertificateFacts.of(cert_item.get("v_Data"))
+    out: list[Miss] = []
+    if "m_ValidOnDate" in match:
+        when = match["m_ValidOnDate"] or datetime.now(UTC)
+        if facts is None or not facts.valid_on(when):
+            out.append(Miss(FILTER, "m_ValidOnDate", when, facts.validity if facts else None, "cert"))
+    if "m_EmailAddressIfPresent" in match:
+        wanted = match["m_EmailAddressIfPresent"]
+        emails = facts.emails if facts else ()
+        if wanted.lower() not in (e.lower() for e in emails):
+            out.append(Miss(FILTER, "m_EmailAddressIfPresent", wanted, list(emails), "cert"))
+    return out

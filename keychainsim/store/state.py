@@ -1,0 +1,56 @@
+"""The plain data a store keeps: every item, the row counter and the device's lock state.
+
+The engine works on an in-memory :class:`~keychainsim.engine.database.Database`; a store only saves and
+loads this snapshot of it (style-anchors §E, "tinydb — safe usage", rule 1). Attribute values are the
+Python forms of CF types listed in :data:`VALUE_TYPES`, and a store must give back exactly what it was given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from keychainsim.model.access_control import SecAccessControl
+
+SCHEMA_VERSION = 1
+"""Version of the saved layout. A file with a larger number was written by a newer keychainsim."""
+
+VALUE_TYPES = (type(None), bool, int, float, str, bytes, datetime, list, dict, SecAccessControl)
+"""Types an attribute value may have (lists and dicts nest; dict keys are str)."""
+
+
+@dataclass
+class StoredItem:
+    """One row: which keychain holds it (``"dp"`` data protection, ``"file"`` the macOS file-based
+    keychain), its class, its row id (insertion order, as SQLite's rowid), and its attributes by raw key
+    (secret data under ``"v_Data"``; the persistent UUID under ``"persistref"``)."""
+
+    keychain: str
+    item_class: str
+    rowid: int
+    attrs: dict[str, Any]
+
+
+@dataclass
+class DeviceState:
+    """Lock state of the simulated device (reference secitem-engine.md §K.2).
+
+    ``unlocked`` is the current state; ``unlocked_since_boot`` is False between a restart and the first
+    unlock (class C keys unavailable); ``passcode_set`` governs kSecAttrAccessibleWhenPasscodeSetThisDeviceOnly.
+    """
+
+    unlocked: bool = True
+    unlocked_since_boot: bool = True
+    passcode_set: bool = True
+
+
+@dataclass
+class KeychainState:
+    """Everything a store persists."""
+
+    items: list[StoredItem] = field(default_factory=list)
+    next_rowid: int = 1
+    device: DeviceState = field(default_factory=DeviceState)
+    clock_ms: int = 0
+    """Last modification time handed out, in ms since 1970, so mdat stays monotonic across processes."""
