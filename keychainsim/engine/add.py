@@ -1,0 +1,141 @@
+"""SecItemAdd on the data protection keychain, in the server's order of checks (§D.1, §D.2, §D.4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keychainsim.engine.context import Caller, Clock, item_digest, new_persistent_uuid
+from keychainsim.engine.database import Database
+from keychainsim.engine.protection import available, default_protection, requirement
+from keychainsim.engine.results import ResultRow, element
+from keychainsim.errors import NotModeledError
+from keychainsim.model.access_control import VALID_PROTECTIONS, SecAccessControl
+from keychainsim.model.item import DP, Item
+from keychainsim.model.query import Query, parse
+from keychainsim.model.reject import Reject
+from keychainsim.model.values import CF_EPOCH, truthy
+from keychainsim.schema import CLASSES, Default
+from keychainsim.status import OSStatus
+
+SECURE_ENCLAVE = "com.apple.setoken"
+
+_FILLED_DEFAULTS = {
+    Default.EMPTY_STRING: "",
+    Default.EMPTY_DATA: b"",
+    Default.ZERO: 0,
+    Default.DATE_ZERO: CF_EPOCH,
+}
+
+
+class AddOutcome:
+    """What an add did, for the trace and for ``explain`` of a duplicate."""
+
+    def __init__(self) -> None:
+        self.stored: Item | None = None
+        self.colliding: Item | None = None
+        self.silent_noop: str | None = None
+        self.query: Query | None = None
+
+
+def add(
+    db: Database, caller: Caller, dictionary: dict[str, Any], clock: Clock, outcome: AddOutcome | None = None
+) -> tuple[OSStatus, Any]:
+    """Add one item; raises :class:`Reject` with Apple's status for a refused dictionary."""
+    outcome = outcome or AddOutcome()
+    if "clip" in dictionary:
+        raise Reject(OSStatus.errSecParam, "kSecAttrAppClipItem ('clip') may not be passed", key="clip")
+    if "ggrp" in dictionary and truthy(dictionary.get("sync")):
+        raise Reject(OSStatus.errSecParam, "a shared (ggrp) item cannot be synchronizable", key="ggrp")
+    caller.writable_scope(None)
+    query = parse(dictionary, "add")
+    outcome.query = query
+    group = caller.writable_scope(query.explicit_group)
+    agrp = group[0] if group and query.explicit_group is not None else caller.default_group
+
+    if query.item_class == "idnt":
+        # §D.6: the attribute-less identity class stores nothing and no error is set -> success.
+        outcome.silent_noop = "kSecClass is kSecClassIdentity without a SecIdentity kSecValueRef"
+        return OSStatus.errSecSuccess, None
+    ref = query.persistent_ref
+    if ref is not None and ref.uuid is None:
+        raise Reject(
+            OSStatus.errSecParam,
+            "a legacy (rowid) persistent reference cannot be used in an add",
+            key="v_PersistentRef",
+        )
+    if query.match or "u_ItemList" in query.use:
+        # §D.6: s3dl_query_add() returns a non-zero status from a bool function: success, nothing stored.
+        keys = [*query.match, *(k for k in query.use if k == "u_ItemList")]
+        outcome.silent_noop = f"{', '.join(keys)} in an add makes the server store nothing and report success"
+        return OSStatus.errSecSuccess, None
+
+    attrs = build_attributes(query, caller, agrp, clock)
+    if not available(attrs["pdmn"], db.device):
+        raise Reject(
+            OSStatus.errSecInteractionNotAllowed,
+            f"protection {attrs['pdmn']!r} is readable only when {requirement(attrs['pdmn'])}; "
+            "the item cannot be encrypted now",
+            key="pdmn",
+        )
+    item = Item(db.new_rowid(), query.item_class, DP, attrs)
+    existing = db.find_unique(item)
+    if existing is not None:
+        if not existing.is_tombstone:
+            outcome.colliding = existing
+            raise Reject(
+                OSStatus.errSecDuplicateItem,
+                f"an item with the same uniqueness attributes already exists (row {existing.rowid})",
+            )
+        # §J.4: a live item silently replaces a tombstone, keeping its rowid, UUID and persistent ref.
+        replaced = dict(attrs)
+        replaced["persistref"] = existing.persistref
+        if "UUID" in existing.attrs:
+            replaced["UUID"] = existing.attrs["UUID"]
+        db.remove(existing)
+        item = Item(existing.rowid, query.item_class, DP, replaced)
+    db.put(item)
+    outcome.stored = item
+    return OSStatus.errSecSuccess, element(ResultRow(item), query.returns, for_add=True)
+
+
+def build_attributes(query: Query, caller: Caller, agrp: str, clock: Clock) -> dict[str, Any]:
+    """The row an add stores: caller attributes, then the server's implicit values and defaults."""
+    schema = CLASSES[query.item_class]
+    attrs = dict(query.attrs)
+    attrs["agrp"] = agrp
+    attrs["sync"] = 1 if query.sync == 1 else (query.sync if isinstance(query.sync, str) and query.sync != "any" else 0)
+    attrs["musr"] = caller.musr
+    access_control = attrs.get("accc")
+    if isinstance(access_control, SecAccessControl):
+        if "pdmn" in attrs and attrs["pdmn"] != access_control.protection:
+            raise Reject(
+                OSStatus.errSecParam,
+                "kSecAttrAccessible and kSecAttrAccessControl name different protections",
+                key="pdmn",
+            )
+        attrs["pdmn"] = access_control.protection
+    token = attrs.get("tkid")
+    if token is not None:
+        if token != SECURE_ENCLAVE:
+            raise NotModeledError(
+                "tkid", where="SecItemAdd", hint=f"token {token!r}: only the Secure Enclave is modelled"
+            )
+        attrs["pdmn"] = "dk"  # token records are always kSecAttrAccessibleAlways (§D.1 f, §I.3)
+    attrs.setdefault("pdmn", default_protection(query.item_class, agrp))
+    if attrs["pdmn"] not in VALID_PROTECTIONS:
+        raise Reject(
+            OSStatus.errSecParam, f"kSecAttrAccessible {attrs['pdmn']!r} is not a protection class", key="pdmn"
+        )
+    now = clock()
+    attrs["cdat"] = now
+    attrs["mdat"] = now
+    for attr in schema.attributes:
+        filled = _FILLED_DEFAULTS.get(attr.default)
+        if filled is not None and attr.key not in attrs:
+            attrs[attr.key] = filled
+    attrs.pop("clip", None)
+    if query.data is not None:
+        attrs["v_Data"] = query.data
+    attrs["persistref"] = new_persistent_uuid()
+    attrs["sha1"] = item_digest(attrs)
+    return attrs

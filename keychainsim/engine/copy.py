@@ -1,0 +1,129 @@
+"""SecItemCopyMatching on one keychain implementation (§E).
+
+Order per row, as in ``SecItemDb.c: s3dl_query()``: the SQL terms (the matcher), then decryption
+(a row whose class key is unavailable stops the whole query with errSecInteractionNotAllowed), then the
+post-SQL kSecMatch filters; the limit counts rows that survive all three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from keychainsim.engine.context import Caller
+from keychainsim.engine.database import Database
+from keychainsim.engine.identity import IdentityResultRow, IdentityRow, check_identity_query, join
+from keychainsim.engine.protection import available, requirement
+from keychainsim.engine.results import ResultRow, shape
+from keychainsim.model.item import Item
+from keychainsim.model.match import Matcher, Scope
+from keychainsim.model.query import Query, parse
+from keychainsim.model.reject import Reject
+from keychainsim.status import OSStatus
+
+CERT_ONLY_MATCH = ("m_Issuers", "m_Policy")
+"""Match keys that need a certificate class: any other class gives errSecUnimplemented
+(``SecServerItemCopyMatchingWithCustomDb()``, §E.4)."""
+
+
+def prepare(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
+    """Parse and validate a CopyMatching dictionary and compile its matcher (raises Reject)."""
+    caller.readable_scope(None)
+    query = parse(dictionary, "copy")
+    groups = caller.readable_scope(query.explicit_group)
+    if "u_ItemList" in query.use:
+        raise Reject(OSStatus.errSecParam, "kSecUseItemList is not supported by SecItemCopyMatching", key="u_ItemList")
+    for key in CERT_ONLY_MATCH:
+        if key in query.match and query.item_class not in ("cert", "idnt"):
+            raise Reject(OSStatus.errSecUnimplemented, f"{key} applies to certificates and identities only", key=key)
+    if "m_HostOrSubdomainOfHost" in query.match and query.item_class != "inet":
+        raise Reject(
+            OSStatus.errSecUnimplemented,
+            "kSecMatchHostOrSubdomainOfHost applies to internet passwords only",
+            key="m_HostOrSubdomainOfHost",
+        )
+    if "m_Issuers" in query.match:
+        from keychainsim.errors import NotModeledError
+
+        raise NotModeledError(
+            "m_Issuers", where="SecItemCopyMatching", hint="issuer chain matching comes with identities"
+        )
+    ref = query.persistent_ref
+    if ref is not None and ref.uuid is not None and (query.attrs or query.sync not in (None, "any")):
+        raise Reject(
+            OSStatus.errSecParam,
+            "a persistent reference cannot be combined with other attributes in SecItemCopyMatching",
+            key="v_PersistentRef",
+        )
+    if query.item_class == "idnt":
+        check_identity_query(query.attrs)
+    return query, Matcher(query, Scope(groups=groups, musr=caller.musr))
+
+
+def rows_for(db: Database, query: Query, matcher: Matcher, keychain: str) -> Iterable[Item | IdentityRow]:
+    """Candidate rows in scan order: the class table (pruned by an index) or the identity join."""
+    if query.item_class == "idnt":
+        return join(db, keychain)
+    ref = query.persistent_ref
+    if ref is not None and ref.uuid is not None:
+        hit = db.by_ref(ref.uuid)
+        return [hit] if hit is not None and hit.item_class == query.item_class and hit.keychain == keychain else []
+    return db.candidates(keychain, query.item_class, matcher.terms)
+
+
+def decryptable(row: Item | IdentityRow, db: Database) -> Item | None:
+    """The first item of the row whose protection class is unavailable now, or None."""
+    items = row.group_items
+    for item in items:
+        if not available(item.get("pdmn"), db.device):
+            return item
+    return None
+
+
+def run(db: Database, query: Query, matcher: Matcher, keychain: str) -> list[Item | IdentityRow]:
+    """The matching rows, in order, up to the limit; raises Reject(-25308) at an undecryptable row."""
+    limit = query.limit
+    found: list[Item | IdentityRow] = []
+    if limit == 0:
+        return found
+    for row in rows_for(db, query, matcher, keychain):
+        if matcher.misses(row):
+            continue
+        locked = decryptable(row, db)
+        if locked is not None:
+            raise Reject(
+                OSStatus.errSecInteractionNotAllowed,
+                f"a matching {locked.item_class} item has protection {locked.get('pdmn')!r}, readable only when "
+                f"{requirement(locked.get('pdmn'))}",
+                key="pdmn",
+            )
+        if query.auth_ui == "skip" and _needs_auth(row):
+            continue
+        if matcher.filter_misses(row):
+            continue
+        found.append(row)
+        if limit is not None and len(found) >= limit:
+            break
+    return found
+
+
+def _needs_auth(row: Item | IdentityRow) -> bool:
+    for item in row.group_items:
+        access = item.get("accc")
+        if access is not None and access.has_constraints:
+            return True
+    return False
+
+
+def result_row(row: Item | IdentityRow, platform: str) -> ResultRow:
+    return IdentityResultRow(row) if isinstance(row, IdentityRow) else ResultRow(row, platform)
+
+
+def copy_matching(
+    db: Database, caller: Caller, dictionary: dict[str, Any], keychain: str, platform: str
+) -> tuple[OSStatus, Any]:
+    query, matcher = prepare(caller, dictionary)
+    rows = run(db, query, matcher, keychain)
+    if not rows:
+        return OSStatus.errSecItemNotFound, None
+    return OSStatus.errSecSuccess, shape([result_row(r, platform) for r in rows], query.returns, query.limit == 1)

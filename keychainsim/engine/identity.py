@@ -1,0 +1,119 @@
+"""The identity class: never stored, synthesized by joining certificates and keys (§H).
+
+``SecItemDb.c: s3dl_create_select_sql()`` joins ``keys.priv = 1 AND cert.pkhh = keys.klbl`` (the
+``priv`` attribute, not ``kcls``), with the certificate inside the caller's groups. The outer WHERE
+clause then resolves each query attribute against the joined columns: the certificate's ``labl``,
+``issr``, ``slnr``, ``skid`` and ``tkid``; the key's columns for everything else, including the shared
+names ``agrp``, ``pdmn``, ``sync`` and ``mdat`` (§H.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from keychainsim.engine.database import Database
+from keychainsim.engine.results import ResultRow, attributes_for_copy, persistent_ref
+from keychainsim.model.item import Item
+from keychainsim.model.reject import Reject
+from keychainsim.status import OSStatus
+
+CERTIFICATE_SIDE = frozenset({"labl", "issr", "slnr", "skid", "tkid"})
+"""Columns the join exposes from the certificate (test: si-42-identity.m, find by label and by issuer)."""
+
+NO_COLUMN = frozenset({"pkhh", "subj", "ctyp", "cenc"})
+"""Certificate attributes the joined sub-select does not expose: naming one is an SQL error, which the
+client reports as errSecNotAvailable (§H.2; inferred, reference open question Q.4)."""
+
+
+class IdentityRow:
+    """A certificate and the private key it pairs with, as the matcher and the result builder see it."""
+
+    __slots__ = ("certificate", "key")
+
+    def __init__(self, certificate: Item, key: Item) -> None:
+        self.certificate = certificate
+        self.key = key
+
+    item_class = "idnt"
+
+    def term_item(self, key: str) -> Item:
+        return self.certificate if key in CERTIFICATE_SIDE else self.key
+
+    @property
+    def group_items(self) -> tuple[Item, Item]:
+        return (self.certificate, self.key)
+
+    @property
+    def state_item(self) -> Item:
+        return self.key
+
+    @property
+    def ref_item(self) -> Item:
+        return self.certificate
+
+    @property
+    def pdmn_items(self) -> tuple[Item, Item]:
+        return (self.certificate, self.key)
+
+
+def check_identity_query(attrs: dict[str, Any]) -> None:
+    bad = sorted(NO_COLUMN & attrs.keys())
+    if bad:
+        raise Reject(
+            OSStatus.errSecNotAvailable,
+            f"an identity query cannot filter on {', '.join(bad)}: the joined table has no such column "
+            "(Apple's SQL fails and the client reports errSecNotAvailable)",
+            key=bad[0],
+        )
+
+
+def join(db: Database, keychain: str) -> Iterator[IdentityRow]:
+    """Every (certificate, private key) pair, key by key in rowid order: a hash join on pkhh = klbl."""
+    pkhh_index = db.index.get((keychain, "cert", "pkhh"), {})
+    certs = db.table(keychain, "cert")
+    for key in db.table(keychain, "keys").values():
+        if key.get("priv") != 1:
+            continue
+        label = key.key_of("klbl")
+        if label is None:
+            continue
+        for rowid in sorted(pkhh_index.get(label, ())):
+            yield IdentityRow(certs[rowid], key)
+
+
+class IdentityResultRow(ResultRow):
+    """Result parts of an identity (§H.4): the key's attributes overlaid by the certificate's, the key's
+    data, a SecIdentity, and a persistent ref naming the certificate."""
+
+    def __init__(self, row: IdentityRow) -> None:
+        super().__init__(row.key)
+        self.row = row
+
+    @property
+    def item_class(self) -> str:
+        return "idnt"
+
+    def attributes(self, for_add: bool = False, with_secret_parts: bool = False) -> dict[str, Any]:
+        out = attributes_for_copy(self.row.key)
+        cert_attrs = attributes_for_copy(self.row.certificate)
+        if "tkid" in cert_attrs:
+            out["certtkid"] = cert_attrs.pop("tkid")
+        out.update(cert_attrs)
+        if with_secret_parts:
+            out["certdata"] = self.row.certificate.get("v_Data", b"")
+        return out
+
+    def data(self) -> bytes | None:
+        return self.row.key.get("v_Data")
+
+    def persistent_ref(self) -> bytes:
+        return persistent_ref("idnt", self.row.certificate)
+
+    def ref(self) -> Any:
+        from keychainsim.crypto import SecIdentity
+
+        return SecIdentity._from_keychain(self.row.certificate.get("v_Data", b""), self.row.key.attrs)
+
+    def raw_extras(self, returns: frozenset[str]) -> dict[str, Any]:
+        return {}

@@ -1,0 +1,41 @@
+"""Data protection: default protection classes and when each class key is available (§K)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from keychainsim.store.state import DeviceState
+
+AVAILABLE_WHEN: dict[str, tuple[str, Callable[[DeviceState], bool]]] = {
+    "ak": ("the device is unlocked", lambda d: d.unlocked),
+    "aku": ("the device is unlocked", lambda d: d.unlocked),
+    "akpu": ("the device is unlocked and has a passcode", lambda d: d.unlocked and d.passcode_set),
+    "ck": ("the device has been unlocked once since it started", lambda d: d.unlocked_since_boot),
+    "cku": ("the device has been unlocked once since it started", lambda d: d.unlocked_since_boot),
+    "dk": ("always", lambda d: True),
+    "dku": ("always", lambda d: True),
+    "f": ("until the device restarts", lambda d: True),
+}
+"""Protection class -> (when readable, test). Source: reference secitem-engine.md §K.2 (AKS classes A, C,
+D; ``SecDbKeychainMetadataKeyStore.m`` drops class A metadata keys on lock, so even attribute-only reads
+of ``ak`` items fail while locked); tests secd-01-items.m, secd-81-item-acl.m."""
+
+
+def default_protection(item_class: str, access_group: str | None) -> str:
+    """``SecDbQuery.c: query_infer_keyclass()`` (§K.1): certificates are ``dk``, everything else ``ak``,
+    and the push service's group ``com.apple.apsd`` gets ``dku``."""
+    if access_group == "com.apple.apsd":
+        return "dku"
+    return "dk" if item_class == "cert" else "ak"
+
+
+def available(protection: str | None, device: DeviceState) -> bool:
+    """Whether an item of this protection class can be decrypted now."""
+    rule = AVAILABLE_WHEN.get(protection or "ak")
+    return True if rule is None else rule[1](device)
+
+
+def requirement(protection: str | None) -> str:
+    """A person's words for when the class is readable, for messages."""
+    rule = AVAILABLE_WHEN.get(protection or "ak")
+    return rule[0] if rule else "always"

@@ -1,0 +1,134 @@
+"""What a caller gets back: the result shapes of SecItemCopyMatching and SecItemAdd (§E.6, §D.5, §H.4).
+
+The server returns raw rows and the client library reshapes them (``SecItem.m:
+SecItemResultCopyPrepared()``); the shape depends only on which kSecReturn keys the caller set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keychainsim.model.access_control import SecAccessControl
+from keychainsim.model.item import Item
+
+STRIPPED_FROM_ATTRIBUTES = ("persistref", "UUID", "clip", "v_Data")
+"""Never in a returned attribute dictionary (``SecItemDb.c: handle_result()``; KeychainAPITests
+``testSecItemCopyMatchingDoesNotReturnPersistRefs``)."""
+
+
+def attributes_for_copy(item: Item) -> dict[str, Any]:
+    """§C.7: every R-flagged attribute the item has, plus ``accc`` synthesized from its protection."""
+    schema = item.schema
+    out = {
+        key: value
+        for key, value in item.attrs.items()
+        if key not in STRIPPED_FROM_ATTRIBUTES and (attr := schema.by_key.get(key)) is not None and attr.in_copy_result
+    }
+    if "accc" not in out and item.keychain == "dp":
+        out["accc"] = SecAccessControl(item.get("pdmn", "ak"))
+    return out
+
+
+def attributes_for_add(item: Item) -> dict[str, Any]:
+    """§D.5: SecItemAdd's attribute dictionary uses the A-flag mask, so ``tomb`` and ``musr`` are missing
+    and ``accc`` appears only when the caller passed one (inferred from ``SecDbItemCopyResult()``)."""
+    schema = item.schema
+    return {
+        key: value
+        for key, value in item.attrs.items()
+        if key not in STRIPPED_FROM_ATTRIBUTES and (attr := schema.by_key.get(key)) is not None and attr.in_add_result
+    }
+
+
+def persistent_ref(item_class: str, item: Item) -> bytes:
+    """§L.1: four class bytes and the 16-byte UUID; the 12-byte rowid form for a row without a UUID."""
+    if len(item.persistref) == 16:
+        return item_class.encode() + item.persistref
+    return item_class.encode() + item.rowid.to_bytes(8, "big")
+
+
+class ResultRow:
+    """One matched row, able to give each part of a result: attributes, data, ref, persistent ref."""
+
+    def __init__(self, item: Item, platform: str = "ios") -> None:
+        self.item = item
+        self.platform = platform
+
+    @property
+    def item_class(self) -> str:
+        return self.item.item_class
+
+    def attributes(self, for_add: bool = False, with_secret_parts: bool = False) -> dict[str, Any]:
+        return attributes_for_add(self.item) if for_add else attributes_for_copy(self.item)
+
+    def data(self) -> bytes | None:
+        return self.item.get("v_Data")
+
+    def persistent_ref(self) -> bytes:
+        return persistent_ref(self.item_class, self.item)
+
+    def ref(self) -> Any:
+        """SecCertificate / SecKey for cert / keys rows; None for passwords (no ref type on iOS, §E.6)."""
+        if self.item_class == "cert":
+            from keychainsim.crypto import SecCertificate
+
+            return SecCertificate._from_keychain(self.item.attrs)
+        if self.item_class == "keys":
+            from keychainsim.crypto import SecKey
+
+            return SecKey._from_keychain(self.item.attrs)
+        return None
+
+    def raw_extras(self, returns: frozenset[str]) -> dict[str, Any]:
+        """Raw keys a Ref-carrying dictionary keeps (§E.6 last row, inferred from ``handle_result()``)."""
+        extras: dict[str, Any] = {}
+        if "UUID" in self.item.attrs:
+            extras["UUID"] = self.item.attrs["UUID"]
+        if "attributes" not in returns and self.item.persistref:
+            extras["persistref"] = self.item.persistref
+        return extras
+
+
+def element(row: ResultRow, returns: frozenset[str], for_add: bool = False) -> Any:
+    """The per-item result for the caller's return flags (§E.6 table; §D.5 for SecItemAdd)."""
+    if not returns:
+        return None
+    if returns == {"data"}:
+        data = row.data()
+        return (data if data is not None else b"") if for_add else data
+    if returns == {"persistent_ref"}:
+        return row.persistent_ref()
+    if returns == {"ref"}:
+        return row.ref()
+    if "ref" in returns:
+        out: dict[str, Any] = {"class": row.item_class}
+        out.update(row.attributes(for_add=for_add, with_secret_parts=True))
+        ref = row.ref()
+        if ref is not None:
+            out["v_Ref"] = ref
+        if "data" in returns and row.data() is not None:
+            out["v_Data"] = row.data()
+        if "persistent_ref" in returns:
+            out["v_PersistentRef"] = row.persistent_ref()
+        if not for_add:
+            out.update(row.raw_extras(returns))
+        return out
+    if returns == {"data", "persistent_ref"}:
+        out = {"v_PersistentRef": row.persistent_ref()}
+        if row.data() is not None:
+            out["v_Data"] = row.data()
+        return out
+    out = row.attributes(for_add=for_add, with_secret_parts="data" in returns)
+    if "data" in returns and row.data() is not None:
+        out["v_Data"] = row.data()
+    if "persistent_ref" in returns:
+        out["v_PersistentRef"] = row.persistent_ref()
+    return out
+
+
+def shape(rows: list[ResultRow], returns: frozenset[str], single: bool) -> Any:
+    """A single element for limit one, else an array without the elements that came out None."""
+    if single:
+        return element(rows[0], returns) if rows else None
+    elements = [element(r, returns) for r in rows]
+    return [e for e in elements if e is not None]

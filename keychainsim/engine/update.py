@@ -1,0 +1,191 @@
+"""SecItemUpdate on the data protection keychain, in the server's order of checks (§F)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keychainsim.engine.context import Caller, Clock, bumped, item_digest, new_persistent_uuid
+from keychainsim.engine.database import Database
+from keychainsim.engine.protection import available, requirement
+from keychainsim.model.access_control import VALID_PROTECTIONS, SecAccessControl
+from keychainsim.model.item import DP, Item
+from keychainsim.model.match import Matcher, Scope
+from keychainsim.model.query import Query, attribute_for, parse
+from keychainsim.model.reject import Reject
+from keychainsim.model.values import coerce
+from keychainsim.status import OSStatus
+
+IGNORED_IN_UPDATE = ("nleg", "musr", "persistref")
+"""Keys attributesToUpdate may carry without effect: the DP flag, the multi-user id and the persistent
+reference (``query_update_applier()``, §F.1 h, §L.3)."""
+
+
+def parse_changes(item_class: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """attributesToUpdate: only attributes of the class and kSecValueData; anything else is -25303."""
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key in IGNORED_IN_UPDATE:
+            continue
+        if key == "v_Data":
+            if not isinstance(value, bytes | bytearray):
+                raise Reject(OSStatus.errSecParam, f"kSecValueData must be data, got {type(value).__name__}", key=key)
+            out[key] = bytes(value)
+            continue
+        attr = attribute_for(item_class, key) if isinstance(key, str) and len(key) == 4 else None
+        if attr is None:
+            raise Reject(
+                OSStatus.errSecNoSuchAttr,
+                f"{key!r} in attributesToUpdate is not an attribute of class {item_class!r}",
+                key=str(key),
+            )
+        if key == "sync" and value == "syna":
+            raise Reject(OSStatus.errSecParam, "kSecAttrSynchronizableAny is not a value to store", key=key)
+        out[key] = coerce(attr, value)
+    if "pdmn" in out and out["pdmn"] not in VALID_PROTECTIONS:
+        raise Reject(OSStatus.errSecParam, f"kSecAttrAccessible {out['pdmn']!r} is not a protection class", key="pdmn")
+    access = out.get("accc")
+    if isinstance(access, SecAccessControl):
+        out["pdmn"] = access.protection
+    return out
+
+
+def prepare(
+    caller: Caller, query_dict: dict[str, Any], changes: dict[str, Any], platform: str
+) -> tuple[Query, Matcher, dict[str, Any]]:
+    if "clip" in query_dict or "clip" in changes:
+        raise Reject(OSStatus.errSecParam, "kSecAttrAppClipItem ('clip') may not be passed", key="clip")
+    if "ggrp" in changes:
+        raise Reject(OSStatus.errSecParam, "kSecAttrSharingGroup cannot be changed by an update", key="ggrp")
+    caller.writable_scope(None)
+    caller.writable_scope(query_dict.get("agrp"))  # checked before the query is parsed (§F.1 c)
+    query = parse(query_dict, "update")
+    groups = caller.writable_scope(query.explicit_group)
+    if "u_ItemList" in query.use:
+        raise Reject(OSStatus.errSecParam, "kSecUseItemList is not supported by SecItemUpdate", key="u_ItemList")
+    if query.returns and platform == "ios":
+        raise Reject(
+            OSStatus.errSecParam,
+            "kSecReturn keys are not allowed in a SecItemUpdate query",
+            key=sorted(query.returns)[0],
+        )
+    if "agrp" in changes:
+        caller.writable_scope(changes["agrp"])
+    if query.match:
+        raise Reject(
+            OSStatus.errSecParam,
+            f"{next(iter(query.match))} is not allowed in a SecItemUpdate query (updates always act on every match)",
+            key=next(iter(query.match)),
+        )
+    ref = query.persistent_ref
+    if ref is not None and ref.rowid is not None and query.attrs:
+        raise Reject(OSStatus.errSecParam, "a rowid persistent reference cannot be combined with attributes")
+    parsed = parse_changes(query.item_class, changes)
+    return query, Matcher(query, Scope(groups=groups, musr=caller.musr)), parsed
+
+
+def update(
+    db: Database,
+    caller: Caller,
+    query_dict: dict[str, Any],
+    changes: dict[str, Any],
+    clock: Clock,
+    platform: str = "ios",
+    keychain: str = DP,
+) -> OSStatus:
+    query, matcher, parsed = prepare(caller, query_dict, changes, platform)
+    return apply(db, query, matcher, parsed, clock, keychain)
+
+
+def matching(db: Database, query: Query, matcher: Matcher, keychain: str) -> list[Item]:
+    ref = query.persistent_ref
+    if ref is not None and ref.uuid is not None:
+        hit = db.by_ref(ref.uuid)
+        rows = [hit] if hit is not None and hit.item_class == query.item_class and hit.keychain == keychain else []
+    else:
+        rows = list(db.candidates(keychain, query.item_class, matcher.terms))
+    return [r for r in rows if not r.is_tombstone and not matcher.misses(r)]
+
+
+def apply(
+    db: Database,
+    query: Query,
+    matcher: Matcher,
+    parsed: dict[str, Any],
+    clock: Clock,
+    keychain: str,
+    limit: int | None = None,
+) -> OSStatus:
+    """Update every match (or the first ``limit``), all or nothing."""
+    targets = matching(db, query, matcher, keychain)
+    if limit is not None:
+        targets = targets[:limit]
+    if not targets:
+        return OSStatus.errSecItemNotFound
+    for item in targets:
+        if not available(item.get("pdmn"), db.device):
+            raise Reject(
+                OSStatus.errSecInteractionNotAllowed,
+                f"a matching item has protection {item.get('pdmn')!r}, "
+                f"usable only when {requirement(item.get('pdmn'))}",
+                key="pdmn",
+            )
+    now = clock()
+    updated: list[Item] = []
+    for item in targets:
+        attrs = dict(item.attrs)
+        attrs.update(parsed)
+        if "sync" in parsed and parsed["sync"] == "syna":
+            attrs["sync"] = item.get("sync", 0)
+        attrs["mdat"] = bumped(now, item.get("mdat"))
+        if "accc" not in parsed and "pdmn" in parsed:
+            attrs.pop("accc", None)
+        attrs["sha1"] = item_digest(attrs)
+        updated.append(item.with_attrs(attrs))
+    _check_collisions(db, targets, updated)
+    for old, new in zip(targets, updated, strict=True):
+        _replace(db, old, new, clock)
+    return OSStatus.errSecSuccess
+
+
+def _check_collisions(db: Database, targets: list[Item], updated: list[Item]) -> None:
+    moving = {t.rowid for t in targets}
+    seen: dict[tuple[Any, ...], Item] = {}
+    for new in updated:
+        key = new.unique_key()
+        if key in seen:
+            raise Reject(
+                OSStatus.errSecDuplicateItem,
+                f"rows {seen[key].rowid} and {new.rowid} would both get the same uniqueness attributes",
+            )
+        seen[key] = new
+        existing = db.find_unique(new)
+        if existing is not None and existing.rowid not in moving and not existing.is_tombstone:
+            raise Reject(
+                OSStatus.errSecDuplicateItem,
+                f"the update would give row {new.rowid} the uniqueness attributes of row {existing.rowid}",
+            )
+
+
+def _replace(db: Database, old: Item, new: Item, clock: Clock) -> None:
+    existing = db.find_unique(new)
+    if existing is not None and existing.rowid != new.rowid and existing.is_tombstone:
+        db.remove(existing)  # §J.4: updating into a tombstone's key overwrites the tombstone
+    pk_changed = old.unique_key() != new.unique_key()
+    db.put(new)
+    if pk_changed and old.get("sync") == 1 and old.keychain == DP:
+        # §F.5: a key-changing update of a synchronizable item leaves a tombstone for the old key.
+        db.put(make_tombstone(old, db.new_rowid(), clock, new_persistent_uuid()))
+
+
+def make_tombstone(item: Item, rowid: int, clock: Clock, persistref: bytes | None = None) -> Item:
+    """§J.4 (``SecDbItemCopyTombstone()``): primary-key attributes, cdat, pdmn and the authenticated
+    attributes are kept, tomb=1, mdat bumped; data and other metadata are dropped."""
+    schema = item.schema
+    keep = set(schema.primary_key) | {"cdat", "pdmn", "agrp", "sync", "musr", "UUID", "persistref"}
+    attrs = {k: v for k, v in item.attrs.items() if k in keep}
+    attrs["tomb"] = 1
+    attrs["mdat"] = bumped(clock(), item.get("mdat"))
+    if persistref is not None:
+        attrs["persistref"] = persistref
+    attrs["sha1"] = item_digest(attrs)
+    return Item(rowid, item.item_class, item.keychain, attrs)

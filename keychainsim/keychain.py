@@ -1,0 +1,234 @@
+"""The Keychain facade: a device's keychain seen by one app (platform, entitlements, lock state).
+
+Calls follow the API contract's conventions: ``SecItemCopyMatching`` returns ``(status, result)``,
+``SecItemUpdate`` / ``SecItemDelete`` return the status. Refused dictionaries give Apple's status, never
+an exception; exceptions are for Python misuse (TypeError) and for keys keychainsim does not model
+(:class:`~keychainsim.errors.NotModeledError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from keychainsim.backend import Backend
+from keychainsim.engine import identity_ops, macos
+from keychainsim.engine.add import AddOutcome, add
+from keychainsim.engine.client import prepare as client_prepare
+from keychainsim.engine.client import ref_kind
+from keychainsim.engine.context import TOKEN_GROUP, Caller, Clock, system_clock
+from keychainsim.engine.copy import copy_matching
+from keychainsim.engine.delete import delete
+from keychainsim.engine.update import update
+from keychainsim.model.item import DP, Item
+from keychainsim.model.query import check_python_types
+from keychainsim.model.reject import Reject
+from keychainsim.status import OSStatus
+
+DEFAULT_ACCESS_GROUPS = ("A1B2C3D4E5.com.example.app",)
+PLATFORMS = ("ios", "macos")
+
+
+@dataclass
+class CallRecord:
+    """The last SecItem call's outcome: its status and, when the engine refused it, the rule that did."""
+
+    call: str
+    status: OSStatus
+    reason: str = ""
+    key: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _ref_types() -> tuple[type, ...]:
+    try:
+        from keychainsim.crypto import SecCertificate, SecIdentity, SecKey
+    except ImportError:  # the crypto layer is optional for password-only use
+        return ()
+    return (SecKey, SecCertificate, SecIdentity)
+
+
+def _normalise_groups(groups: Sequence[str]) -> tuple[str, ...]:
+    """§I.1: the token group, wherever the entitlement lists it, is moved to the end."""
+    if isinstance(groups, str) or not all(isinstance(g, str) for g in groups):
+        raise TypeError(f"access_groups must be a list of strings, got {groups!r}")
+    ordered = [g for g in groups if g != TOKEN_GROUP]
+    ordered += [g for g in groups if g == TOKEN_GROUP]
+    return tuple(ordered)
+
+
+class Keychain:
+    """A simulated keychain as one app sees it.
+
+    Args:
+        platform: ``"ios"`` (data protection keychain only) or ``"macos"`` (the file-based and the data
+            protection keychains side by side, routed as the SecItem shim does, reference §M).
+        access_groups: the app's keychain access groups in entitlement order; the first is the default.
+        store: None for an in-memory keychain, or a path to a persistent tinydb file.
+        clock: returns the current time (timezone-aware); for reproducible dates.
+    """
+
+    def __init__(
+        self,
+        platform: str = "ios",
+        access_groups: Sequence[str] | None = None,
+        store: str | Path | None = None,
+        clock: Clock | None = None,
+        *,
+        _backend: Backend | None = None,
+    ) -> None:
+        if platform not in PLATFORMS:
+            raise ValueError(f"platform must be one of {PLATFORMS}, got {platform!r}")
+        self.platform = platform
+        self.caller = Caller(_normalise_groups(DEFAULT_ACCESS_GROUPS if access_groups is None else access_groups))
+        self._backend = _backend or Backend(store)
+        self.clock: Clock = clock or system_clock
+        self.last_call: CallRecord | None = None
+        self.observers: list[Callable[[str, tuple[Any, ...], Any, Keychain], None]] = []
+
+    # -- device and callers ------------------------------------------------------------------
+
+    @property
+    def access_groups(self) -> list[str]:
+        return list(self.caller.access_groups)
+
+    @property
+    def store_path(self) -> Path | None:
+        return self._backend.path
+
+    def with_entitlements(self, access_groups: Sequence[str]) -> Keychain:
+        """Another app on the same device: the same items, other entitlements."""
+        other = Keychain(self.platform, access_groups, clock=self.clock, _backend=self._backend)
+        other.observers = self.observers
+        return other
+
+    def lock(self) -> None:
+        """Lock the device: class A (WhenUnlocked) items become unreadable (§K.2)."""
+        with self._backend.transaction() as db:
+            db.device.unlocked = False
+            db.changes += 1
+
+    def unlock(self) -> None:
+        with self._backend.transaction() as db:
+            db.device.unlocked = True
+            db.device.unlocked_since_boot = True
+            db.changes += 1
+
+    def restart(self) -> None:
+        """Restart the device: locked and before first unlock, so class C items are unreadable too.
+        Items protected ``until reboot`` (``f``) cannot be decrypted any more and are dropped."""
+        with self._backend.transaction() as db:
+            db.device.unlocked = False
+            db.device.unlocked_since_boot = False
+            for item in [i for i in db.all_items() if i.get("pdmn") == "f"]:
+                db.remove(item)
+            db.changes += 1
+
+    def set_passcode(self, present: bool) -> None:
+        """Set or remove the device passcode; removing it destroys WhenPasscodeSet items (§K.2)."""
+        with self._backend.transaction() as db:
+            db.device.passcode_set = present
+            if not present:
+                for item in [i for i in db.all_items() if i.get("pdmn") == "akpu"]:
+                    db.remove(item)
+            db.changes += 1
+
+    @property
+    def is_locked(self) -> bool:
+        with self._backend.transaction() as db:
+            return not db.device.unlocked
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group calls into one store transaction (one lock, one read, one write)."""
+        with self._backend.transaction():
+            yield
+
+    def all_items(self) -> list[Item]:
+        """Every stored item of both keychains, tombstones included, whatever the caller may see."""
+        with self._backend.transaction() as db:
+            return sorted(db.all_items(), key=lambda i: i.rowid)
+
+    # -- SecItem -----------------------------------------------------------------------------
+
+    def SecItemAdd(self, attributes: dict[str, Any]) -> tuple[OSStatus, Any]:
+        return self._call("SecItemAdd", (attributes,), lambda db: self._add(db, attributes))
+
+    def SecItemCopyMatching(self, query: dict[str, Any]) -> tuple[OSStatus, Any]:
+        return self._call("SecItemCopyMatching", (query,), lambda db: self._copy(db, query))
+
+    def SecItemUpdate(self, query: dict[str, Any], attributes_to_update: dict[str, Any]) -> OSStatus:
+        status, _ = self._call(
+            "SecItemUpdate",
+            (query, attributes_to_update),
+            lambda db: (self._update(db, query, attributes_to_update), None),
+        )
+        return status
+
+    def SecItemDelete(self, query: dict[str, Any]) -> OSStatus:
+        status, _ = self._call("SecItemDelete", (query,), lambda db: (self._delete(db, query), None))
+        return status
+
+    def _call(
+        self, name: str, args: tuple[Any, ...], body: Callable[[Any], tuple[OSStatus, Any]]
+    ) -> tuple[OSStatus, Any]:
+        for arg in args:
+            check_python_types(arg, f"{name} argument", _ref_types())
+        record = CallRecord(name, OSStatus.errSecSuccess)
+        self._current = record
+        try:
+            with self._backend.transaction() as db:
+                status, result = body(db)
+        except Reject as refused:
+            status, result = refused.status, None
+            record.reason, record.key = refused.reason, refused.key
+        record.status = OSStatus(status)
+        self.last_call = record
+        for observer in self.observers:
+            observer(name, args, (record.status, result), self)
+        return record.status, result
+
+    # -- per call ----------------------------------------------------------------------------
+
+    def _add(self, db: Any, attributes: dict[str, Any]) -> tuple[OSStatus, Any]:
+        if ref_kind(attributes.get("v_Ref")) == "identity":
+            return identity_ops.add_identity(self, db, attributes)
+        if self.platform == "macos":
+            return macos.add(self, db, attributes)
+        return self._add_dp(db, attributes)
+
+    def _add_dp(self, db: Any, attributes: dict[str, Any]) -> tuple[OSStatus, Any]:
+        outcome = AddOutcome()
+        self._current.details["add"] = outcome
+        server_dict = client_prepare(attributes, "add")
+        return add(db, self.caller, server_dict, self.clock, outcome)
+
+    def _copy(self, db: Any, query: dict[str, Any]) -> tuple[OSStatus, Any]:
+        if ref_kind(query.get("v_Ref")) == "identity":
+            return identity_ops.copy_identity_ref(self, db, query)
+        if self.platform == "macos":
+            return macos.copy(self, db, query)
+        return copy_matching(db, self.caller, client_prepare(query, "copy"), DP, self.platform)
+
+    def _update(self, db: Any, query: dict[str, Any], changes: dict[str, Any]) -> OSStatus:
+        if ref_kind(query.get("v_Ref")) == "identity" or query.get("class") == "idnt":
+            return identity_ops.update_identity(self, db, query, changes)
+        if self.platform == "macos":
+            return macos.update(self, db, query, changes)
+        server_query = client_prepare(query, "update")
+        server_changes = client_prepare(changes, "update_attributes")
+        return update(db, self.caller, server_query, server_changes, self.clock, self.platform)
+
+    def _delete(self, db: Any, query: dict[str, Any]) -> OSStatus:
+        if identity_ops.is_identity_delete(query):
+            return identity_ops.delete_identity(self, db, query)
+        if self.platform == "macos":
+            return macos.delete(self, db, query)
+        return delete(db, self.caller, client_prepare(query, "delete"), self.clock, self.platform)
+
+    def __repr__(self) -> str:
+        where = f", store={str(self.store_path)!r}" if self.store_path else ""
+        return f"Keychain(platform={self.platform!r}, access_groups={self.access_groups!r}{where})"
