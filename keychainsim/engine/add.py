@@ -63,9 +63,9 @@ def add(
             "a legacy (rowid) persistent reference cannot be used in an add",
             key="v_PersistentRef",
         )
-    if query.match or "u_ItemList" in query.use:
+    if query.match_keys or "u_ItemList" in query.use:
         # §D.6: s3dl_query_add() returns a non-zero status from a bool function: success, nothing stored.
-        keys = [*query.match, *(k for k in query.use if k == "u_ItemList")]
+        keys = [*query.match_keys, *(k for k in query.use if k == "u_ItemList")]
         outcome.silent_noop = f"{', '.join(keys)} in an add makes the server store nothing and report success"
         return OSStatus.errSecSuccess, None
 

@@ -90,7 +90,13 @@ class ResultRow:
 
 
 def element(row: ResultRow, returns: frozenset[str], for_add: bool = False) -> Any:
-    """The per-item result for the caller's return flags (§E.6 table; §D.5 for SecItemAdd)."""
+    """The per-item result for the caller's return flags (§E.6 table; §D.5 for SecItemAdd).
+
+    Data with a persistent ref gives the whole attribute dictionary too: the client asks the server for
+    attributes whenever data is wanted without them, and ``SecItem.m: SecItemResultCopyPrepared()``
+    builds that output as a copy of the raw row (the reference's §E.6 says "only v_Data and
+    v_PersistentRef"; Apple's code says otherwise).
+    """
     if not returns:
         return None
     if returns == {"data"}:
@@ -112,11 +118,6 @@ def element(row: ResultRow, returns: frozenset[str], for_add: bool = False) -> A
             out["v_PersistentRef"] = row.persistent_ref()
         if not for_add:
             out.update(row.raw_extras(returns))
-        return out
-    if returns == {"data", "persistent_ref"}:
-        out = {"v_PersistentRef": row.persistent_ref()}
-        if row.data() is not None:
-            out["v_Data"] = row.data()
         return out
     out = row.attributes(for_add=for_add, with_secret_parts="data" in returns)
     if "data" in returns and row.data() is not None:

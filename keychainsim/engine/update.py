@@ -70,11 +70,11 @@ def prepare(
         )
     if "agrp" in changes:
         caller.writable_scope(changes["agrp"])
-    if query.match:
+    if query.match_keys:
         raise Reject(
             OSStatus.errSecParam,
-            f"{next(iter(query.match))} is not allowed in a SecItemUpdate query (updates always act on every match)",
-            key=next(iter(query.match)),
+            f"{query.match_keys[0]} is not allowed in a SecItemUpdate query (updates always act on every match)",
+            key=query.match_keys[0],
         )
     ref = query.persistent_ref
     if ref is not None and ref.rowid is not None and query.attrs:

@@ -124,6 +124,11 @@ class Query:
     def unlimited(self) -> bool:
         return self.limit is None
 
+    @property
+    def match_keys(self) -> list[str]:
+        """Every kSecMatch key the caller gave, kSecMatchLimit included."""
+        return (["m_Limit"] if self.limit_given else []) + list(self.match)
+
 
 def attribute_for(item_class: str, key: str) -> Attr | None:
     if item_class == "idnt":

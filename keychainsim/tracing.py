@@ -1,0 +1,59 @@
+"""Call observation: how a trace sees every Sec* call, on a keychain or at module level.
+
+Keychain methods notify their ``Keychain.observers``; module-level functions (SecCertificateCreateWithData,
+SecKeyCopyExternalRepresentation, ...) are wrapped with :func:`traced`, which notifies every recorder
+registered in the current context. Nothing is recorded when no trace is active, and the wrapper costs
+one context-variable read.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+Recorder = Callable[[str, tuple[Any, ...], Any], None]
+"""``recorder(call name, arguments, return value)``."""
+
+_recorders: ContextVar[tuple[Recorder, ...]] = ContextVar("keychainsim_recorders", default=())
+_depth: ContextVar[int] = ContextVar("keychainsim_trace_depth", default=0)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def traced(fn: F) -> F:
+    """Report each top-level call of ``fn`` to the active recorders (nested Sec* calls are not repeated)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        recorders = _recorders.get()
+        if not recorders:
+            return fn(*args, **kwargs)
+        token = _depth.set(_depth.get() + 1)
+        try:
+            result = fn(*args, **kwargs)
+        finally:
+            _depth.reset(token)
+        if _depth.get() == 0:
+            for recorder in recorders:
+                recorder(fn.__name__, args, result)
+        return result
+
+    return wrapper  # type: ignore[return-value]
+
+
+def nested() -> bool:
+    """True inside a traced call: keychain calls made by it are part of that call, not steps of their own."""
+    return _depth.get() > 0
+
+
+@contextmanager
+def recording(recorder: Recorder) -> Iterator[None]:
+    """Register ``recorder`` for module-level calls made inside the block."""
+    token = _recorders.set((*_recorders.get(), recorder))
+    try:
+        yield
+    finally:
+        _recorders.reset(token)
