@@ -1,0 +1,472 @@
+"""The store's JSON layout: a :class:`KeychainState` as a tinydb document, and back.
+
+JSON has no bytes, no dates and no way to tell ``1`` from ``True`` once a value has passed through
+a careless tool, so every value that plain JSON would blur carries an explicit one-key tag object::
+
+    {"$bytes": "00ff"}                                   bytes, lower-case hex
+    {"$date": "2026-01-01T00:00:00.123456+00:00"}        an instant, always written in UTC
+    {"$accc": {"flags": 1, "protection": "ak"}}          SecAccessControl
+    {"$int": "-1ffffffffffffffff"}                       an int outside signed 64 bits, hex
+    {"$float": "nan"}                                    nan, inf, -inf (strict JSON has none)
+    {"$dict": {"$bytes": ...}}                           a dict whose own keys start with "$"
+
+Ints outside signed 64 bits are tagged because CFNumber stops there, most JSON readers lose
+precision past 2**53, and Python refuses to print ints of more than 4300 decimal digits.
+
+The document is what tinydb keeps in a file: tables of documents keyed by decimal ids. Table
+``_meta`` sorts first (the leading underscore follows tinydb's own ``_default``) so that the save
+counter sits in the first bytes of the file, where :mod:`keychainsim.store.file` reads it cheaply::
+
+    {"_meta": {"1": {"generation": 7, "keychainsim": "0.1.0", "schema": 1}},
+     "items": {"1": {"attrs": {...}, "item_class": "genp", "keychain": "dp", "rowid": 1}, ...},
+     "state": {"1": {"clock_ms": 0, "device": {...}, "next_rowid": 2}}}
+
+Decoding is strict: an unknown table, field or tag is an error rather than something to skip,
+because the next save would silently drop whatever was skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from keychainsim.errors import StorageError
+from keychainsim.model.access_control import SecAccessControl
+from keychainsim.store.state import SCHEMA_VERSION, DeviceState, KeychainState, StoredItem
+
+META_TABLE = "_meta"
+ITEMS_TABLE = "items"
+STATE_TABLE = "state"
+TABLES = (META_TABLE, ITEMS_TABLE, STATE_TABLE)
+
+TAGS = frozenset({"$accc", "$bytes", "$date", "$dict", "$float", "$int"})
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+_NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+_ITEM_FIELDS = frozenset({"attrs", "item_class", "keychain", "rowid"})
+_STATE_FIELDS = frozenset({"clock_ms", "device", "next_rowid"})
+_DEVICE_FIELDS = frozenset({"passcode_set", "unlocked", "unlocked_since_boot"})
+_META_FIELDS = frozenset({"generation", "keychainsim", "schema"})
+
+_FIX_MALFORMED = "fix the named field by hand, restore a backup, or move the file away to start an empty store"
+_FIX_NOT_OURS = "point the store at a keychainsim store file, or move this file away"
+_FIX_NEWER = "upgrade keychainsim, or use another store file with this version"
+
+
+@dataclass(frozen=True)
+class StoreMeta:
+    """The ``_meta`` row: who wrote the file and how many saves it has seen."""
+
+    schema: int
+    keychainsim: str
+    generation: int
+
+
+# -- values -----------------------------------------------------------------------------------------
+
+
+class _Located(Exception):
+    """Raised deep inside a nested value; each caller on the way out appends where it sits.
+
+    Building a location string for every value would cost more than decoding it; this way only a
+    failure pays for its message.
+    """
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.trail: list[str] = []
+
+
+class _Unencodable(_Located):
+    """A Python value with no JSON form here."""
+
+
+class _Malformed(_Located):
+    """A JSON value that :func:`value_to_json` would never have written."""
+
+
+def value_to_json(value: Any) -> Any:
+    """The tagged JSON form of an attribute value.
+
+    Raises:
+        TypeError: the value (or something nested in it) is not one of
+            :data:`~keychainsim.store.state.VALUE_TYPES`, a dict key is not a str, or a datetime is naive.
+    """
+    try:
+        return _encode(value)
+    except _Unencodable as error:
+        raise TypeError(f"cannot store value{_trail(error)}: {error.problem}") from None
+
+
+def value_from_json(data: Any) -> Any:
+    """The attribute value a tagged JSON form stands for.
+
+    Raises:
+        ValueError: ``data`` is not something :func:`value_to_json` writes (message names where).
+    """
+    try:
+        return _decode(data)
+    except _Malformed as error:
+        raise ValueError(f"value{_trail(error)}: {error.problem}") from None
+
+
+def _trail(error: _Located) -> str:
+    return "".join(reversed(error.trail))
+
+
+def _encode(value: Any) -> Any:
+    kind = type(value)
+    if value is None or kind is str or kind is bool:
+        return value
+    if kind is int:
+        return value if _INT64_MIN <= value <= _INT64_MAX else {"$int": format(value, "x")}
+    if kind is float:
+        return value if math.isfinite(value) else {"$float": repr(value)}
+    if kind is bytes:
+        return {"$bytes": value.hex()}
+    if kind is list:
+        return _encode_list(value)
+    if kind is dict:
+        return _encode_dict(value)
+    if kind is SecAccessControl:
+        if type(value.protection) is not str or type(value.flags) is not int:
+            raise _Unencodable("SecAccessControl needs a str protection and int flags")
+        return {"$accc": {"flags": value.flags, "protection": value.protection}}
+    if isinstance(value, datetime):
+        return {"$date": _encode_date(value)}
+    # Subclasses (IntEnum, StrEnum, ...) are stored as their base value: CF has no enums.
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return _encode(int(value))
+    if isinstance(value, float):
+        return _encode(float(value))
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, bytes):
+        return {"$bytes": value.hex()}
+    raise _Unencodable(f"{kind.__name__} is not a keychain value type (see store.state.VALUE_TYPES)")
+
+
+def _encode_date(value: datetime) -> str:
+    if value.utcoffset() is None:
+        raise _Unencodable("naive datetime: a keychain date is an instant, give it a tzinfo")
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise _Unencodable(f"{value.isoformat()} cannot be expressed in UTC") from None
+    return utc.isoformat(timespec="microseconds")
+
+
+def _encode_list(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    index = 0
+    try:
+        for index, item in enumerate(values):  # noqa: B007 - index is read by the handler
+            out.append(_encode(item))
+    except _Unencodable as error:
+        error.trail.append(f"[{index}]")
+        raise
+    return out
+
+
+def _encode_dict(values: dict[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    escape = False
+    for key, item in values.items():
+        if type(key) is not str:
+            raise _Unencodable(f"dict key {key!r} is a {type(key).__name__}, not a str")
+        try:
+            out[key] = _encode(item)
+        except _Unencodable as error:
+            error.trail.append(f"[{key!r}]")
+            raise
+        escape = escape or key.startswith("$")
+    return {"$dict": out} if escape else out
+
+
+def _decode(data: Any) -> Any:
+    kind = type(data)
+    if data is None or kind is str or kind is int or kind is float or kind is bool:
+        return data
+    if kind is list:
+        out: list[Any] = []
+        index = 0
+        try:
+            for index, item in enumerate(data):  # noqa: B007 - index is read by the handler
+                out.append(_decode(item))
+        except _Malformed as error:
+            error.trail.append(f"[{index}]")
+            raise
+        return out
+    if kind is dict:
+        for key in data:
+            if key.startswith("$"):
+                return _decode_tagged(data)
+        return _decode_plain_dict(data)
+    raise _Malformed(f"{kind.__name__} is not a JSON value")  # pragma: no cover - json.loads makes none
+
+
+def _decode_plain_dict(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in data.items():
+        try:
+            out[key] = _decode(item)
+        except _Malformed as error:
+            error.trail.append(f"[{key!r}]")
+            raise
+    return out
+
+
+def _decode_tagged(data: dict[str, Any]) -> Any:
+    if len(data) != 1:
+        keys = ", ".join(sorted(data))
+        raise _Malformed(f"object with keys {keys}: a key starting with '$' must be a tag alone in its object")
+    ((tag, body),) = data.items()
+    try:
+        if tag == "$bytes":
+            return bytes.fromhex(_expect(body, str, tag))
+        if tag == "$date":
+            return _decode_date(_expect(body, str, tag))
+        if tag == "$accc":
+            return _decode_access_control(_expect(body, dict, tag))
+        if tag == "$int":
+            return int(_expect(body, str, tag), 16)
+        if tag == "$float":
+            text = _expect(body, str, tag)
+            if text not in _NON_FINITE:
+                raise _Malformed(f"$float {text!r} is not one of nan, inf, -inf")
+            return _NON_FINITE[text]
+        if tag == "$dict":
+            return _decode_plain_dict(_expect(body, dict, tag))
+    except ValueError as error:
+        raise _Malformed(f"{tag} {body!r}: {error}") from None
+    raise _Malformed(f"unknown tag {tag!r} (known: {', '.join(sorted(TAGS))})")
+
+
+def _expect(body: Any, kind: type, tag: str) -> Any:
+    if type(body) is not kind:
+        raise _Malformed(f"{tag} holds a {_json_type(body)}, expected a {_JSON_NAMES[kind]}")
+    return body
+
+
+def _decode_date(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.utcoffset() is None:
+        raise _Malformed(f"$date {text!r} has no UTC offset")
+    return value.astimezone(UTC)
+
+
+def _decode_access_control(body: dict[str, Any]) -> SecAccessControl:
+    if set(body) != {"flags", "protection"}:
+        raise _Malformed(f"$accc has keys {sorted(body)}, expected ['flags', 'protection']")
+    protection, flags = body["protection"], body["flags"]
+    if type(protection) is not str or type(flags) is not int:
+        raise _Malformed("$accc needs a string protection and integer flags")
+    return SecAccessControl(protection, flags)
+
+
+_JSON_NAMES: dict[type, str] = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
+
+
+def _json_type(value: Any) -> str:
+    return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
+# -- the document -----------------------------------------------------------------------------------
+
+
+def state_to_document(state: KeychainState, *, generation: int, version: str) -> dict[str, dict[str, Any]]:
+    """The tinydb document for ``state``, stamped with the save counter and the writer's version.
+
+    Items keep their list order as tinydb document ids 1, 2, 3, ...
+
+    Raises:
+        TypeError: a field or attribute value cannot be stored; names the item and the attribute.
+    """
+    items: dict[str, Any] = {}
+    for position, item in enumerate(state.items, start=1):
+        where = f"items[{position - 1}]"
+        _require(item, StoredItem, where)
+        _require(item.keychain, str, f"{where}.keychain")
+        _require(item.item_class, str, f"{where}.item_class")
+        _require(item.rowid, int, f"{where}.rowid")
+        _require(item.attrs, dict, f"{where}.attrs")
+        attrs: dict[str, Any] = {}
+        for key, value in item.attrs.items():
+            if type(key) is not str:
+                raise TypeError(f"cannot store {where} (rowid {item.rowid}): attribute key {key!r} is not a str")
+            try:
+                attrs[key] = _encode(value)
+            except _Unencodable as error:
+                raise TypeError(
+                    f"cannot store {where} (rowid {item.rowid}, {item.item_class}) attribute "
+                    f"{key!r}{_trail(error)}: {error.problem}"
+                ) from None
+        items[str(position)] = {
+            "attrs": attrs,
+            "item_class": item.item_class,
+            "keychain": item.keychain,
+            "rowid": item.rowid,
+        }
+    device = state.device
+    _require(device, DeviceState, "device")
+    for name in sorted(_DEVICE_FIELDS):
+        _require(getattr(device, name), bool, f"device.{name}")
+    _require(state.next_rowid, int, "next_rowid")
+    _require(state.clock_ms, int, "clock_ms")
+    return {
+        META_TABLE: {"1": {"generation": generation, "keychainsim": version, "schema": SCHEMA_VERSION}},
+        ITEMS_TABLE: items,
+        STATE_TABLE: {
+            "1": {
+                "clock_ms": state.clock_ms,
+                "device": {name: getattr(device, name) for name in sorted(_DEVICE_FIELDS)},
+                "next_rowid": state.next_rowid,
+            }
+        },
+    }
+
+
+def _require(value: Any, kind: type, where: str) -> None:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise TypeError(f"cannot store {where}: {type(value).__name__} {value!r} is not a {kind.__name__}")
+
+
+def meta_from_document(document: Any, path: str) -> StoreMeta:
+    """The ``_meta`` row of a document read from ``path``.
+
+    Raises:
+        StorageError: the document is not a keychainsim store, or a newer keychainsim wrote it.
+    """
+    if type(document) is not dict:
+        raise StorageError(path, f"not a keychainsim store: the top level is a {_json_type(document)}", _FIX_NOT_OURS)
+    if META_TABLE not in document:
+        found = ", ".join(sorted(map(str, document))) or "none"
+        raise StorageError(
+            path, f"not a keychainsim store: no {META_TABLE} table (tables found: {found})", _FIX_NOT_OURS
+        )
+    row = _single_row(document[META_TABLE], META_TABLE, path)
+    # The schema number comes first: a newer layout may have changed everything else.
+    schema, version = row.get("schema"), row.get("keychainsim")
+    if type(schema) is not int or schema < 1:
+        raise _broken(path, f"{META_TABLE}.schema is {schema!r}, not a positive integer")
+    if schema > SCHEMA_VERSION:
+        raise StorageError(
+            path,
+            f"written by a newer keychainsim ({version}): store schema {schema}, "
+            f"this version reads schema {SCHEMA_VERSION} or older",
+            _FIX_NEWER,
+        )
+    _check_fields(row, _META_FIELDS, META_TABLE, path)
+    generation = row["generation"]
+    if type(version) is not str:
+        raise _broken(path, f"{META_TABLE}.keychainsim is {version!r}, not a string")
+    if type(generation) is not int or generation < 1:
+        raise _broken(path, f"{META_TABLE}.generation is {generation!r}, not a positive integer")
+    return StoreMeta(schema, version, generation)
+
+
+def state_from_document(document: Any, path: str) -> KeychainState:
+    """The state a document read from ``path`` holds.
+
+    Raises:
+        StorageError: naming the table, item and field that is wrong, if the document is not exactly
+            what :func:`state_to_document` writes (or a newer keychainsim wrote it).
+    """
+    meta_from_document(document, path)
+    unknown = set(document) - set(TABLES)
+    if unknown:
+        raise StorageError(
+            path, f"unknown tables {sorted(unknown)} (a save would drop them)", "move those tables elsewhere"
+        )
+    items = _decode_items(document.get(ITEMS_TABLE, {}), path)
+    if STATE_TABLE not in document:
+        raise _broken(path, f"the {STATE_TABLE} table is missing")
+    row = _single_row(document[STATE_TABLE], STATE_TABLE, path)
+    _check_fields(row, _STATE_FIELDS, STATE_TABLE, path)
+    for name in ("next_rowid", "clock_ms"):
+        if type(row[name]) is not int:
+            raise _broken(path, f"{STATE_TABLE}.{name} is {row[name]!r}, not an integer")
+    device = row["device"]
+    if type(device) is not dict:
+        raise _broken(path, f"{STATE_TABLE}.device is a {_json_type(device)}, not an object")
+    _check_fields(device, _DEVICE_FIELDS, f"{STATE_TABLE}.device", path)
+    for name in sorted(_DEVICE_FIELDS):
+        if type(device[name]) is not bool:
+            raise _broken(path, f"{STATE_TABLE}.device.{name} is {device[name]!r}, not true or false")
+    return KeychainState(
+        items=items,
+        next_rowid=row["next_rowid"],
+        device=DeviceState(**{name: device[name] for name in _DEVICE_FIELDS}),
+        clock_ms=row["clock_ms"],
+    )
+
+
+def _decode_items(table: Any, path: str) -> list[StoredItem]:
+    if type(table) is not dict:
+        raise _broken(path, f"the {ITEMS_TABLE} table is a {_json_type(table)}, not an object")
+    rows: list[tuple[int, StoredItem]] = []
+    for doc_id, doc in table.items():
+        number = _doc_id(doc_id, ITEMS_TABLE, path)
+        where = f"{ITEMS_TABLE} document {doc_id}"
+        if type(doc) is not dict:
+            raise _broken(path, f"{where} is a {_json_type(doc)}, not an object")
+        _check_fields(doc, _ITEM_FIELDS, where, path)
+        keychain, item_class, rowid, attrs = doc["keychain"], doc["item_class"], doc["rowid"], doc["attrs"]
+        if type(rowid) is not int:
+            raise _broken(path, f"{where}: rowid {rowid!r} is not an integer")
+        where = f"{where} (rowid {rowid})"
+        for name, text in (("keychain", keychain), ("item_class", item_class)):
+            if type(text) is not str:
+                raise _broken(path, f"{where}: {name} {text!r} is not a string")
+        if type(attrs) is not dict:
+            raise _broken(path, f"{where}: attrs is a {_json_type(attrs)}, not an object")
+        values: dict[str, Any] = {}
+        for key, data in attrs.items():
+            try:
+                values[key] = _decode(data)
+            except _Malformed as error:
+                raise _broken(
+                    path, f"{where}, {item_class} attribute {key!r}{_trail(error)}: {error.problem}"
+                ) from None
+        rows.append((number, StoredItem(keychain, item_class, rowid, values)))
+    rows.sort(key=lambda row: row[0])
+    return [item for _, item in rows]
+
+
+def _broken(path: str, problem: str) -> StorageError:
+    """A file in our layout with something wrong inside: the message says which table, item, field."""
+    return StorageError(path, problem, _FIX_MALFORMED)
+
+
+def _single_row(table: Any, name: str, path: str) -> dict[str, Any]:
+    if type(table) is not dict or set(table) != {"1"} or type(table["1"]) is not dict:
+        raise _broken(path, f"the {name} table must hold exactly one document, with id 1")
+    return table["1"]
+
+
+def _check_fields(row: dict[str, Any], expected: frozenset[str], where: str, path: str) -> None:
+    if row.keys() != expected:
+        missing = sorted(expected - row.keys())
+        extra = sorted(row.keys() - expected)
+        parts = ([f"missing {missing}"] if missing else []) + ([f"unknown {extra}"] if extra else [])
+        raise _broken(path, f"{where}: {'; '.join(parts)} fields")
+
+
+def _doc_id(doc_id: str, table: str, path: str) -> int:
+    if not (doc_id.isascii() and doc_id.isdigit()) or doc_id.startswith("0"):
+        raise _broken(path, f"{table} has document id {doc_id!r}, not a positive integer")
+    return int(doc_id)

@@ -1,0 +1,1 @@
+"""Tests of the persistent store (keychainsim.store): behaviour of keychainsim itself, marked ``model``."""

@@ -1,0 +1,87 @@
+"""Shared by the store tests: Hypothesis strategies for every value type, and an exact comparison."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import strategies as st
+
+from keychainsim.model.access_control import SecAccessControl
+from keychainsim.store.codec import TAGS
+from keychainsim.store.state import DeviceState, KeychainState, StoredItem
+
+utc_dates = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC))
+access_controls = st.builds(
+    SecAccessControl,
+    protection=st.sampled_from(["ak", "ck", "dk", "aku", "cku", "dku", "akpu", "f"]) | st.text(),
+    flags=st.integers(min_value=0, max_value=2**32 - 1),
+)
+leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(2**200), max_value=2**200)
+    | st.floats(allow_nan=False)
+    | st.text()
+    | st.binary()
+    | utc_dates
+    | access_controls
+)
+# Keys that look like our tags (and near misses) must not be mistaken for them.
+dict_keys = st.text() | st.sampled_from(sorted(TAGS)) | st.sampled_from(["$", "$x", "$$bytes", "bytes", "$DATE"])
+values = st.recursive(
+    leaves,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(dict_keys, children, max_size=4),
+    max_leaves=25,
+)
+items = st.builds(
+    StoredItem,
+    keychain=st.sampled_from(["dp", "file"]) | st.text(),
+    item_class=st.sampled_from(["genp", "inet", "cert", "keys"]),
+    rowid=st.integers(),
+    attrs=st.dictionaries(st.text(), values, max_size=6),
+)
+states = st.builds(
+    KeychainState,
+    items=st.lists(items, max_size=6),
+    next_rowid=st.integers(),
+    device=st.builds(DeviceState, st.booleans(), st.booleans(), st.booleans()),
+    clock_ms=st.integers(),
+)
+
+
+def canonical(value: Any) -> Any:
+    """A form in which True != 1, b"a" != "a", 0.0 != -0.0 and nan == nan, unlike with ``==``."""
+    if isinstance(value, dict):
+        return ("dict", {key: canonical(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return ("list", [canonical(item) for item in value])
+    if isinstance(value, float):
+        return ("float", repr(value))
+    if isinstance(value, datetime):
+        return ("date", value.isoformat(), value.tzinfo)
+    return (type(value).__name__, value)
+
+
+def canonical_state(state: KeychainState) -> Any:
+    return (
+        [(i.keychain, i.item_class, canonical(i.rowid), canonical(i.attrs)) for i in state.items],
+        canonical(state.next_rowid),
+        state.device,
+        canonical(state.clock_ms),
+    )
+
+
+def sample_state() -> KeychainState:
+    """Both keychains, tagged values, a locked device, and more than nine items (ids sort as text)."""
+    return KeychainState(
+        items=[
+            StoredItem("dp", "genp", 7, {"acct": "bob", "v_Data": b"secret", "sync": 0}),
+            StoredItem("file", "keys", 3, {"klbl": b"\x01" * 20, "accc": SecAccessControl("ak", 1)}),
+        ]
+        + [StoredItem("dp", "genp", 100 + n, {"acct": f"n{n}"}) for n in range(11)],
+        next_rowid=112,
+        device=DeviceState(unlocked=False, unlocked_since_boot=True, passcode_set=True),
+        clock_ms=1_767_225_600_000,
+    )
