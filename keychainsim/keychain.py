@@ -177,7 +177,7 @@ class Keychain:
     ) -> tuple[OSStatus, Any]:
         for arg in args:
             check_python_types(arg, f"{name} argument", _ref_types())
-        record = CallRecord(name, OSStatus.errSecSuccess)
+        record = CallRecord(name, OSStatus.errSecSuccess, details={"args": args})
         self._current = record
         try:
             with self._backend.transaction() as db:

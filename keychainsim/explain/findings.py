@@ -1,0 +1,72 @@
+"""Finding codes: stable identifiers, what each means, and the sentence a developer reads.
+
+The codes are the API contract's (``shared/design/api-contract.md``, "Probes and explanations");
+``query.rejected`` is added for a dictionary the engine refused before searching. Messages are built
+from the evidence, never stored apart from it (style-anchors rule 7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from keychainsim.model.item import Item
+
+MEANING: dict[str, str] = {
+    "class.empty": "no item of the queried class exists at all",
+    "query.rejected": "the engine refused the dictionary before searching (a bad key, value or class)",
+    "query.attribute_mismatch": "items of the class exist; each named attribute excludes them (a near miss)",
+    "query.value_type_mismatch": "an item would match but for a value's type or encoding",
+    "query.synchronizable_excluded": "a matching item exists but is synchronizable and the query did not ask for those",
+    "access.group_not_visible": "a matching item exists in an access group the caller is not entitled to",
+    "access.missing_entitlement": "the call names an access group the caller is not entitled to (-34018)",
+    "lock.item_unavailable": "a matching item exists but its protection class is unavailable in the current lock state",
+    "platform.other_keychain": "macOS: a matching item lives in the other keychain implementation",
+    "identity.no_certificate": "no certificate fits the identity query's certificate-side attributes",
+    "identity.no_private_key": "a certificate fits, but no private key has klbl equal to its pkhh",
+    "identity.certificate_for_other_key": (
+        "the certificate's public key is not the public key of any stored private key"
+    ),
+    "identity.key_is_public": "the key whose klbl equals the certificate's pkhh is a public key",
+    "identity.application_label_overridden": "a private key pairs with the certificate's public key, but its klbl "
+    "was set to something else",
+    "identity.attribute_on_wrong_side": "the query's attribute would match the other half of the pair",
+    "add.duplicate": "the existing item that collides, and on which uniqueness attributes",
+    "trace.key_not_stored": "a key was created without being made permanent, so it never reached the keychain",
+    "trace.certificate_not_der": "certificate data handed to SecCertificateCreateWithData was PEM or garbage",
+    "trace.add_failed": "an earlier SecItemAdd of the item the query looks for failed, and the flow went on",
+    "trace.item_deleted": "the item the query looks for existed and was deleted by an earlier call",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One cause: its code, the sentence to act on, the items involved and the evidence behind it."""
+
+    code: str
+    message: str
+    items: tuple[Item, ...] = ()
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.code not in MEANING:
+            raise ValueError(f"unknown finding code {self.code!r}")
+
+    @property
+    def meaning(self) -> str:
+        return MEANING[self.code]
+
+    def to_dict(self) -> dict[str, Any]:
+        from keychainsim.explain.evidence import jsonable
+
+        return {
+            "code": self.code,
+            "message": self.message,
+            "items": [{"class": i.item_class, "rowid": i.rowid, "keychain": i.keychain} for i in self.items],
+            "evidence": jsonable(self.evidence),
+        }
+
+    def __rich_repr__(self):
+        yield "code", self.code
+        yield "message", self.message
+        yield "items", [f"{i.item_class}#{i.rowid}" for i in self.items]

@@ -1,0 +1,125 @@
+"""Findings only the history shows: what earlier calls in a trace did to the item a query looks for.
+
+A trace step is read through four attributes: ``call`` (the Sec* function name), ``args``, ``status``
+(an OSStatus, or None for calls without one) and ``result``; ``removed`` lists the items the call
+deleted (from the step's diff).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keychainsim.explain.evidence import show
+from keychainsim.explain.findings import Finding
+from keychainsim.explain.report import Report, row_label
+from keychainsim.model.item import Item
+
+RELATED_CLASSES = {"idnt": ("cert", "keys"), "cert": ("cert",), "keys": ("keys",), "genp": ("genp",), "inet": ("inet",)}
+
+
+def active_trace(kc: Any) -> Any:
+    """The innermost trace recording ``kc``, if ``explain`` is called inside one."""
+    traces = getattr(kc, "active_traces", None)
+    return traces[-1] if traces else None
+
+
+def _steps(history: Any) -> list[Any]:
+    return list(getattr(history, "steps", history) or [])
+
+
+def _removed(step: Any) -> list[Item]:
+    removed = getattr(step, "removed", None)
+    if removed is None:
+        diff = getattr(step, "diff", None)
+        removed = getattr(diff, "removed", ()) if diff is not None else ()
+    return [getattr(r, "item", r) for r in removed]
+
+
+def history_findings(kc: Any, query: dict[str, Any], report: Report, history: Any) -> list[Finding]:
+    item_class = query.get("class")
+    related = RELATED_CLASSES.get(item_class, ())
+    findings: list[Finding] = []
+    stored_labels = {i.get("klbl") for i in kc.all_items() if i.item_class == "keys"}
+    for step in _steps(history):
+        call, args, status, result = step.call, step.args, step.status, step.result
+        if call == "SecKeyCreateRandomKey" and related and "keys" in related:
+            finding = _key_not_stored(args, result, stored_labels)
+            if finding:
+                findings.append(finding)
+        elif call == "SecCertificateCreateWithData" and "cert" in related and result is None:
+            data = args[0] if args else b""
+            pem = isinstance(data, bytes | str) and (
+                b"-----BEGIN" in (data.encode() if isinstance(data, str) else data)
+            )
+            findings.append(
+                Finding(
+                    "trace.certificate_not_der",
+                    "SecCertificateCreateWithData returned nil: the data was "
+                    + (
+                        "PEM text, not DER; strip the -----BEGIN/END----- lines and base64-decode it first"
+                        if pem
+                        else "not a DER certificate"
+                    )
+                    + ", so no certificate could be added.",
+                    evidence={"pem": pem, "length": len(data) if isinstance(data, bytes | str) else None},
+                )
+            )
+        elif call == "SecItemAdd" and status not in (None, 0) and args and isinstance(args[0], dict):
+            added_class = args[0].get("class") or _ref_class(args[0].get("v_Ref"))
+            if added_class in related or (item_class == "idnt" and _ref_class(args[0].get("v_Ref")) == "idnt"):
+                findings.append(
+                    Finding(
+                        "trace.add_failed",
+                        f"an earlier SecItemAdd of a {added_class} item returned {status}"
+                        + (f" ({step.reason})" if getattr(step, "reason", "") else "")
+                        + " and the flow went on without it.",
+                        evidence={"status": int(status), "class": added_class},
+                    )
+                )
+        for item in _removed(step):
+            if item.item_class in related and not item.is_tombstone:
+                findings.append(
+                    Finding(
+                        "trace.item_deleted",
+                        f"{row_label(item)} existed and was deleted by {call}; recreate it, or narrow that delete "
+                        "(SecItemDelete removes every match).",
+                        items=(item,),
+                        evidence={"call": call},
+                    )
+                )
+    return findings
+
+
+def _ref_class(ref: Any) -> str | None:
+    from keychainsim.engine.client import ref_kind
+
+    return {"key": "keys", "certificate": "cert", "identity": "idnt"}.get(ref_kind(ref) or "")
+
+
+def _key_not_stored(args: tuple[Any, ...], result: Any, stored_labels: set[Any]) -> Finding | None:
+    key = result[0] if isinstance(result, tuple) else result
+    if key is None:
+        return None
+    try:
+        from keychainsim.crypto import SecKeyCopyPublicKey, public_key_hash
+
+        label = public_key_hash(SecKeyCopyPublicKey(key))
+    except Exception:
+        return None
+    if label in stored_labels:
+        return None
+    params = args[0] if args and isinstance(args[0], dict) else {}
+    private = params.get("private", {}) if isinstance(params.get("private"), dict) else {}
+    given = private.get("perm", params.get("perm"))
+    why = (
+        "kSecAttrIsPermanent was not given (software keys default to not permanent)"
+        if given is None
+        else f"kSecAttrIsPermanent was {show('perm', given)}"
+        + (" (a number, not a boolean, is ignored)" if not isinstance(given, bool) else "")
+    )
+    return Finding(
+        "trace.key_not_stored",
+        f"SecKeyCreateRandomKey made the private key (application label {show('klbl', label)}) but never stored it: "
+        f"{why}; pass kSecAttrIsPermanent: true in kSecPrivateKeyAttrs.",
+        evidence={"klbl": label, "perm": given},
+    )

@@ -1,0 +1,132 @@
+"""Findings for password, certificate and key queries: from the near misses of the one matcher."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from keychainsim.engine.protection import available, requirement
+from keychainsim.explain.evidence import attr_name, loosely_equal, show
+from keychainsim.explain.findings import Finding
+from keychainsim.explain.report import NearMiss, row_label
+from keychainsim.model.item import Item
+from keychainsim.model.match import ACCESS_GROUP, ATTRIBUTE, FILTER, SYNC, TOMBSTONE
+from keychainsim.store.state import DeviceState
+
+MAX_LISTED = 5
+
+
+def class_empty(item_class: str, items: Iterable[Item]) -> Finding | None:
+    if any(i.item_class == item_class and not i.is_tombstone for i in items):
+        return None
+    return Finding(
+        "class.empty",
+        f"There is no {item_class} item in the keychain at all: the item was never added, its add failed, "
+        "or it was deleted.",
+        evidence={"class": item_class},
+    )
+
+
+def from_near_misses(near: list[NearMiss], caller_groups: list[str]) -> list[Finding]:
+    """Classify rows by what alone excludes them; attribute near misses are listed fewest-failures first."""
+    findings: list[Finding] = []
+    only = {kind: [n for n in near if n.kinds == {kind}] for kind in (ACCESS_GROUP, SYNC)}
+    # Only a synchronizable item hidden by the default (or explicit) sync=0 is "excluded"; a local item
+    # missed by a sync=true query is an ordinary attribute mismatch.
+    only[SYNC] = [n for n in only[SYNC] if all(m.found == 1 for m in n.misses)]
+    if only[ACCESS_GROUP]:
+        rows = only[ACCESS_GROUP]
+        groups = sorted({str(m.found) for n in rows for m in n.misses})
+        findings.append(
+            Finding(
+                "access.group_not_visible",
+                f"{len(rows)} matching item(s) live in access group(s) {', '.join(groups)}, which this app is not "
+                f"entitled to (its groups: {', '.join(caller_groups)}); add the group to keychain-access-groups "
+                "or store the item in a shared group.",
+                items=tuple(n.row for n in rows if isinstance(n.row, Item)),
+                evidence={"item_groups": groups, "caller_groups": caller_groups},
+            )
+        )
+    if only[SYNC]:
+        rows = only[SYNC]
+        findings.append(
+            Finding(
+                "query.synchronizable_excluded",
+                f"{len(rows)} matching item(s) are synchronizable (sync=1), and a query without "
+                "kSecAttrSynchronizable only sees sync=0 items; add kSecAttrSynchronizable: "
+                "kSecAttrSynchronizableAny (or true) to the query.",
+                items=tuple(n.row for n in rows if isinstance(n.row, Item)),
+                evidence={"wanted_sync": 0, "found_sync": [m.found for n in rows for m in n.misses]},
+            )
+        )
+    typed = [(n, m) for n in near for m in n.misses if m.kind == ATTRIBUTE and loosely_equal(m.wanted, m.found)]
+    if typed:
+        n, m = typed[0]
+        findings.append(
+            Finding(
+                "query.value_type_mismatch",
+                f"{row_label(n.row)} has {attr_name(m.key)} = {show(m.key, m.found)}, the same text as the query's "
+                f"{show(m.key, m.wanted)} in another type or encoding; the keychain compares the exact bytes, "
+                "so pass the value exactly as it was stored.",
+                items=tuple(x.row for x, _ in typed if isinstance(x.row, Item)),
+                evidence={"attribute": m.key, "wanted": m.wanted, "found": m.found},
+            )
+        )
+    attribute_rows = sorted(
+        (n for n in near if n.kinds & {ATTRIBUTE, FILTER} or (n.kinds == {SYNC} and n not in only[SYNC])),
+        key=lambda n: len(n.misses),
+    )
+    if attribute_rows:
+        listed = attribute_rows[:MAX_LISTED]
+        closest = listed[0]
+        more = f" ({len(attribute_rows) - len(listed)} more not listed)" if len(attribute_rows) > len(listed) else ""
+        findings.append(
+            Finding(
+                "query.attribute_mismatch",
+                f"{len(attribute_rows)} item(s) of the class exist but the query's attributes exclude them; "
+                f"closest: {row_label(closest.row)}: {closest.describe()}{more}. Query only by the attributes "
+                "you stored, with the same values.",
+                items=tuple(n.row for n in listed if isinstance(n.row, Item)),
+                evidence={
+                    row_label(n.row): {
+                        m.key: {"wanted": m.wanted, "found": m.found}
+                        for m in n.misses
+                        if m.kind in (ATTRIBUTE, FILTER, SYNC)
+                    }
+                    for n in listed
+                },
+            )
+        )
+    return findings
+
+
+def locked(matching: list[NearMiss], device: DeviceState) -> Finding | None:
+    """A row that passed every SQL term but whose class key is unavailable: the scan stops with -25308."""
+    blocked = []
+    for n in matching:
+        row = n.row
+        items = row.group_items
+        for item in items:
+            if not available(item.get("pdmn"), device):
+                blocked.append(item)
+    if not blocked:
+        return None
+    item = blocked[0]
+    state = "locked" if not device.unlocked else "unlocked"
+    if not device.unlocked_since_boot:
+        state = "not yet unlocked since it started"
+    return Finding(
+        "lock.item_unavailable",
+        f"{row_label(item)} matches, but its protection {show('pdmn', item.get('pdmn'))} is readable only when "
+        f"{requirement(item.get('pdmn'))}, and the device is {state}; read it while unlocked or store it with "
+        "kSecAttrAccessibleAfterFirstUnlock.",
+        items=tuple(blocked),
+        evidence={
+            "protection": item.get("pdmn"),
+            "device_unlocked": device.unlocked,
+            "unlocked_since_boot": device.unlocked_since_boot,
+        },
+    )
+
+
+def tombstones(near: list[NearMiss]) -> list[Item]:
+    return [n.row for n in near if n.kinds == {TOMBSTONE} and isinstance(n.row, Item)]
