@@ -8,6 +8,7 @@ an exception; exceptions are for Python misuse (TypeError) and for keys keychain
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,11 +45,11 @@ class CallRecord:
 
 
 def _ref_types() -> tuple[type, ...]:
-    try:
-        from keychainsim.crypto import SecCertificate, SecIdentity, SecKey
-    except ImportError:  # the crypto layer is optional for password-only use
+    """The Sec* ref classes, once the crypto layer has been imported by whoever made a ref."""
+    crypto = sys.modules.get("keychainsim.crypto")
+    if crypto is None:
         return ()
-    return (SecKey, SecCertificate, SecIdentity)
+    return (crypto.SecKey, crypto.SecCertificate, crypto.SecIdentity)
 
 
 def _normalise_groups(groups: Sequence[str]) -> tuple[str, ...]:
@@ -211,7 +212,7 @@ class Keychain:
             return identity_ops.copy_identity_ref(self, db, query)
         if self.platform == "macos":
             return macos.copy(self, db, query)
-        return copy_matching(db, self.caller, client_prepare(query, "copy"), DP, self.platform)
+        return copy_matching(db, self.caller, query, DP, self.platform)
 
     def _update(self, db: Any, query: dict[str, Any], changes: dict[str, Any]) -> OSStatus:
         if ref_kind(query.get("v_Ref")) == "identity" or query.get("class") == "idnt":

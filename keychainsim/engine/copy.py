@@ -8,8 +8,10 @@ post-SQL kSecMatch filters; the limit counts rows that survive all three.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+from keychainsim.engine.client import prepare as client_prepare
 from keychainsim.engine.context import Caller
 from keychainsim.engine.database import Database
 from keychainsim.engine.identity import IdentityResultRow, IdentityRow, check_identity_query, join
@@ -119,10 +121,38 @@ def result_row(row: Item | IdentityRow, platform: str) -> ResultRow:
     return IdentityResultRow(row) if isinstance(row, IdentityRow) else ResultRow(row, platform)
 
 
+_PLAIN = (str, bytes, int, bool, float, type(None), datetime)
+_COMPILED: dict[tuple[Any, ...], tuple[Query, Matcher]] = {}
+_COMPILED_MAX = 512
+
+
+def compiled(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
+    """``prepare`` of the client-prepared dictionary, remembered for dictionaries of plain values.
+
+    An app asks the same question many times; parsing and compiling it again each time would cost more
+    than the lookup itself. Only successful compilations are kept, keyed by the caller and by every key,
+    value and value type in order (so ``True`` and ``1``, which Apple treats differently, never share).
+    """
+    key: tuple[Any, ...] | None = (caller, *((k, type(v), v) for k, v in dictionary.items()))
+    if not all(type(v) in _PLAIN for v in dictionary.values()):
+        key = None
+    if key is not None:
+        hit = _COMPILED.get(key)
+        if hit is not None:
+            return hit
+    result = prepare(caller, client_prepare(dictionary, "copy"))
+    if key is not None:
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[key] = result
+    return result
+
+
 def copy_matching(
     db: Database, caller: Caller, dictionary: dict[str, Any], keychain: str, platform: str
 ) -> tuple[OSStatus, Any]:
-    query, matcher = prepare(caller, dictionary)
+    """SecItemCopyMatching of a caller's dictionary (the client library's steps included)."""
+    query, matcher = compiled(caller, dictionary)
     rows = run(db, query, matcher, keychain)
     if not rows:
         return OSStatus.errSecItemNotFound, None

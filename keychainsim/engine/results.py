@@ -10,20 +10,32 @@ from typing import Any
 
 from keychainsim.model.access_control import SecAccessControl
 from keychainsim.model.item import Item
+from keychainsim.schema import CLASSES
 
 STRIPPED_FROM_ATTRIBUTES = ("persistref", "UUID", "clip", "v_Data")
 """Never in a returned attribute dictionary (``SecItemDb.c: handle_result()``; KeychainAPITests
 ``testSecItemCopyMatchingDoesNotReturnPersistRefs``)."""
 
 
+def _returned(flag: str) -> dict[str, frozenset[str]]:
+    return {
+        name: frozenset(
+            a.key for a in schema.attributes if flag in a.flags and a.key not in STRIPPED_FROM_ATTRIBUTES
+        )
+        for name, schema in CLASSES.items()
+    }
+
+
+RETURNED_BY_COPY = _returned("R")
+"""Per class, the attributes a CopyMatching attribute dictionary may hold (R flag, §C.7)."""
+RETURNED_BY_ADD = _returned("A")
+"""Per class, the attributes SecItemAdd's attribute dictionary may hold (A-flag mask, §D.5)."""
+
+
 def attributes_for_copy(item: Item) -> dict[str, Any]:
     """§C.7: every R-flagged attribute the item has, plus ``accc`` synthesized from its protection."""
-    schema = item.schema
-    out = {
-        key: value
-        for key, value in item.attrs.items()
-        if key not in STRIPPED_FROM_ATTRIBUTES and (attr := schema.by_key.get(key)) is not None and attr.in_copy_result
-    }
+    keep = RETURNED_BY_COPY[item.item_class]
+    out = {key: value for key, value in item.attrs.items() if key in keep}
     if "accc" not in out and item.keychain == "dp":
         out["accc"] = SecAccessControl(item.get("pdmn", "ak"))
     return out
@@ -32,12 +44,8 @@ def attributes_for_copy(item: Item) -> dict[str, Any]:
 def attributes_for_add(item: Item) -> dict[str, Any]:
     """§D.5: SecItemAdd's attribute dictionary uses the A-flag mask, so ``tomb`` and ``musr`` are missing
     and ``accc`` appears only when the caller passed one (inferred from ``SecDbItemCopyResult()``)."""
-    schema = item.schema
-    return {
-        key: value
-        for key, value in item.attrs.items()
-        if key not in STRIPPED_FROM_ATTRIBUTES and (attr := schema.by_key.get(key)) is not None and attr.in_add_result
-    }
+    keep = RETURNED_BY_ADD[item.item_class]
+    return {key: value for key, value in item.attrs.items() if key in keep}
 
 
 def persistent_ref(item_class: str, item: Item) -> bytes:
@@ -112,7 +120,10 @@ def element(row: ResultRow, returns: frozenset[str], for_add: bool = False) -> A
         ref = row.ref()
         if ref is not None:
             out["v_Ref"] = ref
-        if "data" in returns and row.data() is not None:
+        # SecItemResultCopyPrepared() keeps the decrypted data when a ref was asked for, and drops it
+        # only after building a ref the caller did not want data with: a password (no ref type on
+        # iOS) keeps its v_Data.
+        if row.data() is not None and ("data" in returns or ref is None):
             out["v_Data"] = row.data()
         if "persistent_ref" in returns:
             out["v_PersistentRef"] = row.persistent_ref()

@@ -1,0 +1,168 @@
+"""keychainsim benchmarks: the hot paths the issues name, as ratios and scaling (not timed tests).
+
+Run:  .venv/bin/python benchmarks/bench.py            (all sections)
+      .venv/bin/python benchmarks/bench.py engine     (one section)
+
+Each figure is the best of several repeats of a timed loop (time.perf_counter), per operation.
+The yardstick for lookups is SQLite, the engine behind Apple's keychain: the same rows in an in-memory
+table with a UNIQUE index on the uniqueness tuple, queried by that tuple and returned as a dict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from keychainsim import Keychain
+from keychainsim.constants import (
+    kSecAttrAccessGroup,
+    kSecAttrAccount,
+    kSecAttrService,
+    kSecAttrSynchronizable,
+    kSecClass,
+    kSecClassGenericPassword,
+    kSecReturnAttributes,
+    kSecValueData,
+)
+
+GROUP = "A1B2C3D4E5.com.example.app"
+FIXED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def best_per_op(fn: Callable[[], object], loops: int, repeats: int = 5) -> float:
+    """Seconds per call: the fastest of ``repeats`` runs of ``loops`` calls."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        best = min(best, (time.perf_counter() - start) / loops)
+    return best
+
+
+def genp(i: int) -> dict[str, object]:
+    return {
+        kSecClass: kSecClassGenericPassword,
+        kSecAttrService: f"service-{i % 50}",
+        kSecAttrAccount: f"account-{i}",
+        kSecValueData: f"secret-{i}".encode(),
+    }
+
+
+def filled(n: int, store: str | None = None) -> Keychain:
+    kc = Keychain(store=store, clock=lambda: FIXED)
+    with kc.transaction():
+        for i in range(n):
+            status, _ = kc.SecItemAdd(genp(i))
+            assert status == 0, status
+    return kc
+
+
+def lookup_query(i: int) -> dict[str, object]:
+    """The full uniqueness key an app can state: account, service, access group, sync."""
+    return {
+        kSecClass: kSecClassGenericPassword,
+        kSecAttrService: f"service-{i % 50}",
+        kSecAttrAccount: f"account-{i}",
+        kSecAttrAccessGroup: GROUP,
+        kSecAttrSynchronizable: False,
+        kSecReturnAttributes: True,
+    }
+
+
+def sqlite_table(n: int) -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:")
+    db.row_factory = sqlite3.Row
+    db.execute(
+        "CREATE TABLE genp (rowid INTEGER PRIMARY KEY, acct BLOB, svce BLOB, agrp TEXT, sync INTEGER, pdmn TEXT,"
+        " cdat REAL, mdat REAL, data BLOB, UNIQUE(acct, svce, agrp, sync))"
+    )
+    db.executemany(
+        "INSERT INTO genp (acct, svce, agrp, sync, pdmn, cdat, mdat, data) VALUES (?,?,?,?,?,?,?,?)",
+        [(f"account-{i}", f"service-{i % 50}", GROUP, 0, "ak", 0.0, 0.0, b"x") for i in range(n)],
+    )
+    return db
+
+
+def section_engine() -> list[str]:
+    lines = ["## Engine (issue 2)", ""]
+    sizes = (100, 1_000, 10_000)
+    memory: dict[int, float] = {}
+    sqlite: dict[int, float] = {}
+    for n in sizes:
+        kc = filled(n)
+        probe = n // 2
+        query = lookup_query(probe)
+        assert kc.SecItemCopyMatching(query)[0] == 0
+        memory[n] = best_per_op(lambda kc=kc, q=query: kc.SecItemCopyMatching(q), 2_000)
+        db = sqlite_table(n)
+        sql = "SELECT * FROM genp WHERE acct = ? AND svce = ? AND agrp = ? AND sync = ? LIMIT 1"
+        args = (f"account-{probe}", f"service-{probe % 50}", GROUP, 0)
+        assert db.execute(sql, args).fetchone() is not None
+        sqlite[n] = best_per_op(lambda db=db, sql=sql, args=args: dict(db.execute(sql, args).fetchone()), 2_000)
+    lines.append("SecItemCopyMatching by the full uniqueness key (acct, svce, agrp, sync), in memory:")
+    lines.append("")
+    lines.append("| items | keychainsim | SQLite indexed SELECT | ratio |")
+    lines.append("| ---: | ---: | ---: | ---: |")
+    for n in sizes:
+        lines.append(f"| {n:,} | {memory[n] * 1e6:.1f} µs | {sqlite[n] * 1e6:.1f} µs | {memory[n] / sqlite[n]:.2f}x |")
+    lines.append("")
+    lines.append(
+        f"- 10,000 vs SQLite: {memory[10_000] / sqlite[10_000]:.2f}x (target < 3x); "
+        f"10,000 vs 100 items: {memory[10_000] / memory[100]:.2f}x (target < 1.5x)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        file_lookup = {}
+        for n in sizes:
+            path = os.path.join(tmp, f"lookup-{n}.json")
+            kc = filled(n, store=path)
+            query = lookup_query(n // 2)
+            reader = Keychain(store=path)
+            assert reader.SecItemCopyMatching(query)[0] == 0
+            file_lookup[n] = best_per_op(lambda r=reader, q=query: r.SecItemCopyMatching(q), 200)
+        lines.append("- file store lookup (lock, signature check, in-memory match): " + ", ".join(
+            f"{n:,} items {file_lookup[n] * 1e6:.0f} µs" for n in sizes))
+        adds = {}
+        for n in (1_000, 10_000):
+            path = os.path.join(tmp, f"add-{n}.json")
+            start = time.perf_counter()
+            filled(n, store=path)
+            adds[n] = time.perf_counter() - start
+        lines.append(
+            f"- SecItemAdd to the file store in one transaction: 1,000 items {adds[1_000]:.2f} s, "
+            f"10,000 items {adds[10_000]:.2f} s, ratio {adds[10_000] / adds[1_000]:.1f}x (target < 12x)"
+        )
+        path = os.path.join(tmp, "add-each.json")
+        kc = Keychain(store=path, clock=lambda: FIXED)
+        start = time.perf_counter()
+        for i in range(200):
+            kc.SecItemAdd(genp(i))
+        each = (time.perf_counter() - start) / 200
+        lines.append(
+            f"- SecItemAdd to the file store, one transaction per call (lock, write, fsync): {each * 1e3:.1f} ms "
+            "per add over the first 200 items"
+        )
+    return lines
+
+
+SECTIONS: dict[str, Callable[[], list[str]]] = {"engine": section_engine}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sections", nargs="*", choices=[*SECTIONS, []], help="sections to run (default: all)")
+    args = parser.parse_args(argv)
+    for name in args.sections or list(SECTIONS):
+        print("\n".join(SECTIONS[name]()))
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
