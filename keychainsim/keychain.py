@@ -188,9 +188,60 @@ class Keychain:
             record.reason, record.key = refused.reason, refused.key
         record.status = OSStatus(status)
         self.last_call = record
-        for observer in self.observers:
-            observer(name, args, (record.status, result), self)
+        self._notify(name, args, (record.status, result))
         return record.status, result
+
+    # -- keys and identities -----------------------------------------------------------------
+
+    def SecKeyCreateRandomKey(self, parameters: dict[str, Any]) -> tuple[Any, Any]:
+        """``(private key, error)``; stores the halves the parameters make permanent (keys reference §A)."""
+        from keychainsim.crypto import create_random_key
+
+        check_python_types(parameters, "SecKeyCreateRandomKey parameters", _ref_types())
+        record = CallRecord("SecKeyCreateRandomKey", OSStatus.errSecSuccess, details={"args": (parameters,)})
+        self._current = record
+        with self._backend.transaction() as db:
+
+            def add_one(attributes: dict[str, Any]) -> int:
+                try:
+                    status, _ = self._add(db, attributes)
+                except Reject as refused:
+                    record.reason, record.key = refused.reason, refused.key
+                    return refused.status
+                return status
+
+            key, error = create_random_key(parameters, add_one)
+        if error is not None:
+            record.status = OSStatus(error.code) if error.code in OSStatus._value2member_map_ else record.status
+        self.last_call = record
+        self._notify("SecKeyCreateRandomKey", (parameters,), (key, error))
+        return key, error
+
+    def SecIdentityCreateWithCertificate(self, certificate: Any) -> tuple[OSStatus, Any]:
+        """macOS API: the identity of ``certificate`` and the private key with ``klbl`` equal to its public-key
+        hash, searched in every keychain this app can read (keys reference §H.1, §A.7)."""
+        from keychainsim.crypto import SecIdentityCreate, SecKey
+
+        attributes = certificate._keychain_attributes(for_query=False)
+        label = attributes.get("pkhh")
+        with self._backend.transaction() as db:
+            for item in sorted(db.all_items(), key=lambda i: i.rowid):
+                if (
+                    item.item_class == "keys"
+                    and not item.is_tombstone
+                    and item.get("klbl") == label
+                    and item.get("kcls") == 1
+                    and (item.keychain != DP or item.get("agrp") in self.caller.access_groups)
+                ):
+                    key = SecKey._from_keychain(item.attrs)
+                    identity = SecIdentityCreate(certificate, key) if key is not None else None
+                    if identity is not None:
+                        return OSStatus.errSecSuccess, identity
+        return OSStatus.errSecItemNotFound, None
+
+    def _notify(self, name: str, args: tuple[Any, ...], result: Any) -> None:
+        for observer in self.observers:
+            observer(name, args, result, self)
 
     # -- per call ----------------------------------------------------------------------------
 
