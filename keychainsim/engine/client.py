@@ -94,9 +94,22 @@ def strip_auth_params(dictionary: dict[str, Any], op: str) -> dict[str, Any]:
     return out
 
 
+def normalize_issuer_value(dictionary: dict[str, Any]) -> dict[str, Any]:
+    """``SecItemAttributesPrepare()``: a kSecAttrIssuer given as a whole DER Name is rewritten into the
+    normalized content the keychain stores (§D.1 d; si-42-identity.m finds identities by either form)."""
+    value = dictionary.get("issr")
+    if not isinstance(value, bytes) or not value.startswith(b"\x30"):
+        return dictionary
+    from keychainsim.crypto.names import normalize_issuer
+
+    normalized = normalize_issuer(value)
+    return dictionary if normalized is None else {**dictionary, "issr": normalized}
+
+
 def prepare(dictionary: dict[str, Any], op: str) -> dict[str, Any]:
     """The dictionary the server receives for ``op`` (identity refs are handled before this)."""
     check_access_control(dictionary, op)
+    dictionary = normalize_issuer_value(dictionary)
     if op == "add":
         dictionary = infer_certificate_label(dictionary)
     dictionary = expand_ref(dictionary, for_query=op not in ("add", "update_attributes"))

@@ -7,7 +7,7 @@ post-SQL kSecMatch filters; the limit counts rows that survive all three.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,8 @@ from keychainsim.model.item import Item
 from keychainsim.model.match import Matcher, Scope
 from keychainsim.model.query import Query, parse
 from keychainsim.model.reject import Reject
+from keychainsim.model.values import match_key
+from keychainsim.schema import CERT
 from keychainsim.status import OSStatus
 
 CERT_ONLY_MATCH = ("m_Issuers", "m_Policy")
@@ -43,12 +45,6 @@ def prepare(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]
             OSStatus.errSecUnimplemented,
             "kSecMatchHostOrSubdomainOfHost applies to internet passwords only",
             key="m_HostOrSubdomainOfHost",
-        )
-    if "m_Issuers" in query.match:
-        from keychainsim.errors import NotModeledError
-
-        raise NotModeledError(
-            "m_Issuers", where="SecItemCopyMatching", hint="issuer chain matching comes with identities"
         )
     ref = query.persistent_ref
     if ref is not None and ref.uuid is not None and (query.attrs or query.sync not in (None, "any")):
@@ -85,6 +81,7 @@ def decryptable(row: Item | IdentityRow, db: Database) -> Item | None:
 def run(db: Database, query: Query, matcher: Matcher, keychain: str) -> list[Item | IdentityRow]:
     """The matching rows, in order, up to the limit; raises Reject(-25308) at an undecryptable row."""
     limit = query.limit
+    parents = issuer_parents(db, matcher, keychain) if "m_Issuers" in query.match else None
     found: list[Item | IdentityRow] = []
     if limit == 0:
         return found
@@ -101,12 +98,32 @@ def run(db: Database, query: Query, matcher: Matcher, keychain: str) -> list[Ite
             )
         if query.auth_ui == "skip" and _needs_auth(row):
             continue
-        if matcher.filter_misses(row):
+        if matcher.filter_misses(row, parents):
             continue
         found.append(row)
         if limit is not None and len(found) >= limit:
             break
     return found
+
+
+def issuer_parents(db: Database, matcher: Matcher, keychain: str) -> Callable[[bytes], list[bytes]]:
+    """The issuers of the certificates with a given subject that a plain certificate query of this caller
+    finds (same groups, sync = 0, no tombstones), for the kSecMatchIssuers walk."""
+    subj = CERT.by_key["subj"]
+
+    def parents(subject: bytes) -> list[bytes]:
+        rows = db.candidates(keychain, "cert", [("subj", match_key(subj, subject))])
+        groups = matcher.scope.groups
+        return [
+            r.get("issr")
+            for r in rows
+            if not r.is_tombstone
+            and r.get("sync", 0) == 0
+            and (groups is None or r.get("agrp") in groups)
+            and r.get("subj") == subject
+        ]
+
+    return parents
 
 
 def _needs_auth(row: Item | IdentityRow) -> bool:

@@ -172,6 +172,9 @@ def copy(kc: Keychain, db: Database, query: dict[str, Any]) -> tuple[OSStatus, A
     """CopyMatching runs on every allowed keychain and merges (``SecItemMergeResults()``, §M.3)."""
     where = targets(query)
     prepared = client_prepare(query, "copy")
+    if "m_Issuers" in query and query.get("class") == "cert" and FILE in where:
+        # si-68-secmatchissuer.c, macOS branch: not allowed with certificates ("performance is bad").
+        raise Reject(OSStatus.errSecParam, "kSecMatchIssuers cannot be used with kSecClassCertificate on macOS")
     outcomes: dict[str, tuple[OSStatus, Any]] = {}
     for target in where:
         try:

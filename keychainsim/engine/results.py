@@ -19,9 +19,7 @@ STRIPPED_FROM_ATTRIBUTES = ("persistref", "UUID", "clip", "v_Data")
 
 def _returned(flag: str) -> dict[str, frozenset[str]]:
     return {
-        name: frozenset(
-            a.key for a in schema.attributes if flag in a.flags and a.key not in STRIPPED_FROM_ATTRIBUTES
-        )
+        name: frozenset(a.key for a in schema.attributes if flag in a.flags and a.key not in STRIPPED_FROM_ATTRIBUTES)
         for name, schema in CLASSES.items()
     }
 

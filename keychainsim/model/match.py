@@ -9,7 +9,7 @@ kSecMatch keys (§E.4), which Apple applies after the row is decrypted and which
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -110,12 +110,21 @@ class Matcher:
                 out.append(Miss(PERSISTENT_REF, "v_PersistentRef", ref.rowid, target.rowid, target.item_class))
         return out
 
-    def filter_misses(self, row: Row) -> list[Miss]:
-        """The post-SQL kSecMatch filters (§E.4), applied to rows that survived decryption."""
+    def filter_misses(self, row: Row, parents: ParentLookup | None = None) -> list[Miss]:
+        """The post-SQL kSecMatch filters (§E.4), applied to rows that survived decryption.
+
+        ``parents(subject)`` lists the issuer fields of the visible certificates with that subject; it
+        lets kSecMatchIssuers walk up a chain stored in the keychain.
+        """
         match = self.query.match
         if not match:
             return []
         out: list[Miss] = []
+        issuers = match.get("m_Issuers")
+        if issuers is not None:
+            issuer = row.term_item("issr").get("issr")
+            if not _issued_by(issuer, issuers, parents, ISSUER_DEPTH):
+                out.append(Miss(FILTER, "m_Issuers", issuers, issuer, "cert"))
         host = match.get("m_HostOrSubdomainOfHost")
         if host is not None:
             server = row.term_item("srvr").get("srvr")
@@ -124,6 +133,29 @@ class Matcher:
         if self.query.item_class in ("cert", "idnt"):
             out.extend(_certificate_filter_misses(row, match))
         return out
+
+
+ParentLookup = Callable[[bytes], list[bytes]]
+
+ISSUER_DEPTH = 10
+"""``SecServerMatch_Item()`` walks at most ten certificates up (``items_matching_issuer_parent``)."""
+
+
+def _issued_by(issuer: Any, wanted: list[bytes], parents: ParentLookup | None, depth: int) -> bool:
+    """``items_matching_issuer_parent()``: the issuer is listed, or a stored certificate whose subject is
+    this issuer was itself issued (recursively) by a listed issuer. Self-issued certificates stop the walk."""
+    if issuer in wanted:
+        return True
+    if parents is None or not isinstance(issuer, bytes):
+        return False
+    for parent_issuer in parents(issuer):
+        if parent_issuer == issuer:
+            continue
+        if depth > 0:
+            depth -= 1
+            if _issued_by(parent_issuer, wanted, parents, depth):
+                return True
+    return False
 
 
 def _certificate_filter_misses(row: Row, match: dict[str, Any]) -> list[Miss]:

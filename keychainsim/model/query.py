@@ -183,7 +183,15 @@ def _parse_match(query: Query, key: str, value: Any) -> None:
     if key == "m_Issuers":
         if not isinstance(value, list | tuple):
             raise Reject(OSStatus.errSecParam, "kSecMatchIssuers must be an array of DER names", key=key)
-        query.match[key] = [v for v in value if isinstance(v, bytes)]
+        # SecDbQuery.c query_add_match(): each data entry is normalized; entries that do not normalize
+        # are dropped, and with none left the key is ignored (§E.4).
+        from keychainsim.crypto.names import normalize_issuer
+
+        issuers = [n for v in value if isinstance(v, bytes) and (n := normalize_issuer(v)) is not None]
+        if issuers:
+            query.match[key] = issuers
+        else:
+            query.ignored.append(key)
     elif key == "m_ValidOnDate":
         if value is not None and not isinstance(value, datetime):
             raise Reject(OSStatus.errSecParam, "kSecMatchValidOnDate must be a date or NSNull", key=key)
