@@ -65,6 +65,7 @@ def explain_copy(kc: Any, query: dict[str, Any]) -> Report:
         near = [n for k, (p, m) in compiled.items() for n in _near_misses(db, p, m, k)]
         report = Report(call, query, OSStatus(status), matches=matches, near_misses=near, reason=reason)
         if status == OSStatus.errSecSuccess:
+            report.findings.extend(identity_causes.public_key_identities(matches))
             return report
         report.findings.extend(_findings(kc, db, parsed, matcher, keychain, near))
         return report

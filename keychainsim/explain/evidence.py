@@ -53,21 +53,24 @@ def loosely_equal(wanted: Any, found: Any) -> bool:
     do NFC and NFD forms and a number against text in a column that does not coerce. A developer reads
     them as the same value, which is the near miss worth naming.
     """
-    a, b = _as_text(wanted), _as_text(found)
-    return a is not None and b is not None and a == b and wanted != found
+    return wanted != found and bool(_readings(wanted) & _readings(found))
 
 
-def _as_text(value: Any) -> str | None:
+def _readings(value: Any) -> set[str]:
+    """Every text a value can be read as: numbers in decimal, strings NFC-normalized, data in each common
+    Unicode encoding that decodes it."""
     if isinstance(value, bool):
-        return str(int(value))
+        return {str(int(value))}
     if isinstance(value, int | float):
-        return str(value)
+        return {str(value)}
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
+        return {unicodedata.normalize("NFC", value)}
     if isinstance(value, bytes):
+        out = set()
         for encoding in ("utf-8", "utf-16", "utf-16-le", "utf-16-be"):
             try:
-                return unicodedata.normalize("NFC", value.decode(encoding))
+                out.add(unicodedata.normalize("NFC", value.decode(encoding)))
             except UnicodeDecodeError:
                 continue
-    return None
+        return out
+    return set()

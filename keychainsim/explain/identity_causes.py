@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from keychainsim.engine.database import Database
-from keychainsim.engine.identity import CERTIFICATE_SIDE, IdentityRow, join
+from keychainsim.engine.identity import CERTIFICATE_SIDE, IdentityRow
 from keychainsim.explain.evidence import show
 from keychainsim.explain.findings import Finding
 from keychainsim.explain.report import NearMiss, row_label
@@ -262,5 +262,24 @@ def _other_keychain(item: Item, what: str, where: str, other: str) -> Finding:
     )
 
 
-def rows(db: Database, keychain: str) -> list[IdentityRow]:
-    return list(join(db, keychain))
+def public_key_identities(matches: list[object]) -> list[Finding]:
+    """A successful identity query that paired a certificate with a *public* key row.
+
+    Keys stored through a SecKeyRef carry priv = 1 even when public, and the join tests priv, not kcls
+    (§H.1), so a stored public key with the certificate's hash forms an identity whose "private key"
+    cannot sign: status 0, then TLS fails (keys reference open question N.1, pitfalls C12; inferred).
+    """
+    public = [m for m in matches if isinstance(m, IdentityRow) and m.key.get("kcls") == 0]
+    if not public:
+        return []
+    row = public[0]
+    return [
+        Finding(
+            "identity.key_is_public",
+            f"{row_label(row)} pairs the certificate with a public key (kcls=0): the join tests kSecAttrIsPrivate, "
+            "which keys stored through a SecKeyRef always carry, so the identity forms but cannot sign; store the "
+            "private key (kSecAttrIsPermanent true in kSecPrivateKeyAttrs) and do not make the public key permanent.",
+            items=(row.certificate, row.key),
+            evidence={"pkhh": row.certificate.get("pkhh"), "klbl": row.key.get("klbl"), "key_class": 0},
+        )
+    ]

@@ -98,7 +98,12 @@ class Matcher:
             out.append(Miss(TOMBSTONE, "tomb", 0, state.get("tomb", 0), state.item_class))
         groups = self.scope.groups
         if groups is not None:
+            # An explicit kSecAttrAccessGroup is both a term and the searched group: report it once, as
+            # the term, for the item the term was compared on.
+            term_item = row.term_item("agrp") if "agrp" in self.query.attrs else None
             for item in row.group_items:
+                if item is term_item and any(m.key == "agrp" for m in out):
+                    continue
                 if item.get("agrp") not in groups:
                     out.append(Miss(ACCESS_GROUP, "agrp", list(groups), item.get("agrp"), item.item_class))
         ref = self.ref
