@@ -12,8 +12,8 @@ from keychainsim.constants import *
 
 pytest.importorskip("keychainsim.crypto")
 
-from keychainsim.explain import explain  # noqa: E402
-from tests.conformance._enrollment import IDENTITY_QUERY, LABEL, TAG, enroll, key_params  # noqa: E402
+from keychainsim.explain import explain
+from tests.conformance._enrollment import IDENTITY_QUERY, LABEL, TAG, enroll, key_params
 
 
 def codes_for(kc, query=IDENTITY_QUERY) -> list[str]:
@@ -50,7 +50,7 @@ def test_certificate_for_other_key_shows_both_hashes(make_keychain):
     """SecItemDb.c identity join: pkhh must equal a private key's klbl; the evidence shows the two side by side."""
     kc = make_keychain()
     other, _ = kc.SecKeyCreateRandomKey({kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom, kSecAttrKeySizeInBits: 256})
-    key, certificate, _ = enroll(kc, cert_for=other)
+    enroll(kc, cert_for=other)
     report = explain(kc, IDENTITY_QUERY)
     assert report.codes == ["identity.certificate_for_other_key"]
     evidence = report.findings[0].evidence
