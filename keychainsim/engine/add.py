@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from keychainsim.engine import entitlements
 from keychainsim.engine.context import Caller, Clock, item_digest, new_persistent_uuid
 from keychainsim.engine.database import Database
 from keychainsim.engine.protection import available, default_protection, requirement
@@ -42,12 +43,14 @@ def add(
 ) -> tuple[OSStatus, Any]:
     """Add one item; raises :class:`Reject` with Apple's status for a refused dictionary."""
     outcome = outcome or AddOutcome()
+    entitlements.check_write({k: v for k, v in dictionary.items() if k not in ("ggrp", "vwht")}, "an add")
     if "clip" in dictionary:
         raise Reject(OSStatus.errSecParam, "kSecAttrAppClipItem ('clip') may not be passed", key="clip")
     if "ggrp" in dictionary and truthy(dictionary.get("sync")):
         raise Reject(OSStatus.errSecParam, "a shared (ggrp) item cannot be synchronizable", key="ggrp")
     caller.writable_scope(None)
     query = parse(dictionary, "add")
+    entitlements.check_write(dictionary, "an add")  # the shared-item checks come after parsing (§D.1 f)
     outcome.query = query
     group = caller.writable_scope(query.explicit_group)
     agrp = group[0] if group and query.explicit_group is not None else caller.default_group
@@ -70,6 +73,13 @@ def add(
         return OSStatus.errSecSuccess, None
 
     attrs = build_attributes(query, caller, agrp, clock)
+    if attrs["pdmn"] == "akpu" and not db.device.passcode_set:
+        # secd-81-item-acl.m "cannot add item with akpu without passcode"
+        raise Reject(
+            OSStatus.errSecNotAvailable,
+            "kSecAttrAccessibleWhenPasscodeSetThisDeviceOnly needs a device passcode, and none is set",
+            key="pdmn",
+        )
     if not available(attrs["pdmn"], db.device):
         raise Reject(
             OSStatus.errSecInteractionNotAllowed,

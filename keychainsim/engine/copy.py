@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from keychainsim.engine import entitlements
 from keychainsim.engine.client import prepare as client_prepare
 from keychainsim.engine.context import Caller
 from keychainsim.engine.database import Database
@@ -34,6 +35,7 @@ def prepare(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]
     """Parse and validate a CopyMatching dictionary and compile its matcher (raises Reject)."""
     caller.readable_scope(None)
     query = parse(dictionary, "copy")
+    entitlements.check_read(dictionary)
     groups = caller.readable_scope(query.explicit_group)
     if "u_ItemList" in query.use:
         raise Reject(OSStatus.errSecParam, "kSecUseItemList is not supported by SecItemCopyMatching", key="u_ItemList")
@@ -96,8 +98,17 @@ def run(db: Database, query: Query, matcher: Matcher, keychain: str) -> list[Ite
                 f"{requirement(locked.get('pdmn'))}",
                 key="pdmn",
             )
-        if query.auth_ui == "skip" and _needs_auth(row):
-            continue
+        if _needs_auth(row):
+            # secd-81-item-acl-stress.m: Skip silently leaves such items out; Fail (or a context that
+            # may not interact) gives -25308. Otherwise the model's user approves the prompt.
+            if query.auth_ui == "skip":
+                continue
+            if query.auth_ui == "fail":
+                raise Reject(
+                    OSStatus.errSecInteractionNotAllowed,
+                    "a matching item needs user authentication and kSecUseAuthenticationUIFail forbids the prompt",
+                    key="u_AuthUI",
+                )
         if matcher.filter_misses(row, parents):
             continue
         found.append(row)

@@ -77,6 +77,34 @@ class Database:
             return list(table.values())
         return [table[r] for r in sorted(best)]
 
+    def neighbours(self, keychain: str, item_class: str, terms: Iterable[tuple[str, Hashable]]) -> list[Item]:
+        """Rows sharing at least one indexed value with ``terms`` (every row when no term is indexed).
+
+        These are the near misses worth explaining: a row that differs from the query in every indexed
+        attribute is not the item the caller was looking for. Found through the indexes, like the query.
+        """
+        table = self.table(keychain, item_class)
+        rowids: set[int] = set()
+        indexed = False
+        for key, wanted in terms:
+            bucket = self.index.get((keychain, item_class, key))
+            if bucket is None:
+                continue
+            indexed = True
+            rowids.update(bucket.get(wanted, ()))
+        if not indexed or not rowids:
+            return list(table.values())
+        return [table[r] for r in sorted(rowids)]
+
+    def has_live(self, item_class: str) -> bool:
+        """Whether any keychain holds a non-tombstone item of the class."""
+        return any(
+            not item.is_tombstone
+            for (_, cls), table in self.rows.items()
+            if cls == item_class
+            for item in table.values()
+        )
+
     # -- writing ---------------------------------------------------------------------------------
 
     def new_rowid(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from keychainsim.engine import entitlements
 from keychainsim.engine.context import Caller, Clock
 from keychainsim.engine.database import Database
 from keychainsim.engine.protection import available, requirement
@@ -21,6 +22,7 @@ def prepare(caller: Caller, dictionary: dict[str, Any], platform: str) -> tuple[
     caller.writable_scope(None)
     caller.writable_scope(dictionary.get("agrp"))
     query = parse(dictionary, "delete")
+    entitlements.check_read(dictionary)
     groups = caller.writable_scope(query.explicit_group)
     if "u_ItemList" in query.use:
         raise Reject(OSStatus.errSecParam, "kSecUseItemList is not supported by SecItemDelete", key="u_ItemList")

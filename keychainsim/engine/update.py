@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from keychainsim.engine import entitlements
 from keychainsim.engine.context import Caller, Clock, bumped, item_digest, new_persistent_uuid
 from keychainsim.engine.database import Database
 from keychainsim.engine.protection import available, requirement
@@ -59,6 +60,7 @@ def prepare(
     caller.writable_scope(None)
     caller.writable_scope(query_dict.get("agrp"))  # checked before the query is parsed (§F.1 c)
     query = parse(query_dict, "update")
+    entitlements.check_read(query_dict)
     groups = caller.writable_scope(query.explicit_group)
     if "u_ItemList" in query.use:
         raise Reject(OSStatus.errSecParam, "kSecUseItemList is not supported by SecItemUpdate", key="u_ItemList")
@@ -79,6 +81,7 @@ def prepare(
     ref = query.persistent_ref
     if ref is not None and ref.rowid is not None and query.attrs:
         raise Reject(OSStatus.errSecParam, "a rowid persistent reference cannot be combined with attributes")
+    entitlements.check_write({k: v for k, v in changes.items() if k != "ggrp"}, "attributesToUpdate")
     parsed = parse_changes(query.item_class, changes)
     return query, Matcher(query, Scope(groups=groups, musr=caller.musr)), parsed
 

@@ -80,7 +80,10 @@ def _matches(db: Database, parsed: Any, matcher: Matcher, keychain: str) -> list
 
 def _near_misses(db: Database, parsed: Any, matcher: Matcher, keychain: str) -> list[NearMiss]:
     """Every row of the queried class with what it fails: SQL terms first, then the kSecMatch filters."""
-    rows = join(db, keychain) if parsed.item_class == "idnt" else db.table(keychain, parsed.item_class).values()
+    if parsed.item_class == "idnt":
+        rows = join(db, keychain)
+    else:
+        rows = db.neighbours(keychain, parsed.item_class, matcher.terms)
     out = []
     for row in rows:
         misses = matcher.misses(row) or matcher.filter_misses(row)
@@ -100,7 +103,7 @@ def _findings(
     if parsed.item_class == "idnt":
         findings.extend(identity_causes.diagnose(db, matcher, kc.platform, failing))
     else:
-        empty = query_causes.class_empty(parsed.item_class, db.all_items())
+        empty = query_causes.class_empty(parsed.item_class, db)
         if empty is not None:
             return [empty]
         findings.extend(query_causes.from_near_misses(failing, list(kc.caller.access_groups)))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
+from keychainsim.engine.database import Database
 from keychainsim.engine.protection import available, requirement
 from keychainsim.explain.evidence import attr_name, loosely_equal, show
 from keychainsim.explain.findings import Finding
@@ -15,8 +14,8 @@ from keychainsim.store.state import DeviceState
 MAX_LISTED = 5
 
 
-def class_empty(item_class: str, items: Iterable[Item]) -> Finding | None:
-    if any(i.item_class == item_class and not i.is_tombstone for i in items):
+def class_empty(item_class: str, db: Database) -> Finding | None:
+    if db.has_live(item_class):
         return None
     return Finding(
         "class.empty",

@@ -47,8 +47,6 @@ MACOS_FILE_ONLY_MATCH_KEYS = (
     "m_WidthInsensitive",
 )
 
-PRIVATE_ENTITLED_ATTRIBUTES = ("dspk", "pcss", "pcsk", "pcsi", "binn", "bini", "bin0", "bin1", "bin2", "bin3", "sysb")
-"""Attributes the XPC front door refuses (-34018) without a private entitlement (``OSX/sec/ipc/server.c``)."""
 
 MAX_NON_ATTRIBUTE_KEYS = 128
 """``QUERY_KEY_LIMIT`` in ``SecDbQuery.c``: more keys than this beyond the class attributes is -50."""
@@ -228,8 +226,7 @@ def _parse_use(query: Query, key: str, value: Any) -> None:
         query.use[key] = value
         return
     if key == "u_Tomb":
-        query.use[key] = value
-        return
+        raise NotModeledError(key, hint="kSecUseTombstones (SPI) is not modelled")
     if key in ("u_AuthCtx", "u_CredRef"):
         raise NotModeledError(key, hint="LocalAuthentication contexts are not modelled")
     if key in ("u_SystemKeychainAlways", "u_SystemKeychain", "u_SyncBubbleKeychain", "u_UserIndependentKeychain"):

@@ -1,0 +1,68 @@
+"""Private attributes, passcode-bound items and authentication-protected items."""
+
+from __future__ import annotations
+
+import pytest
+
+from keychainsim.constants import *
+from keychainsim.errors import NotModeledError
+from keychainsim.model.access_control import SecAccessControlCreateWithFlags, kSecAccessControlUserPresence
+
+GENP = {kSecClass: kSecClassGenericPassword, kSecAttrService: "svc", kSecAttrAccount: "acct"}
+
+
+@pytest.mark.apple_source
+@pytest.mark.parametrize("key", ["sysb", "pcss", "binn", "vwht"])
+def test_private_attributes_need_entitlements(keychain, key):
+    """OSX/sec/ipc/server.c (XPC gate) and SecItemSchema.c notes (reference §D.1 step 2, §C.4): apps lack the
+    private entitlements, so adding one of these attributes is errSecMissingEntitlement and stores nothing."""
+    value = 1 if key in ("sysb", "pcss") else b"x" if key == "binn" else "view"
+    status, _ = keychain.SecItemAdd({**GENP, key: value})
+    assert status == errSecMissingEntitlement
+    assert keychain.SecItemCopyMatching(GENP)[0] == errSecItemNotFound
+
+
+@pytest.mark.apple_test
+def test_akpu_needs_a_passcode_and_dies_with_it(keychain):
+    """secd-81-item-acl.m: "cannot add item with akpu without passcode" (-25291); an akpu item is destroyed
+    when the passcode is removed, and is not found afterwards."""
+    keychain.set_passcode(False)
+    assert keychain.SecItemAdd({**GENP, kSecAttrAccessible: kSecAttrAccessibleWhenPasscodeSetThisDeviceOnly})[0] == (
+        errSecNotAvailable
+    )
+    keychain.set_passcode(True)
+    assert keychain.SecItemAdd({**GENP, kSecAttrAccessible: kSecAttrAccessibleWhenPasscodeSetThisDeviceOnly})[0] == 0
+    assert keychain.SecItemCopyMatching(GENP)[0] == errSecSuccess
+    keychain.set_passcode(False)
+    assert keychain.SecItemCopyMatching(GENP)[0] == errSecItemNotFound
+
+
+@pytest.mark.apple_test
+def test_authentication_ui_skip_and_fail(keychain):
+    """secd-81-item-acl-stress.m: an item whose access control requires user presence is skipped by a query
+    with kSecUseAuthenticationUISkip (-25300) and refused with kSecUseAuthenticationUIFail (-25308)."""
+    access, error = SecAccessControlCreateWithFlags(None, kSecAttrAccessibleWhenUnlocked, kSecAccessControlUserPresence)
+    assert error is None
+    assert keychain.SecItemAdd({**GENP, kSecAttrAccessControl: access, kSecValueData: b"pw"})[0] == 0
+    query = {**GENP, kSecReturnData: True}
+    assert keychain.SecItemCopyMatching({**query, kSecUseAuthenticationUI: kSecUseAuthenticationUISkip})[0] == (
+        errSecItemNotFound
+    )
+    assert keychain.SecItemCopyMatching({**query, kSecUseAuthenticationUI: kSecUseAuthenticationUIFail})[0] == (
+        errSecInteractionNotAllowed
+    )
+
+
+@pytest.mark.apple_source
+def test_access_control_with_constraints_cannot_be_synchronizable(keychain):
+    """SecItem.m SecItemAuthDoQuery (secd-81-item-acl-stress.m "add sync"): constraints + sync -> -50."""
+    access, _ = SecAccessControlCreateWithFlags(None, kSecAttrAccessibleWhenUnlocked, kSecAccessControlUserPresence)
+    status, _ = keychain.SecItemAdd({**GENP, kSecAttrAccessControl: access, kSecAttrSynchronizable: True})
+    assert status == errSecParam
+
+
+@pytest.mark.model
+def test_tombstone_spi_is_not_modelled(keychain):
+    """kSecUseTombstones is SPI the model does not handle: it raises instead of being ignored."""
+    with pytest.raises(NotModeledError, match="u_Tomb"):
+        keychain.SecItemCopyMatching({**GENP, "u_Tomb": True})
