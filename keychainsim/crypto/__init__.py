@@ -1,0 +1,84 @@
+"""Keys, certificates, identities and PKCS#12 with Apple's semantics and real cryptography.
+
+The layer under the SecItem engine (architecture.md): it knows how a SecKeyRef, SecCertificateRef or
+SecIdentityRef looks to the keychain (the attributes it contributes, how it is rebuilt from a row) and
+nothing about storage. It imports neither the engine nor any UI library.
+
+Modules, one noun each: :mod:`~.keys` (SecKey), :mod:`~.signing` (signatures), :mod:`~.keygen`
+(SecKeyCreateRandomKey's rules), :mod:`~.hashes` (the klbl/pkhh hash), :mod:`~.names` (normalized
+names), :mod:`~.certificates` (SecCertificate), :mod:`~.identity` (SecIdentity), :mod:`~.pem`,
+:mod:`~.csr`, :mod:`~.ca` (a local test CA), :mod:`~.pkcs12` (SecPKCS12Import), plus the internals
+:mod:`~.der` and :mod:`~.secure_enclave`.
+"""
+
+from __future__ import annotations
+
+from keychainsim.crypto.certificates import (
+    SecCertificate,
+    SecCertificateCopyCommonName,
+    SecCertificateCopyData,
+    SecCertificateCopyEmailAddresses,
+    SecCertificateCopyKey,
+    SecCertificateCopyNormalizedIssuerSequence,
+    SecCertificateCopyNormalizedSubjectSequence,
+    SecCertificateCopyNotValidAfterDate,
+    SecCertificateCopyNotValidBeforeDate,
+    SecCertificateCopySerialNumberData,
+    SecCertificateCopySubjectSummary,
+    SecCertificateCreateWithData,
+    subject_summary,
+)
+from keychainsim.crypto.hashes import public_key_hash
+from keychainsim.crypto.identity import (
+    SecIdentity,
+    SecIdentityCopyCertificate,
+    SecIdentityCopyPrivateKey,
+    SecIdentityCreate,
+)
+from keychainsim.crypto.keygen import create_random_key
+from keychainsim.crypto.keys import (
+    SecKey,
+    SecKeyCopyAttributes,
+    SecKeyCopyExternalRepresentation,
+    SecKeyCopyPublicKey,
+    SecKeyCreateWithData,
+)
+from keychainsim.crypto.names import normalize_issuer
+from keychainsim.crypto.pkcs12 import SecPKCS12Import
+from keychainsim.crypto.signing import (
+    SecKeyCreateSignature,
+    SecKeyIsAlgorithmSupported,
+    SecKeyVerifySignature,
+)
+
+__all__ = [
+    "SecCertificate",
+    "SecCertificateCopyCommonName",
+    "SecCertificateCopyData",
+    "SecCertificateCopyEmailAddresses",
+    "SecCertificateCopyKey",
+    "SecCertificateCopyNormalizedIssuerSequence",
+    "SecCertificateCopyNormalizedSubjectSequence",
+    "SecCertificateCopyNotValidAfterDate",
+    "SecCertificateCopyNotValidBeforeDate",
+    "SecCertificateCopySerialNumberData",
+    "SecCertificateCopySubjectSummary",
+    "SecCertificateCreateWithData",
+    "SecIdentity",
+    "SecIdentityCopyCertificate",
+    "SecIdentityCopyPrivateKey",
+    "SecIdentityCreate",
+    "SecKey",
+    "SecKeyCopyAttributes",
+    "SecKeyCopyExternalRepresentation",
+    "SecKeyCopyPublicKey",
+    "SecKeyCreateSignature",
+    "SecKeyCreateWithData",
+    "SecKeyIsAlgorithmSupported",
+    "SecKeyVerifySignature",
+    "SecPKCS12Import",
+    "create_random_key",
+    "normalize_issuer",
+    "public_key_hash",
+    "subject_summary",
+]
