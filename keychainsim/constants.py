@@ -319,7 +319,15 @@ kSecKeyAlgorithmECDSASignatureMessageRFC4754SHA512 = "algid:sign:ECDSA:message-R
 kSecKeyAlgorithmECDSASignatureDigestRFC4754SHA256 = "algid:sign:ECDSA:digest-RFC4754:SHA256"
 kSecKeyAlgorithmECDSASignatureDigestRFC4754SHA384 = "algid:sign:ECDSA:digest-RFC4754:SHA384"
 kSecKeyAlgorithmECDSASignatureDigestRFC4754SHA512 = "algid:sign:ECDSA:digest-RFC4754:SHA512"
+kSecKeyAlgorithmECDSASignatureRFC4754 = "algid:sign:ECDSA:RFC4754"
+kSecKeyAlgorithmECDSASignatureDigestRFC4754 = "algid:sign:ECDSA:digest-RFC4754"
+kSecKeyAlgorithmECDSASignatureDigestRFC4754SHA1 = "algid:sign:ECDSA:digest-RFC4754:SHA1"
+kSecKeyAlgorithmECDSASignatureDigestRFC4754SHA224 = "algid:sign:ECDSA:digest-RFC4754:SHA224"
+kSecKeyAlgorithmECDSASignatureMessageRFC4754SHA1 = "algid:sign:ECDSA:message-RFC4754:SHA1"
+kSecKeyAlgorithmECDSASignatureMessageRFC4754SHA224 = "algid:sign:ECDSA:message-RFC4754:SHA224"
 kSecKeyAlgorithmRSASignatureRaw = "algid:sign:RSA:raw"
+kSecKeyAlgorithmRSASignatureDigestPKCS1v15MD5 = "algid:sign:RSA:digest-PKCS1v15:MD5"
+kSecKeyAlgorithmRSASignatureMessagePKCS1v15MD5 = "algid:sign:RSA:message-PKCS1v15:MD5"
 kSecKeyAlgorithmRSASignatureDigestPKCS1v15Raw = "algid:sign:RSA:digest-PKCS1v15"
 kSecKeyAlgorithmRSASignatureDigestPKCS1v15SHA1 = "algid:sign:RSA:digest-PKCS1v15:SHA1"
 kSecKeyAlgorithmRSASignatureDigestPKCS1v15SHA224 = "algid:sign:RSA:digest-PKCS1v15:SHA224"
@@ -332,15 +340,22 @@ kSecKeyAlgorithmRSASignatureMessagePKCS1v15SHA256 = "algid:sign:RSA:message-PKCS
 kSecKeyAlgorithmRSASignatureMessagePKCS1v15SHA384 = "algid:sign:RSA:message-PKCS1v15:SHA384"
 kSecKeyAlgorithmRSASignatureMessagePKCS1v15SHA512 = "algid:sign:RSA:message-PKCS1v15:SHA512"
 kSecKeyAlgorithmRSASignatureDigestPSSSHA1 = "algid:sign:RSA:digest-PSS:SHA1:SHA1:20"
-kSecKeyAlgorithmRSASignatureDigestPSSSHA224 = "algid:sign:RSA:digest-PSS:SHA224:SHA224:28"
+kSecKeyAlgorithmRSASignatureDigestPSSSHA224 = "algid:sign:RSA:digest-PSS:SHA224:SHA224:24"  # salt 24, sic
 kSecKeyAlgorithmRSASignatureDigestPSSSHA256 = "algid:sign:RSA:digest-PSS:SHA256:SHA256:32"
 kSecKeyAlgorithmRSASignatureDigestPSSSHA384 = "algid:sign:RSA:digest-PSS:SHA384:SHA384:48"
 kSecKeyAlgorithmRSASignatureDigestPSSSHA512 = "algid:sign:RSA:digest-PSS:SHA512:SHA512:64"
 kSecKeyAlgorithmRSASignatureMessagePSSSHA1 = "algid:sign:RSA:message-PSS:SHA1:SHA1:20"
-kSecKeyAlgorithmRSASignatureMessagePSSSHA224 = "algid:sign:RSA:message-PSS:SHA224:SHA224:28"
+kSecKeyAlgorithmRSASignatureMessagePSSSHA224 = "algid:sign:RSA:message-PSS:SHA224:SHA224:24"  # salt 24, sic
 kSecKeyAlgorithmRSASignatureMessagePSSSHA256 = "algid:sign:RSA:message-PSS:SHA256:SHA256:32"
 kSecKeyAlgorithmRSASignatureMessagePSSSHA384 = "algid:sign:RSA:message-PSS:SHA384:SHA384:48"
 kSecKeyAlgorithmRSASignatureMessagePSSSHA512 = "algid:sign:RSA:message-PSS:SHA512:SHA512:64"
+
+# SecKeyOperationType (keychain/headers/SecKey.h), for SecKeyIsAlgorithmSupported.
+kSecKeyOperationTypeSign = 0
+kSecKeyOperationTypeVerify = 1
+kSecKeyOperationTypeEncrypt = 2
+kSecKeyOperationTypeDecrypt = 3
+kSecKeyOperationTypeKeyExchange = 4
 
 # Key-generation parameter dictionaries share these with SecItem dictionaries (SecKey.h).
 # kSecPrivateKeyAttrs / kSecPublicKeyAttrs are listed in A.14 above.

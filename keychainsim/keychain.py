@@ -239,6 +239,49 @@ class Keychain:
                         return OSStatus.errSecSuccess, identity
         return OSStatus.errSecItemNotFound, None
 
+    def SecPKCS12Import(self, data: bytes, options: dict[str, Any] | None = None) -> tuple[OSStatus, list[Any]]:
+        """The module-level import, plus what the platform adds to this keychain (keys reference §I.1):
+
+        - iOS adds nothing unless ``kSecUseDataProtectionKeychain`` is true; then each identity is added
+          (class idnt, by ref) and each chain certificate (class cert), with the other option keys
+          (access group, label, sync) forwarded and duplicates ignored;
+        - macOS imports into the file-based keychain by default, into the data protection keychain with
+          ``kSecUseDataProtectionKeychain: true``, and nowhere with ``kSecImportToMemoryOnly: true``.
+        """
+        from keychainsim.crypto import SecPKCS12Import
+
+        options = dict(options or {})
+        status, items = SecPKCS12Import(data, options, platform=self.platform)
+        self._notify("SecPKCS12Import", (data, options), (status, items))
+        if status != OSStatus.errSecSuccess:
+            return status, items
+        to_dp = options.get("nleg") is True
+        to_file = self.platform == "macos" and not to_dp and options.get("memory") is not True
+        if not (to_dp or to_file):
+            return status, items
+        forwarded = {k: v for k, v in options.items() if k not in ("passphrase", "memory", "keychain", "access")}
+        adds: list[dict[str, Any]] = []
+        for entry in items:
+            identity = entry.get("identity")
+            if to_dp:
+                if identity is not None:
+                    adds.append({**forwarded, "nleg": True, "class": "idnt", "v_Ref": identity})
+                adds.extend(
+                    {**forwarded, "nleg": True, "class": "cert", "v_Ref": c} for c in entry.get("chain", [])[1:]
+                )
+            else:
+                from keychainsim.crypto import SecIdentityCopyCertificate, SecIdentityCopyPrivateKey
+
+                if identity is not None:
+                    adds.append({"nleg": False, "class": "cert", "v_Ref": SecIdentityCopyCertificate(identity)[1]})
+                    adds.append({"nleg": False, "class": "keys", "v_Ref": SecIdentityCopyPrivateKey(identity)[1]})
+                adds.extend({"nleg": False, "class": "cert", "v_Ref": c} for c in entry.get("chain", [])[1:])
+        for attributes in adds:
+            added, _ = self.SecItemAdd(attributes)
+            if added not in (OSStatus.errSecSuccess, OSStatus.errSecDuplicateItem):
+                return added, items
+        return status, items
+
     def _notify(self, name: str, args: tuple[Any, ...], result: Any) -> None:
         for observer in self.observers:
             observer(name, args, result, self)
