@@ -126,8 +126,10 @@ def section_engine() -> list[str]:
             reader = Keychain(store=path)
             assert reader.SecItemCopyMatching(query)[0] == 0
             file_lookup[n] = best_per_op(lambda r=reader, q=query: r.SecItemCopyMatching(q), 200)
-        lines.append("- file store lookup (lock, signature check, in-memory match): " + ", ".join(
-            f"{n:,} items {file_lookup[n] * 1e6:.0f} µs" for n in sizes))
+        lines.append(
+            "- file store lookup (lock, signature check, in-memory match): "
+            + ", ".join(f"{n:,} items {file_lookup[n] * 1e6:.0f} µs" for n in sizes)
+        )
         adds = {}
         for n in (1_000, 10_000):
             path = os.path.join(tmp, f"add-{n}.json")
@@ -151,7 +153,105 @@ def section_engine() -> list[str]:
     return lines
 
 
-SECTIONS: dict[str, Callable[[], list[str]]] = {"engine": section_engine}
+def _identity_keychain(n: int) -> tuple[Keychain, dict[str, object]]:
+    """n private keys and n certificates, certificate i issued for key i, labelled client-i."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from keychainsim.constants import (
+        kSecAttrKeySizeInBits,
+        kSecAttrKeyType,
+        kSecAttrKeyTypeECSECPrimeRandom,
+        kSecAttrLabel,
+        kSecClassIdentity,
+        kSecMatchLimit,
+        kSecMatchLimitOne,
+        kSecReturnRef,
+        kSecValueRef,
+    )
+    from keychainsim.crypto import SecCertificateCreateWithData, SecKeyCopyExternalRepresentation, SecKeyCopyPublicKey
+
+    kc = Keychain(clock=lambda: FIXED)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Bench CA")])
+    with kc.transaction():
+        for i in range(n):
+            key, _ = kc.SecKeyCreateRandomKey(
+                {kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom, kSecAttrKeySizeInBits: 256}
+            )
+            point, _ = SecKeyCopyExternalRepresentation(SecKeyCopyPublicKey(key))
+            public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+            cert = (
+                x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"device-{i}")]))
+                .issuer_name(issuer)
+                .public_key(public)
+                .serial_number(i + 1)
+                .not_valid_before(FIXED)
+                .not_valid_after(FIXED.replace(year=2027))
+                .sign(ca_key, hashes.SHA256())
+            )
+            from cryptography.hazmat.primitives.serialization import Encoding
+
+            certificate = SecCertificateCreateWithData(cert.public_bytes(Encoding.DER))
+            assert kc.SecItemAdd({kSecValueRef: key})[0] == 0
+            assert kc.SecItemAdd({kSecValueRef: certificate, kSecAttrLabel: f"client-{i}"})[0] == 0
+    query = {
+        kSecClass: kSecClassIdentity,
+        kSecAttrLabel: f"client-{n // 2}",
+        kSecReturnRef: True,
+        kSecMatchLimit: kSecMatchLimitOne,
+    }
+    return kc, query
+
+
+def section_identity() -> list[str]:
+    from keychainsim.constants import (
+        kSecAttrIsPermanent,
+        kSecAttrKeySizeInBits,
+        kSecAttrKeyType,
+        kSecAttrKeyTypeECSECPrimeRandom,
+        kSecAttrKeyTypeRSA,
+        kSecPrivateKeyAttrs,
+    )
+
+    lines = ["## Keys, certificates, identities (issue 3)", ""]
+    times = {}
+    for n in (100, 1_000):
+        kc, query = _identity_keychain(n)
+        assert kc.SecItemCopyMatching(query)[0] == 0
+        times[n] = best_per_op(lambda kc=kc, q=query: kc.SecItemCopyMatching(q), 50 if n == 1_000 else 200)
+    lines.append(
+        f"- identity by label (kSecReturnRef, kSecMatchLimitOne): 100 x 100 {times[100] * 1e3:.2f} ms, "
+        f"1,000 x 1,000 {times[1_000] * 1e3:.2f} ms, ratio {times[1_000] / times[100]:.1f}x for 10x the items "
+        "(target < 15x: a hash join on pkhh = klbl)"
+    )
+    lines.append("- SecKeyCreateRandomKey (permanent private key, in memory), per key:")
+    lines.append("")
+    lines.append("| key type | per key |")
+    lines.append("| --- | ---: |")
+    kinds = [
+        ("EC P-256", kSecAttrKeyTypeECSECPrimeRandom, 256, 20),
+        ("EC P-384", kSecAttrKeyTypeECSECPrimeRandom, 384, 20),
+        ("EC P-521", kSecAttrKeyTypeECSECPrimeRandom, 521, 20),
+        ("RSA 2048", kSecAttrKeyTypeRSA, 2048, 3),
+        ("RSA 4096", kSecAttrKeyTypeRSA, 4096, 1),
+    ]
+    for name, key_type, bits, loops in kinds:
+        kc = Keychain()
+        params = {
+            kSecAttrKeyType: key_type,
+            kSecAttrKeySizeInBits: bits,
+            kSecPrivateKeyAttrs: {kSecAttrIsPermanent: True},
+        }
+        per = best_per_op(lambda kc=kc, p=params: kc.SecKeyCreateRandomKey(p), loops, repeats=3)
+        lines.append(f"| {name} | {per * 1e3:.1f} ms |")
+    return lines
+
+
+SECTIONS: dict[str, Callable[[], list[str]]] = {"engine": section_engine, "identity": section_identity}
 
 
 def main(argv: list[str] | None = None) -> int:
