@@ -51,3 +51,14 @@ def test_importing_the_package_does_not_load_cryptography():
     code = "import sys, keychainsim, keychainsim.constants; print('cryptography' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.model
+def test_coverage_page_is_current():
+    """docs/coverage.md is generated from the schema tables; regenerate it when a table changes."""
+    from pathlib import Path
+
+    from keychainsim.schema.coverage import render
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "coverage.md"
+    assert page.read_text() == render(), "run: python -m keychainsim.schema.coverage > docs/coverage.md"
