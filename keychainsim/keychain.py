@@ -252,13 +252,17 @@ class Keychain:
 
         options = dict(options or {})
         status, items = SecPKCS12Import(data, options, platform=self.platform)
+        status = self._store_imported(items, options) if status == OSStatus.errSecSuccess else status
         self._notify("SecPKCS12Import", (data, options), (status, items))
-        if status != OSStatus.errSecSuccess:
-            return status, items
+        return status, items
+
+    def _store_imported(self, items: list[dict[str, Any]], options: dict[str, Any]) -> OSStatus:
+        """The adds an import makes on this platform, in one transaction; duplicates are ignored."""
+        status = OSStatus.errSecSuccess
         to_dp = options.get("nleg") is True
         to_file = self.platform == "macos" and not to_dp and options.get("memory") is not True
         if not (to_dp or to_file):
-            return status, items
+            return status
         forwarded = {k: v for k, v in options.items() if k not in ("passphrase", "memory", "keychain", "access")}
         adds: list[dict[str, Any]] = []
         for entry in items:
@@ -276,11 +280,16 @@ class Keychain:
                     adds.append({"nleg": False, "class": "cert", "v_Ref": SecIdentityCopyCertificate(identity)[1]})
                     adds.append({"nleg": False, "class": "keys", "v_Ref": SecIdentityCopyPrivateKey(identity)[1]})
                 adds.extend({"nleg": False, "class": "cert", "v_Ref": c} for c in entry.get("chain", [])[1:])
-        for attributes in adds:
-            added, _ = self.SecItemAdd(attributes)
-            if added not in (OSStatus.errSecSuccess, OSStatus.errSecDuplicateItem):
-                return added, items
-        return status, items
+        self._current = CallRecord("SecPKCS12Import", status)
+        with self._backend.transaction() as db:
+            for attributes in adds:
+                try:
+                    added, _ = self._add(db, attributes)
+                except Reject as refused:
+                    added = refused.status
+                if added not in (OSStatus.errSecSuccess, OSStatus.errSecDuplicateItem):
+                    return added
+        return status
 
     def _notify(self, name: str, args: tuple[Any, ...], result: Any) -> None:
         for observer in self.observers:
