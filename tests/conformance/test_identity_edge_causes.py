@@ -115,7 +115,7 @@ def test_identity_persistent_ref_finds_and_deletes_the_identity(make_keychain):
     """si-42-identity.m "find persistent ref for identity" / "delete identity by persistent ref": the
     persistent ref of an identity names the identity class and the certificate's UUID (reference §H.4)."""
     kc = make_keychain()
-    key, certificate, _ = enroll(kc)
+    _, certificate, _ = enroll(kc)
     status, ref = kc.SecItemCopyMatching({**IDENTITY_QUERY, kSecReturnRef: False, kSecReturnPersistentRef: True})
     assert status == errSecSuccess and ref[:4] == b"idnt" and len(ref) == 20
     status, cert_ref = kc.SecItemCopyMatching({kSecClass: kSecClassCertificate, kSecReturnPersistentRef: True})
