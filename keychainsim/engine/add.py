@@ -7,7 +7,7 @@ from typing import Any
 from keychainsim.engine import entitlements
 from keychainsim.engine.context import Caller, Clock, item_digest, new_persistent_uuid
 from keychainsim.engine.database import Database
-from keychainsim.engine.protection import available, default_protection, requirement
+from keychainsim.engine.protection import default_protection, require
 from keychainsim.engine.results import ResultRow, element
 from keychainsim.errors import NotModeledError
 from keychainsim.model.access_control import VALID_PROTECTIONS, SecAccessControl
@@ -80,13 +80,7 @@ def add(
             "kSecAttrAccessibleWhenPasscodeSetThisDeviceOnly needs a device passcode, and none is set",
             key="pdmn",
         )
-    if not available(attrs["pdmn"], db.device):
-        raise Reject(
-            OSStatus.errSecInteractionNotAllowed,
-            f"protection {attrs['pdmn']!r} is readable only when {requirement(attrs['pdmn'])}; "
-            "the item cannot be encrypted now",
-            key="pdmn",
-        )
+    require(attrs["pdmn"], db.device, "encrypting the new item")
     item = Item(db.new_rowid(), query.item_class, DP, attrs)
     existing = db.find_unique(item)
     if existing is not None:

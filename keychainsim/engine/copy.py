@@ -16,7 +16,7 @@ from keychainsim.engine.client import prepare as client_prepare
 from keychainsim.engine.context import Caller
 from keychainsim.engine.database import Database
 from keychainsim.engine.identity import IdentityResultRow, IdentityRow, check_identity_query, join
-from keychainsim.engine.protection import available, requirement
+from keychainsim.engine.protection import require
 from keychainsim.engine.results import ResultRow, shape
 from keychainsim.model.item import Item
 from keychainsim.model.match import Matcher, Scope
@@ -71,15 +71,6 @@ def rows_for(db: Database, query: Query, matcher: Matcher, keychain: str) -> Ite
     return db.candidates(keychain, query.item_class, matcher.terms)
 
 
-def decryptable(row: Item | IdentityRow, db: Database) -> Item | None:
-    """The first item of the row whose protection class is unavailable now, or None."""
-    items = row.group_items
-    for item in items:
-        if not available(item.get("pdmn"), db.device):
-            return item
-    return None
-
-
 def run(db: Database, query: Query, matcher: Matcher, keychain: str) -> list[Item | IdentityRow]:
     """The matching rows, in order, up to the limit; raises Reject(-25308) at an undecryptable row."""
     limit = query.limit
@@ -90,14 +81,8 @@ def run(db: Database, query: Query, matcher: Matcher, keychain: str) -> list[Ite
     for row in rows_for(db, query, matcher, keychain):
         if matcher.misses(row):
             continue
-        locked = decryptable(row, db)
-        if locked is not None:
-            raise Reject(
-                OSStatus.errSecInteractionNotAllowed,
-                f"a matching {locked.item_class} item has protection {locked.get('pdmn')!r}, readable only when "
-                f"{requirement(locked.get('pdmn'))}",
-                key="pdmn",
-            )
+        for item in row.group_items:
+            require(item.get("pdmn"), db.device, f"reading the matching {item.item_class} row {item.rowid}")
         if _needs_auth(row):
             # secd-81-item-acl-stress.m: Skip silently leaves such items out; Fail (or a context that
             # may not interact) gives -25308. Otherwise the model's user approves the prompt.

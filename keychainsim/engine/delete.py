@@ -7,7 +7,7 @@ from typing import Any
 from keychainsim.engine import entitlements
 from keychainsim.engine.context import Caller, Clock
 from keychainsim.engine.database import Database
-from keychainsim.engine.protection import available, requirement
+from keychainsim.engine.protection import require
 from keychainsim.engine.update import make_tombstone, matching
 from keychainsim.model.item import DP, Item
 from keychainsim.model.match import Matcher, Scope
@@ -62,13 +62,8 @@ def remove(
     for item in targets:
         # Open question Q.2 of the reference: a plain row is deleted by rowid without decrypting it, but
         # a synchronizable row's tombstone needs its decrypted attributes (inferred).
-        if item.get("sync") == 1 and not available(item.get("pdmn"), db.device):
-            raise Reject(
-                OSStatus.errSecInteractionNotAllowed,
-                f"deleting a synchronizable item of protection {item.get('pdmn')!r} needs it decrypted, "
-                f"possible only when {requirement(item.get('pdmn'))}",
-                key="pdmn",
-            )
+        if item.get("sync") == 1:
+            require(item.get("pdmn"), db.device, f"turning synchronizable row {item.rowid} into a tombstone")
     for item in targets:
         delete_row(db, item, clock)
     return OSStatus.errSecSuccess

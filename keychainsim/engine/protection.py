@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from keychainsim.model.reject import Reject
+from keychainsim.status import OSStatus
 from keychainsim.store.state import DeviceState
 
 AVAILABLE_WHEN: dict[str, tuple[str, Callable[[DeviceState], bool]]] = {
@@ -39,3 +41,14 @@ def requirement(protection: str | None) -> str:
     """A person's words for when the class is readable, for messages."""
     rule = AVAILABLE_WHEN.get(protection or "ak")
     return rule[0] if rule else "always"
+
+
+def require(protection: str | None, device: DeviceState, doing: str) -> None:
+    """Stop the call with errSecInteractionNotAllowed when the class key for ``protection`` is unavailable:
+    encrypting (add), decrypting (read, update) and re-encrypting (a tombstone) all need it (§K.2)."""
+    if not available(protection, device):
+        raise Reject(
+            OSStatus.errSecInteractionNotAllowed,
+            f"{doing} needs protection class {protection!r}, available only when {requirement(protection)}",
+            key="pdmn",
+        )

@@ -7,7 +7,7 @@ from typing import Any
 from keychainsim.engine import entitlements
 from keychainsim.engine.context import Caller, Clock, bumped, item_digest, new_persistent_uuid
 from keychainsim.engine.database import Database
-from keychainsim.engine.protection import available, requirement
+from keychainsim.engine.protection import require
 from keychainsim.model.access_control import VALID_PROTECTIONS, SecAccessControl
 from keychainsim.model.item import DP, Item
 from keychainsim.model.match import Matcher, Scope
@@ -125,13 +125,7 @@ def apply(
     if not targets:
         return OSStatus.errSecItemNotFound
     for item in targets:
-        if not available(item.get("pdmn"), db.device):
-            raise Reject(
-                OSStatus.errSecInteractionNotAllowed,
-                f"a matching item has protection {item.get('pdmn')!r}, "
-                f"usable only when {requirement(item.get('pdmn'))}",
-                key="pdmn",
-            )
+        require(item.get("pdmn"), db.device, f"updating {item.item_class} row {item.rowid}")
     now = clock()
     updated: list[Item] = []
     for item in targets:
