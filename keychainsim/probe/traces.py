@@ -1,0 +1,276 @@
+"""trace(kc): every Sec* call made inside a block, with its status, result, and what it did to the items.
+
+The keychain reports its calls through ``Keychain.observers`` (shared by every ``with_entitlements`` view
+of the same device); module-level functions (SecCertificateCreateWithData, SecKeyCopyExternalRepresentation,
+...) report through :func:`keychainsim.tracing.recording`. A step is recorded only for a call the
+program made itself: calls made by another traced call (``tracing.nested()``) or by the engine inside a
+SecItem call belong to that call, and its snapshot and diff already show their effect.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from keychainsim import tracing
+from keychainsim.probe.snapshots import Diff, Snapshot, diff
+from keychainsim.probe.summary import Summary, summarise, summarise_arguments, summarise_result_dictionary
+from keychainsim.status import OSStatus
+
+if TYPE_CHECKING:
+    from keychainsim.keychain import Keychain
+
+TRACE_FORMAT = "keychainsim-trace"
+TRACE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Step:
+    """One call: what was asked, what came back, why the engine refused, and the items afterwards."""
+
+    index: int
+    """1-based position in the trace."""
+    call: str
+    arguments: tuple[Summary, ...]
+    status: OSStatus | None
+    """The OSStatus the call returned; None for calls that return a value or a CFError instead."""
+    result_text: str
+    """A safe one-line summary of what the call returned besides its status ("" for nothing)."""
+    reason: str | None
+    """The engine's own words for a refusal (``kc.last_call.reason``); None when there was none."""
+    snapshot: Snapshot
+    diff: Diff
+    caller: tuple[str, ...] | None = None
+    """The access groups of the app view that made a keychain call; None for module-level calls."""
+    args: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    """The arguments as passed, for ``explain(..., history=t)``; never rendered (they may hold key material)."""
+    result: Any = field(default=None, repr=False, compare=False)
+    """What the call returned besides its status, as returned (the value of ``(status, value)``; the whole
+    ``(key, error)`` of the CFError convention; the certificate or None of SecCertificateCreateWithData),
+    for ``explain``; never rendered."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (None, OSStatus.errSecSuccess)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "arguments": [a.to_json() for a in self.arguments],
+            "call": self.call,
+            "caller": None if self.caller is None else list(self.caller),
+            "diff": self.diff.to_dict(),
+            "index": self.index,
+            "reason": self.reason,
+            "result": self.result_text,
+            "snapshot": self.snapshot.to_dict(),
+            "status": None if self.status is None else {"code": int(self.status), "name": self.status.name},
+        }
+
+    def __rich_repr__(self) -> Any:
+        yield "index", self.index
+        yield "call", self.call
+        yield "status", self.status
+        if self.reason:
+            yield "reason", self.reason
+
+
+class Trace:
+    """The steps recorded by one ``with trace(kc) as t:`` block (readable during and after the block)."""
+
+    def __init__(self, kc: Keychain) -> None:
+        self.kc = kc
+        self.steps: list[Step] = []
+        self.initial: Snapshot = Snapshot.of(kc)
+        self._last = self.initial
+        self._paused = 0
+        self._views: list[Keychain] = [kc]
+
+    # -- recording ---------------------------------------------------------------------------------
+
+    def _on_keychain_call(self, name: str, args: tuple[Any, ...], outcome: Any, view: Keychain) -> None:
+        if self._paused or tracing.nested():
+            return
+        if all(v is not view for v in self._views):
+            self._views.append(view)
+        status, result = _split(outcome)
+        record = getattr(view, "last_call", None)
+        reason = record.reason if record is not None and record.call == name and record.reason else None
+        self._record(name, args, status, result, reason, tuple(view.caller.access_groups), view)
+
+    def _on_module_call(self, name: str, args: tuple[Any, ...], result: Any) -> None:
+        if self._paused or tracing.nested() or _inside_keychain_call():
+            return
+        status, rest = _split(result)
+        self._record(name, args, status, rest, None, None, self.kc)
+
+    def _record(
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        status: OSStatus | None,
+        result: Any,
+        reason: str | None,
+        caller: tuple[str, ...] | None,
+        view: Keychain,
+    ) -> None:
+        after = Snapshot.of(view)
+        step = Step(
+            index=len(self.steps) + 1,
+            call=name,
+            arguments=summarise_arguments(name, args),
+            status=status,
+            result_text=_result_text(result),
+            reason=reason,
+            snapshot=after,
+            diff=diff(self._last, after),
+            caller=caller,
+            args=args,
+            result=result,
+        )
+        self._last = after
+        self.steps.append(step)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Calls made inside are not recorded (for tools such as ``explain`` that query on the side)."""
+        self._paused += 1
+        try:
+            yield
+        finally:
+            self._paused -= 1
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "access_groups": list(self.kc.caller.access_groups),
+            "format": TRACE_FORMAT,
+            "initial": self.initial.to_dict(),
+            "platform": self.kc.platform,
+            "steps": [s.to_dict() for s in self.steps],
+            "version": TRACE_VERSION,
+        }
+
+    def render(self, format: str = "text", width: int = 100) -> Any:
+        """The step-by-step report: ``"text"`` (str), ``"rich"`` (renderable) or ``"json"`` (str)."""
+        if format == "json":
+            from keychainsim.probe.document import to_json
+
+            return to_json(self.to_dict())
+        from keychainsim.render.trace import TraceView
+
+        view = TraceView(self)
+        if format == "rich":
+            return view
+        if format == "text":
+            from keychainsim.render.console import render_text
+
+            return render_text(view, width=width)
+        raise ValueError(f"format must be text, rich or json, got {format!r}")
+
+    def __str__(self) -> str:
+        return str(self.render("text"))
+
+    def __rich__(self) -> Any:
+        from keychainsim.render.trace import TraceView
+
+        return TraceView(self)
+
+    def __repr__(self) -> str:
+        return f"<Trace of {self.kc!r}: {len(self.steps)} steps>"
+
+
+@contextmanager
+def trace(kc: Keychain) -> Iterator[Trace]:
+    """Record every Sec* call made inside the block on ``kc`` (and its ``with_entitlements`` views).
+
+    The observer and the module-level recorder are removed when the block ends, also on an exception;
+    the returned :class:`Trace` stays readable afterwards.
+    """
+    recorded = Trace(kc)
+    observer: Callable[..., None] = recorded._on_keychain_call
+    kc.observers.append(observer)
+    try:
+        with tracing.recording(recorded._on_module_call):
+            yield recorded
+    finally:
+        for index in range(len(kc.observers) - 1, -1, -1):
+            if kc.observers[index] == observer:
+                del kc.observers[index]
+                break
+
+
+def current_trace(kc: Keychain) -> Trace | None:
+    """The innermost trace recording ``kc`` right now, or None (lets ``explain`` find its history)."""
+    for observer in reversed(kc.observers):
+        owner = getattr(observer, "__self__", None)
+        if isinstance(owner, Trace):
+            return owner
+    return None
+
+
+def _split(outcome: Any) -> tuple[OSStatus | None, Any]:
+    """(status, rest) of a return value: Apple's ``(status, value)`` convention gives a status, others None."""
+    if isinstance(outcome, tuple) and outcome and isinstance(outcome[0], OSStatus):
+        rest = outcome[1:]
+        return outcome[0], (rest[0] if len(rest) == 1 else rest) if rest else None
+    if isinstance(outcome, OSStatus):
+        return outcome, None
+    return None, outcome
+
+
+def _result_text(result: Any) -> str:
+    """A one-line result: nothing for None; ``value; error ...`` for the (value, CFError) convention;
+    returned dictionaries by their recognisable attributes."""
+    if result is None:
+        return ""
+    if isinstance(result, tuple) and len(result) == 2 and type(result[1]).__name__ in ("CFError", "NoneType"):
+        value, error = result
+        text = "NULL" if value is None else _result_text(value)
+        return text if error is None else f"{text}; error {summarise(error).text()}"
+    if isinstance(result, dict):
+        return summarise_result_dictionary(result)
+    if isinstance(result, list) and result and all(isinstance(r, dict) for r in result):
+        shown = ", ".join(summarise_result_dictionary(r) for r in result[:2])
+        more = f", +{len(result) - 2} more" if len(result) > 2 else ""
+        return f"{len(result)} result{'s' if len(result) != 1 else ''}: {shown}{more}"
+    return summarise(result).text()
+
+
+@cache
+def _keychain_call_codes() -> frozenset[Any]:
+    """The code objects of the Keychain's Sec* methods and of the wrapper every SecItem call runs in."""
+    from keychainsim.keychain import Keychain
+
+    codes = set()
+    for name, member in vars(Keychain).items():
+        if (name.startswith("Sec") or name == "_call") and callable(member):
+            codes.add(member.__code__)
+    return frozenset(codes)
+
+
+def _inside_keychain_call() -> bool:
+    """True when a module-level Sec* function runs inside a Keychain call (e.g. the subject summary the
+    engine computes for a certificate's default label, or the key generation inside
+    ``kc.SecKeyCreateRandomKey``): that is part of the keychain call, not a step of its own.
+
+    The engine does not mark its calls with ``tracing``'s depth, so this looks up the stack for a
+    Keychain method; traced calls are rare enough for that to cost nothing noticeable.
+    """
+    codes = _keychain_call_codes()
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code in codes:
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False

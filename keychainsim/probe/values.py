@@ -1,0 +1,199 @@
+"""Attribute values in the dump format: one typed JSON object per value, and back.
+
+A keychain value's CF type matters (a tag stored as a string and the same tag stored as data match the
+same query but are different values; ``73`` and ``"73"`` are different values in a number column), so
+every value carries its type instead of being guessed from its JSON form. The same encoding is written by
+the device-side probe (``probes/device/KeychainDump.swift``); ``keychainsim/probe/FORMAT.md`` documents it.
+
+    {"type": "string", "value": "bob"}
+    {"type": "data", "value": "0a1b"}                       lower-case hex
+    {"type": "number", "value": 256}                        integer or float
+    {"type": "boolean", "value": true}
+    {"type": "date", "value": "2025-01-31T10:00:00.000000Z"}  ISO-8601, UTC
+    {"type": "access_control", "value": {"protection": "ak", "flags": 0}}
+
+Derived fields (``name``, ``value_name``, ``text``, ``length``, ``description``) help a person reading the
+file and are ignored when a dump is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from keychainsim.model.access_control import SecAccessControl
+from keychainsim.probe.names import HASH_ATTRIBUTES, attribute_name, value_name
+
+VALUE_TYPES = ("string", "data", "number", "boolean", "date", "access_control")
+"""Every ``type`` a dump value may have."""
+
+DERIVED_FIELDS = frozenset({"name", "value_name", "text", "length", "description"})
+"""Fields of an attribute entry that are written for readers and ignored on load."""
+
+
+class BadValue(Exception):
+    """A dump value that cannot be decoded; the loader turns it into an InputError with its location."""
+
+
+def iso_date(value: datetime) -> str:
+    """An instant as ISO-8601 in UTC with microseconds and a ``Z``: fixed width, so dumps diff cleanly."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def is_secret(item_class: str, key: str) -> bool:
+    """Whether a value is secret data (schema flag D) that dumps withhold unless asked.
+
+    A certificate's data is its DER, public by nature and what identity diagnosis needs, so it is kept.
+    """
+    from keychainsim.schema import CLASSES
+
+    schema = CLASSES.get(item_class)
+    attr = schema.by_key.get(key) if schema is not None else None
+    if attr is None or not attr.secret:
+        return False
+    return not (item_class == "cert" and key == "v_Data")
+
+
+def text_of(data: bytes) -> str | None:
+    """The data as text when it is non-empty printable UTF-8, else None."""
+    if not data:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if text.isprintable() else None
+
+
+def fingerprint(data: bytes) -> str:
+    """A short SHA-1 prefix: enough to tell two secrets apart, never the secret itself."""
+    return hashlib.sha1(data).hexdigest()[:8]
+
+
+def encode_value(item_class: str | None, key: str, value: Any) -> dict[str, Any]:
+    """The typed JSON object for an attribute value, with its derived reader fields.
+
+    Raises:
+        TypeError: the value has no dump type (lists and dicts are never stored as attributes).
+    """
+    out: dict[str, Any]
+    if isinstance(value, bool):
+        out = {"type": "boolean", "value": value}
+    elif isinstance(value, int):
+        out = {"type": "number", "value": value}
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise TypeError(f"{key}: {value!r} has no JSON form")
+        out = {"type": "number", "value": value}
+    elif isinstance(value, str):
+        out = {"type": "string", "value": value}
+    elif isinstance(value, bytes):
+        out = {"type": "data", "value": value.hex()}
+        text = None if key in HASH_ATTRIBUTES else text_of(value)
+        if text is not None:
+            out["text"] = text
+    elif isinstance(value, datetime):
+        out = {"type": "date", "value": iso_date(value)}
+    elif isinstance(value, SecAccessControl):
+        out = {"type": "access_control", "value": {"flags": value.flags, "protection": value.protection}}
+    else:
+        raise TypeError(f"{key}: a {type(value).__name__} value has no dump type")
+    name = attribute_name(item_class, key)
+    if name is not None:
+        out["name"] = name
+    if isinstance(value, SecAccessControl):
+        named = value_name(item_class, "pdmn", value.protection)
+    else:
+        named = value_name(item_class, key, value)
+    if named is not None:
+        out["value_name"] = named
+    return out
+
+
+def encode_secret(item_class: str | None, key: str, value: Any) -> dict[str, Any]:
+    """A withheld secret: its length and a fingerprint, so a change is visible but the bytes are not."""
+    data = value if isinstance(value, bytes) else str(value).encode("utf-8")
+    out: dict[str, Any] = {"type": "secret", "length": len(data), "sha1_prefix": fingerprint(data)}
+    name = attribute_name(item_class, key)
+    if name is not None:
+        out["name"] = name
+    return out
+
+
+def decode_value(entry: Any) -> Any:
+    """The Python value a typed JSON object stands for.
+
+    Raises:
+        BadValue: naming what is wrong (unknown type, wrong JSON type, bad hex, bad date).
+    """
+    if not isinstance(entry, dict):
+        raise BadValue(f"expected an object with 'type' and 'value', got {_json_type(entry)}")
+    unknown = set(entry) - {"type", "value"} - DERIVED_FIELDS
+    if unknown:
+        raise BadValue(f"unknown fields {sorted(unknown)} (known: type, value, {', '.join(sorted(DERIVED_FIELDS))})")
+    kind = entry.get("type")
+    if "value" not in entry:
+        raise BadValue("missing 'value'")
+    value = entry["value"]
+    if kind == "string":
+        return _expect(value, str, kind)
+    if kind == "data":
+        text = _expect(value, str, kind)
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            raise BadValue(f"data {text[:40]!r} is not hex") from None
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise BadValue(f"number holds {_json_type(value)}")
+        return value
+    if kind == "boolean":
+        return _expect(value, bool, kind)
+    if kind == "date":
+        text = _expect(value, str, kind)
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            raise BadValue(f"date {text!r} is not ISO-8601") from None
+        if when.utcoffset() is None:
+            raise BadValue(f"date {text!r} has no UTC offset")
+        return when.astimezone(UTC)
+    if kind == "access_control":
+        body = _expect(value, dict, kind)
+        protection, flags = body.get("protection"), body.get("flags", 0)
+        if set(body) - {"protection", "flags"} or not isinstance(protection, str):
+            raise BadValue("access_control needs {'protection': string, 'flags': integer}")
+        if isinstance(flags, bool) or not isinstance(flags, int):
+            raise BadValue("access_control flags must be an integer")
+        return SecAccessControl(protection, flags)
+    if kind == "secret":
+        raise BadValue("the secret was withheld when this was written; it cannot be loaded")
+    if kind == "unsupported":
+        raise BadValue(
+            f"the device probe could not encode this value ({entry.get('description', 'no description')}); "
+            "remove the attribute to load the rest"
+        )
+    raise BadValue(f"unknown type {kind!r} (known: {', '.join(VALUE_TYPES)})")
+
+
+_JSON_NAMES: dict[type, str] = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def _json_type(value: Any) -> str:
+    return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
+def _expect(value: Any, kind: type, type_name: str) -> Any:
+    if type(value) is not kind:
+        raise BadValue(f"{type_name} holds {_json_type(value)}, expected {_JSON_NAMES[kind]}")
+    return value

@@ -1,0 +1,164 @@
+"""The rich view of a dump: a header, one section per class with every attribute of every item, and
+the identities drawn as a tree of certificate <-> private key pairs (style-anchors §E).
+
+Nothing here decides anything: visibility, pairing and the reasons come from
+:class:`keychainsim.probe.Dump`; this module only lays them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.style import Style
+from rich.tree import Tree
+
+from keychainsim.probe.names import CLASS_NAMES, CLASS_ORDER, attribute_name
+from keychainsim.render.lines import Lines
+from keychainsim.render.values import display_value, ordered_keys, quoted, short_hash
+
+if TYPE_CHECKING:
+    from keychainsim.probe.dumps import Dump, DumpItem, Pair, Unpaired
+
+HEADER = Style(bold=True)
+SECTION = Style(bold=True, color="cyan")
+RAW_KEY = Style(color="magenta")
+CONSTANT = Style(dim=True)
+VISIBLE = Style(color="green")
+HIDDEN = Style(bold=True, color="red")
+REASON = Style(color="red")
+KEYCHAIN_NAMES = {"dp": "data protection keychain", "file": "file-based keychain"}
+
+
+class DumpView:
+    """A rich renderable for a :class:`~keychainsim.probe.Dump`."""
+
+    def __init__(self, dump: Dump) -> None:
+        self.dump = dump
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[RenderableType]:
+        width = options.max_width
+        yield header(self.dump)
+        for item_class in CLASS_ORDER:
+            yield class_section(self.dump, item_class, width)
+        yield rule(f"idnt · {CLASS_NAMES['idnt']} · cert pkhh = key klbl, key priv = 1", width)
+        yield identity_tree(self.dump)
+
+
+def header(dump: Dump) -> Lines:
+    lines = Lines()
+    hidden = sum(1 for i in dump.items if not i.visible)
+    lines.add((f"keychainsim dump · {dump.platform} · device {dump.device.describe()}", HEADER))
+    groups = ", ".join(quoted(g) for g in dump.access_groups) or "none (every call fails with -34018)"
+    lines.add(f"this app's access groups: {groups}", hang=26)
+    if dump.platform == "macos":
+        lines.add("visibility as seen by calls to the data protection keychain (kSecUseDataProtectionKeychain)")
+    lines.add(
+        f"{_count(len(dump.items), 'item')} ({hidden} hidden from this app) · "
+        f"{_count(len(dump.pairs), 'identity', 'identities')} · {len(dump.unpaired)} unpaired"
+    )
+    return lines
+
+
+def _count(number: int, one: str, many: str = "") -> str:
+    return f"{number} {one if number == 1 else (many or one + 's')}"
+
+
+def rule(title: str, width: int) -> Lines:
+    lines = Lines()
+    text = f"── {title} "
+    lines.add("")
+    lines.add((text + "─" * max(width - len(text), 2), SECTION), hang=3)
+    return lines
+
+
+def class_section(dump: Dump, item_class: str, width: int) -> Lines:
+    items = dump.by_class(item_class)
+    count = _count(len(items), "item") if items else "no items"
+    lines = rule(f"{item_class} · {CLASS_NAMES[item_class]} · {count}", width)
+    if not items:
+        return lines
+    key_width = max((len(k) for i in items for k in i.attrs), default=4)
+    names = {k: attribute_name(item_class, k) or "" for i in items for k in i.attrs}
+    name_width = max((len(n) for n in names.values()), default=0)
+    hang = 2 + key_width + 2 + name_width + 2
+    for entry in items:
+        item_lines(lines, entry, key_width, name_width, names, hang)
+    return lines
+
+
+def item_lines(
+    lines: Lines, entry: DumpItem, key_width: int, name_width: int, names: dict[str, str], hang: int
+) -> None:
+    where = f"row {entry.rowid} · {entry.keychain} · "
+    if entry.visible:
+        lines.add(where, ("visible to this app", VISIBLE))
+    else:
+        lines.add(where, ("hidden from this app", HIDDEN))
+        for reason in entry.hidden:
+            lines.add("  ✗ ", (f"{reason.code}: {reason.message}", REASON), hang=4)
+    attrs = entry.attrs
+    for key in ordered_keys(entry.item_class, attrs):
+        lines.add(
+            "  ",
+            (key.ljust(key_width), RAW_KEY),
+            "  ",
+            (names.get(key, "").ljust(name_width), CONSTANT),
+            "  ",
+            display_value(entry.item_class, key, attrs[key]),
+            hang=hang,
+        )
+
+
+def _mention(entry: DumpItem) -> str:
+    """What a person recognises an item by in the tree: its label and tag."""
+    parts = []
+    for key in ("labl", "atag"):
+        if entry.attrs.get(key) not in (None, "", b""):
+            parts.append(f"{key} {display_value(entry.item_class, key, entry.attrs[key])}")
+    return (" · " + " · ".join(parts)) if parts else ""
+
+
+def _hidden_halves(pair: Pair) -> str:
+    parts = []
+    for name, half in (("certificate", pair.certificate), ("key", pair.key)):
+        if not half.visible:
+            parts.append(f"{name} row {half.rowid}: {', '.join(h.code for h in half.hidden)}")
+    return "; ".join(parts)
+
+
+def identity_tree(dump: Dump) -> Any:
+    if not dump.pairs and not dump.unpaired:
+        lines = Lines()
+        lines.add("no certificates or private keys")
+        return lines
+    tree = Tree(("identities"), guide_style=Style(dim=True))
+    for pair in dump.pairs:
+        status = "visible to this app" if pair.visible else f"hidden from this app ({_hidden_halves(pair)})"
+        node = tree.add(
+            f"identity: certificate row {pair.certificate.rowid} ↔ private key row {pair.key.rowid} · "
+            f"{pair.keychain} · {status}",
+            style=VISIBLE if pair.visible else HIDDEN,
+        )
+        node.add(f"certificate row {pair.certificate.rowid}{_mention(pair.certificate)}")
+        node.add(f"private key row {pair.key.rowid}{_mention(pair.key)}")
+        node.add(f"pkhh = klbl = {pair.hash.hex()} ✓")
+    for unpaired in dump.unpaired:
+        tree.add(_unpaired_node(unpaired))
+    return tree
+
+
+def _unpaired_node(unpaired: Unpaired) -> Tree:
+    entry = unpaired.item
+    if unpaired.kind == "certificate":
+        title = f"unpaired certificate row {entry.rowid}{_mention(entry)} · pkhh {short_hash(unpaired.hash)}"
+        missing = "✗ no private key in the same keychain has klbl = this pkhh and priv = 1"
+    else:
+        title = f"unpaired private key row {entry.rowid}{_mention(entry)} · klbl {short_hash(unpaired.hash)}"
+        missing = "✗ no certificate in the same keychain has pkhh = this klbl"
+    node = Tree(title, style=HIDDEN)
+    node.add(missing, style=REASON)
+    for near in unpaired.near:
+        node.add(f"row {near.item.rowid} shares the hash but does not pair: {near.why}")
+    return node

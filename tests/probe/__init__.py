@@ -1,0 +1,1 @@
+"""Probe tests: dump, load_dump, snapshots, diffs, traces and their rendering."""
