@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from keychainsim import tracing
 from keychainsim.backend import Backend
 from keychainsim.engine import identity_ops, macos
 from keychainsim.engine.add import AddOutcome, add
@@ -176,16 +177,17 @@ class Keychain:
     def _call(
         self, name: str, args: tuple[Any, ...], body: Callable[[Any], tuple[OSStatus, Any]]
     ) -> tuple[OSStatus, Any]:
-        for arg in args:
-            check_python_types(arg, f"{name} argument", _ref_types())
         record = CallRecord(name, OSStatus.errSecSuccess, details={"args": args})
         self._current = record
-        try:
-            with self._backend.transaction() as db:
-                status, result = body(db)
-        except Reject as refused:
-            status, result = refused.status, None
-            record.reason, record.key = refused.reason, refused.key
+        with tracing.inside():
+            for arg in args:
+                check_python_types(arg, f"{name} argument", _ref_types())
+            try:
+                with self._backend.transaction() as db:
+                    status, result = body(db)
+            except Reject as refused:
+                status, result = refused.status, None
+                record.reason, record.key = refused.reason, refused.key
         record.status = OSStatus(status)
         self.last_call = record
         self._notify(name, args, (record.status, result))
@@ -200,7 +202,7 @@ class Keychain:
         check_python_types(parameters, "SecKeyCreateRandomKey parameters", _ref_types())
         record = CallRecord("SecKeyCreateRandomKey", OSStatus.errSecSuccess, details={"args": (parameters,)})
         self._current = record
-        with self._backend.transaction() as db:
+        with tracing.inside(), self._backend.transaction() as db:
 
             def add_one(attributes: dict[str, Any]) -> int:
                 try:
@@ -224,7 +226,7 @@ class Keychain:
 
         attributes = certificate._keychain_attributes(for_query=False)
         label = attributes.get("pkhh")
-        with self._backend.transaction() as db:
+        with tracing.inside(), self._backend.transaction() as db:
             for item in sorted(db.all_items(), key=lambda i: i.rowid):
                 if (
                     item.item_class == "keys"
@@ -251,8 +253,13 @@ class Keychain:
         from keychainsim.crypto import SecPKCS12Import
 
         options = dict(options or {})
-        status, items = SecPKCS12Import(data, options, platform=self.platform)
-        status = self._store_imported(items, options) if status == OSStatus.errSecSuccess else status
+        record = CallRecord("SecPKCS12Import", OSStatus.errSecSuccess, details={"args": (data, options)})
+        self._current = record
+        with tracing.inside():
+            status, items = SecPKCS12Import(data, options, platform=self.platform)
+            status = self._store_imported(items, options) if status == OSStatus.errSecSuccess else status
+        record.status = status
+        self.last_call = record
         self._notify("SecPKCS12Import", (data, options), (status, items))
         return status, items
 
@@ -280,13 +287,13 @@ class Keychain:
                     adds.append({"nleg": False, "class": "cert", "v_Ref": SecIdentityCopyCertificate(identity)[1]})
                     adds.append({"nleg": False, "class": "keys", "v_Ref": SecIdentityCopyPrivateKey(identity)[1]})
                 adds.extend({"nleg": False, "class": "cert", "v_Ref": c} for c in entry.get("chain", [])[1:])
-        self._current = CallRecord("SecPKCS12Import", status)
         with self._backend.transaction() as db:
             for attributes in adds:
                 try:
                     added, _ = self._add(db, attributes)
                 except Reject as refused:
                     added = refused.status
+                    self._current.reason, self._current.key = refused.reason, refused.key
                 if added not in (OSStatus.errSecSuccess, OSStatus.errSecDuplicateItem):
                     return added
         return status

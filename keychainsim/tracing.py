@@ -44,6 +44,16 @@ def traced(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@contextmanager
+def inside() -> Iterator[None]:
+    """Mark the work of a keychain call: traced functions it uses are part of it, not steps of their own."""
+    token = _depth.set(_depth.get() + 1)
+    try:
+        yield
+    finally:
+        _depth.reset(token)
+
+
 def nested() -> bool:
     """True inside a traced call: keychain calls made by it are part of that call, not steps of their own."""
     return _depth.get() > 0

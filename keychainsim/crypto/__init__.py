@@ -82,3 +82,18 @@ __all__ = [
     "public_key_hash",
     "subject_summary",
 ]
+
+
+def _trace_public_functions() -> None:
+    """Report each public Sec* function to an active trace (``keychainsim.tracing``); the modules keep the
+    plain functions, so the crypto layer's own internal calls are never steps."""
+    from keychainsim.tracing import traced
+
+    namespace = globals()
+    for name in __all__:
+        value = namespace[name]
+        if name.startswith("Sec") and callable(value) and not isinstance(value, type):
+            namespace[name] = traced(value)
+
+
+_trace_public_functions()

@@ -1,8 +1,8 @@
 """Findings only the history shows: what earlier calls in a trace did to the item a query looks for.
 
-A trace step is read through four attributes: ``call`` (the Sec* function name), ``args``, ``status``
-(an OSStatus, or None for calls without one) and ``result``; ``removed`` lists the items the call
-deleted (from the step's diff).
+A trace step (:class:`keychainsim.probe.Step`) is read through ``call`` (the Sec* function name),
+``args`` and ``result`` as passed and returned, ``status`` (an OSStatus, or None for calls without one),
+``reason`` (the engine's refusal) and ``diff`` (what the call changed).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ RELATED_CLASSES = {"idnt": ("cert", "keys"), "cert": ("cert",), "keys": ("keys",
 
 def active_trace(kc: Any) -> Any:
     """The innermost trace recording ``kc``, if ``explain`` is called inside one."""
-    traces = getattr(kc, "active_traces", None)
-    return traces[-1] if traces else None
+    from keychainsim.probe import current_trace
+
+    return current_trace(kc)
 
 
 def _steps(history: Any) -> list[Any]:
@@ -28,11 +29,15 @@ def _steps(history: Any) -> list[Any]:
 
 
 def _removed(step: Any) -> list[Item]:
-    removed = getattr(step, "removed", None)
-    if removed is None:
-        diff = getattr(step, "diff", None)
-        removed = getattr(diff, "removed", ()) if diff is not None else ()
-    return [getattr(r, "item", r) for r in removed]
+    """Items a step deleted: rows that disappeared, and synchronizable rows that became tombstones."""
+    diff = getattr(step, "diff", None)
+    if diff is None:
+        return []
+    gone = list(getattr(diff, "removed", ()))
+    for change in getattr(diff, "changed", ()):
+        if change.after.is_tombstone and not change.before.is_tombstone:
+            gone.append(change.before)
+    return gone
 
 
 def history_findings(kc: Any, query: dict[str, Any], report: Report, history: Any) -> list[Finding]:

@@ -3,17 +3,15 @@
 The keychain reports its calls through ``Keychain.observers`` (shared by every ``with_entitlements`` view
 of the same device); module-level functions (SecCertificateCreateWithData, SecKeyCopyExternalRepresentation,
 ...) report through :func:`keychainsim.tracing.recording`. A step is recorded only for a call the
-program made itself: calls made by another traced call (``tracing.nested()``) or by the engine inside a
-SecItem call belong to that call, and its snapshot and diff already show their effect.
+program made itself: calls made inside another traced call or inside a keychain call (both mark
+``tracing.nested()``) belong to that call, and its snapshot and diff already show their effect.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from keychainsim import tracing
@@ -102,7 +100,7 @@ class Trace:
         self._record(name, args, status, result, reason, tuple(view.caller.access_groups), view)
 
     def _on_module_call(self, name: str, args: tuple[Any, ...], result: Any) -> None:
-        if self._paused or tracing.nested() or _inside_keychain_call():
+        if self._paused or tracing.nested():
             return
         status, rest = _split(result)
         self._record(name, args, status, rest, None, None, self.kc)
@@ -245,32 +243,3 @@ def _result_text(result: Any) -> str:
         more = f", +{len(result) - 2} more" if len(result) > 2 else ""
         return f"{len(result)} result{'s' if len(result) != 1 else ''}: {shown}{more}"
     return summarise(result).text()
-
-
-@cache
-def _keychain_call_codes() -> frozenset[Any]:
-    """The code objects of the Keychain's Sec* methods and of the wrapper every SecItem call runs in."""
-    from keychainsim.keychain import Keychain
-
-    codes = set()
-    for name, member in vars(Keychain).items():
-        if (name.startswith("Sec") or name == "_call") and callable(member):
-            codes.add(member.__code__)
-    return frozenset(codes)
-
-
-def _inside_keychain_call() -> bool:
-    """True when a module-level Sec* function runs inside a Keychain call (e.g. the subject summary the
-    engine computes for a certificate's default label, or the key generation inside
-    ``kc.SecKeyCreateRandomKey``): that is part of the keychain call, not a step of its own.
-
-    The engine does not mark its calls with ``tracing``'s depth, so this looks up the stack for a
-    Keychain method; traced calls are rare enough for that to cost nothing noticeable.
-    """
-    codes = _keychain_call_codes()
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code in codes:
-            return True
-        frame = frame.f_back  # type: ignore[assignment]
-    return False
