@@ -88,7 +88,7 @@ class Database:
         indexed = False
         for key, wanted in terms:
             bucket = self.index.get((keychain, item_class, key))
-            if bucket is None:
+            if bucket is None or key in INDEXED_EXTRA:  # a whole access group is no neighbourhood
                 continue
             indexed = True
             rowids.update(bucket.get(wanted, ()))

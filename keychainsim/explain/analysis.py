@@ -52,7 +52,7 @@ def explain_copy(kc: Any, query: dict[str, Any]) -> Report:
             prepared = client_prepare(query, "copy")
             keychains = macos.targets(prepared) if kc.platform == "macos" else (DP,)
             compiled = {
-                k: dp_copy.prepare(kc.caller, macos._for_dp(prepared, "copy"))
+                k: dp_copy.compiled(kc.caller, macos._for_dp(prepared, "copy"))
                 if k == DP
                 else macos._file_query(prepared, "copy")
                 for k in keychains
@@ -62,11 +62,12 @@ def explain_copy(kc: Any, query: dict[str, Any]) -> Report:
         keychain = keychains[0]
         parsed, matcher = compiled[keychain]
         matches = [row for k, (p, m) in compiled.items() for row in _matches(db, p, m, k)]
-        near = [n for k, (p, m) in compiled.items() for n in _near_misses(db, p, m, k)]
-        report = Report(call, query, OSStatus(status), matches=matches, near_misses=near, reason=reason)
+        report = Report(call, query, OSStatus(status), matches=matches, reason=reason)
         if status == OSStatus.errSecSuccess:
             report.findings.extend(identity_causes.public_key_identities(matches))
             return report
+        near = [n for k, (p, m) in compiled.items() for n in _near_misses(db, p, m, k)]
+        report.near_misses = near
         report.findings.extend(_findings(kc, db, parsed, matcher, keychain, near))
         return report
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from keychainsim.constants import name_of
@@ -53,18 +54,24 @@ def loosely_equal(wanted: Any, found: Any) -> bool:
     do NFC and NFD forms and a number against text in a column that does not coerce. A developer reads
     them as the same value, which is the near miss worth naming.
     """
-    return wanted != found and bool(_readings(wanted) & _readings(found))
+    if wanted == found:
+        return False
+    try:
+        return bool(_readings(wanted) & _readings(found))
+    except TypeError:  # an unhashable value reads as no text
+        return False
 
 
-def _readings(value: Any) -> set[str]:
+@lru_cache(maxsize=4096)
+def _readings(value: Any) -> frozenset[str]:
     """Every text a value can be read as: numbers in decimal, strings NFC-normalized, data in each common
     Unicode encoding that decodes it."""
     if isinstance(value, bool):
-        return {str(int(value))}
+        return frozenset({str(int(value))})
     if isinstance(value, int | float):
-        return {str(value)}
+        return frozenset({str(value)})
     if isinstance(value, str):
-        return {unicodedata.normalize("NFC", value)}
+        return frozenset({unicodedata.normalize("NFC", value)})
     if isinstance(value, bytes):
         out = set()
         for encoding in ("utf-8", "utf-16", "utf-16-le", "utf-16-be"):
@@ -72,5 +79,5 @@ def _readings(value: Any) -> set[str]:
                 out.add(unicodedata.normalize("NFC", value.decode(encoding)))
             except UnicodeDecodeError:
                 continue
-        return out
-    return set()
+        return frozenset(out)
+    return frozenset()

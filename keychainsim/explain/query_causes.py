@@ -57,7 +57,13 @@ def from_near_misses(near: list[NearMiss], caller_groups: list[str]) -> list[Fin
                 evidence={"wanted_sync": 0, "found_sync": [m.found for n in rows for m in n.misses]},
             )
         )
-    typed = [(n, m) for n in near for m in n.misses if m.kind == ATTRIBUTE and loosely_equal(m.wanted, m.found)]
+    # Only a row failing nothing but attribute terms, each the same text in another form, "would match".
+    typed = [
+        (n, m)
+        for n in near
+        if n.kinds == {ATTRIBUTE} and all(loosely_equal(x.wanted, x.found) for x in n.misses)
+        for m in n.misses
+    ]
     if typed:
         n, m = typed[0]
         findings.append(

@@ -21,10 +21,11 @@ class NearMiss:
 
     row: Row
     misses: tuple[Miss, ...]
+    kinds: frozenset[str] = field(init=False, compare=False)
+    """The kinds of constraint the row fails (attribute, sync, access_group, ...)."""
 
-    @property
-    def kinds(self) -> frozenset[str]:
-        return frozenset(m.kind for m in self.misses)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kinds", frozenset(m.kind for m in self.misses))
 
     def describe(self) -> str:
         parts = [
