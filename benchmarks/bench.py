@@ -132,12 +132,15 @@ def section_engine() -> list[str]:
         )
         adds = {}
         for n in (1_000, 10_000):
-            path = os.path.join(tmp, f"add-{n}.json")
-            start = time.perf_counter()
-            filled(n, store=path)
-            adds[n] = time.perf_counter() - start
+            runs = []
+            for attempt in range(3):
+                path = os.path.join(tmp, f"add-{n}-{attempt}.json")
+                start = time.perf_counter()
+                filled(n, store=path)
+                runs.append(time.perf_counter() - start)
+            adds[n] = min(runs)
         lines.append(
-            f"- SecItemAdd to the file store in one transaction: 1,000 items {adds[1_000]:.2f} s, "
+            f"- SecItemAdd to the file store in one transaction (best of 3): 1,000 items {adds[1_000]:.2f} s, "
             f"10,000 items {adds[10_000]:.2f} s, ratio {adds[10_000] / adds[1_000]:.1f}x (target < 12x)"
         )
         path = os.path.join(tmp, "add-each.json")
