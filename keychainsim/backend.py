@@ -18,7 +18,7 @@ from keychainsim.engine.database import Database
 class Backend:
     """One device's keychain storage, shared by every :class:`~keychainsim.Keychain` view of it."""
 
-    def __init__(self, store: str | Path | None = None) -> None:
+    def __init__(self, store: str | Path | None = None, lock_timeout: float = 10.0) -> None:
         self._db: Database | None = Database() if store is None else None
         self._store: Any = None
         self._signature: Any = None
@@ -27,7 +27,7 @@ class Backend:
         if store is not None:
             from keychainsim.store.file import FileStore
 
-            self._store = FileStore(Path(store))
+            self._store = FileStore(Path(store), lock_timeout=lock_timeout)
 
     @property
     def path(self) -> Path | None:

@@ -71,6 +71,8 @@ class Keychain:
         access_groups: the app's keychain access groups in entitlement order; the first is the default.
         store: None for an in-memory keychain, or a path to a persistent tinydb file.
         clock: returns the current time (timezone-aware); for reproducible dates.
+        lock_timeout: with a store, how long to wait for another process holding its lock before
+            StorageError.
     """
 
     def __init__(
@@ -80,13 +82,14 @@ class Keychain:
         store: str | Path | None = None,
         clock: Clock | None = None,
         *,
+        lock_timeout: float = 10.0,
         _backend: Backend | None = None,
     ) -> None:
         if platform not in PLATFORMS:
             raise ValueError(f"platform must be one of {PLATFORMS}, got {platform!r}")
         self.platform = platform
         self.caller = Caller(_normalise_groups(DEFAULT_ACCESS_GROUPS if access_groups is None else access_groups))
-        self._backend = _backend or Backend(store)
+        self._backend = _backend or Backend(store, lock_timeout)
         self.clock: Clock = clock or system_clock
         self.last_call: CallRecord | None = None
         self.observers: list[Callable[[str, tuple[Any, ...], Any, Keychain], None]] = []
@@ -101,9 +104,10 @@ class Keychain:
     def store_path(self) -> Path | None:
         return self._backend.path
 
-    def with_entitlements(self, access_groups: Sequence[str]) -> Keychain:
-        """Another app on the same device: the same items, other entitlements."""
-        other = Keychain(self.platform, access_groups, clock=self.clock, _backend=self._backend)
+    def with_entitlements(self, access_groups: Sequence[str], platform: str | None = None) -> Keychain:
+        """Another app on the same device: the same items, other entitlements (and, for a scenario that
+        replays one device's items under another platform's rules, another platform)."""
+        other = Keychain(platform or self.platform, access_groups, clock=self.clock, _backend=self._backend)
         other.observers = self.observers
         return other
 

@@ -26,6 +26,7 @@ def explain(kc: Any, query: dict[str, Any], history: Any = None, call: str | Non
         call: ``"SecItemCopyMatching"`` or ``"SecItemAdd"``; guessed when omitted (an add dictionary
             carries kSecValueData or kSecValueRef and no kSecReturn / kSecMatch keys, or is the last call's).
     """
+    from keychainsim import tracing
     from keychainsim.explain.analysis import explain_add, explain_copy
     from keychainsim.explain.history import active_trace, history_findings
 
@@ -33,9 +34,10 @@ def explain(kc: Any, query: dict[str, Any], history: Any = None, call: str | Non
         history = active_trace(kc)
     if call is None:
         call = "SecItemAdd" if _looks_like_add(kc, query) else "SecItemCopyMatching"
-    report = explain_add(kc, query) if call == "SecItemAdd" else explain_copy(kc, query)
-    if history is not None and report.status != 0:
-        report.findings.extend(history_findings(kc, query, report, history))
+    with tracing.inside():  # explain's own key and certificate calls are no steps of the traced flow
+        report = explain_add(kc, query) if call == "SecItemAdd" else explain_copy(kc, query)
+        if history is not None and report.status != 0:
+            report.findings.extend(history_findings(kc, query, report, history))
     return report
 
 

@@ -20,9 +20,10 @@ def show(key: str | None, value: Any) -> str:
         if key in HASH_KEYS or not value:
             return value.hex() if value else 'b""'
         try:
-            return repr(value.decode("utf-8"))
+            text = value.decode("utf-8")
         except UnicodeDecodeError:
             return value.hex()
+        return repr(text) if text.isprintable() else value.hex()
     if isinstance(value, datetime):
         return value.isoformat()
     return repr(value)

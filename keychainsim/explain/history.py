@@ -44,8 +44,9 @@ def history_findings(kc: Any, query: dict[str, Any], report: Report, history: An
     item_class = query.get("class")
     related = RELATED_CLASSES.get(item_class, ())
     findings: list[Finding] = []
-    stored_labels = {i.get("klbl") for i in kc.all_items() if i.item_class == "keys"}
-    for step in _steps(history):
+    steps = _steps(history)
+    stored_labels = _labels_ever_stored(history, steps)
+    for step in steps:
         call, args, status, result = step.call, step.args, step.status, step.result
         if call == "SecKeyCreateRandomKey" and related and "keys" in related:
             finding = _key_not_stored(args, result, stored_labels)
@@ -93,6 +94,23 @@ def history_findings(kc: Any, query: dict[str, Any], report: Report, history: An
                     )
                 )
     return findings
+
+
+def _labels_ever_stored(history: Any, steps: list[Any]) -> set[Any]:
+    """Application labels of every key that was in the keychain at some point of the history, so that a
+    key stored and later deleted is not reported as never stored (that is trace.item_deleted)."""
+    labels: set[Any] = set()
+    initial = getattr(history, "initial", None)
+    for item in getattr(initial, "items", ()) or ():
+        item = getattr(item, "item", item)
+        if getattr(item, "item_class", None) == "keys":
+            labels.add(item.get("klbl"))
+    for step in steps:
+        diff = getattr(step, "diff", None)
+        for item in getattr(diff, "added", ()) if diff is not None else ():
+            if item.item_class == "keys":
+                labels.add(item.get("klbl"))
+    return labels
 
 
 def _ref_class(ref: Any) -> str | None:

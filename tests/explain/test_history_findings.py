@@ -94,3 +94,15 @@ def test_item_deleted_by_a_broad_delete(make_keychain):
     assert "trace.item_deleted" in report.codes
     deleted = next(f for f in report.findings if f.code == "trace.item_deleted")
     assert deleted.items[0].item_class == "keys" and deleted.evidence == {"call": "SecItemDelete"}
+    assert "trace.key_not_stored" not in report.codes  # it was stored, then deleted
+
+
+@pytest.mark.model
+def test_explain_inside_a_trace_records_no_steps_of_its_own(make_keychain):
+    """explain's own key and certificate calls are not steps of the flow being traced."""
+    kc = make_keychain()
+    with trace(kc) as t:
+        flow(kc, EPHEMERAL)
+        before = len(t.steps)
+        explain(kc, IDENTITY_QUERY)
+        assert len(t.steps) == before

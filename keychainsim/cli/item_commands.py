@@ -1,0 +1,166 @@
+"""SecItem commands: add, find, update, delete, explain — one call each, on the persistent store."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from keychainsim.cli.state import EXIT_OK, emit_json, guard, open_keychain, options, status_exit
+
+app = typer.Typer(rich_markup_mode=None)
+PANEL = "SecItem calls"
+
+FILE_HELP = "JSON or YAML file with the dictionary (constant names as keys); - reads stdin."
+ATTR_HELP = "NAME=VALUE entry (kSecAttrLabel=device, kSecAttrApplicationTag=utf8:tag, kSecAttrPort=int:443); repeat."
+EXPECT_HELP = "Status that counts as success for the exit code (name or number), e.g. errSecItemNotFound."
+
+FileOption = typer.Option(None, "--file", "-f", help=FILE_HELP)
+AttrOption = typer.Option(None, "--attr", "-a", help=ATTR_HELP)
+ExpectOption = typer.Option(None, "--expect", help=EXPECT_HELP)
+JsonOption = typer.Option(False, "--json", help="Print JSON.")
+
+
+def _report_call(ctx: typer.Context, call: str, status: Any, kc: Any, expect: str | None, json_output: bool,
+                 result: Any = None, extra: list[str] | None = None) -> None:
+    """Print the status (and result), the engine's refusal reason, and exit with the status's code."""
+    from keychainsim.cli.show import result_lines, status_json, value_json
+
+    opts = options(ctx)
+    reason = kc.last_call.reason if kc.last_call is not None and kc.last_call.call == call else ""
+    code = status_exit(status, expect)
+    if json_output or opts.json:
+        emit_json({"call": call, "status": status_json(status), "reason": reason, "result": value_json(result)})
+    else:
+        typer.echo(f"{call}: {status}")
+        if reason:
+            typer.echo(f"  refused: {reason}")
+        for line in (extra or []) + result_lines(result):
+            typer.echo(line)
+        if code != EXIT_OK and int(status) != 0:
+            typer.echo(f"hint: keychainsim explain with the same dictionary says why ({call}).", err=True)
+    raise typer.Exit(code)
+
+
+@app.command(rich_help_panel=PANEL)
+def add(
+    ctx: typer.Context,
+    file: str | None = FileOption,
+    attr: list[str] | None = AttrOption,
+    expect: str | None = ExpectOption,
+    json_output: bool = JsonOption,
+) -> None:
+    """SecItemAdd the dictionary."""
+    from keychainsim.cli.query import build_dictionary
+
+    with guard():
+        attributes = build_dictionary(file, attr, "attributes")
+        kc = open_keychain(options(ctx))
+        status, result = kc.SecItemAdd(attributes)
+    _report_call(ctx, "SecItemAdd", status, kc, expect, json_output, result)
+
+
+@app.command(rich_help_panel=PANEL)
+def find(
+    ctx: typer.Context,
+    file: str | None = FileOption,
+    attr: list[str] | None = AttrOption,
+    all_matches: bool = typer.Option(False, "--all", help="Add kSecMatchLimit: kSecMatchLimitAll."),
+    raw: bool = typer.Option(False, "--raw", help="Send the query as given (no kSecReturnAttributes added)."),
+    expect: str | None = ExpectOption,
+    json_output: bool = JsonOption,
+) -> None:
+    """SecItemCopyMatching; adds kSecReturnAttributes: true when the query asks for no result (unless --raw)."""
+    from keychainsim.cli.query import build_dictionary, has_return_key
+
+    extra: list[str] = []
+    with guard():
+        query = build_dictionary(file, attr)
+        if all_matches:
+            query["m_Limit"] = "m_LimitAll"
+        if not raw and not has_return_key(query):
+            query["r_Attributes"] = True
+            extra.append("(added kSecReturnAttributes: true; --raw sends the query unchanged)")
+        kc = open_keychain(options(ctx))
+        status, result = kc.SecItemCopyMatching(query)
+    _report_call(ctx, "SecItemCopyMatching", status, kc, expect, json_output, result, extra)
+
+
+@app.command(rich_help_panel=PANEL)
+def update(
+    ctx: typer.Context,
+    file: str | None = FileOption,
+    attr: list[str] | None = AttrOption,
+    changes_file: str | None = typer.Option(None, "--changes", help="JSON/YAML file with the attributes to update."),
+    set_attr: Annotated[list[str] | None, typer.Option("--set", help="NAME=VALUE to update; repeat.")] = None,
+    expect: str | None = ExpectOption,
+    json_output: bool = JsonOption,
+) -> None:
+    """SecItemUpdate every item the query matches with the --set / --changes attributes."""
+    from keychainsim.cli.query import build_dictionary
+
+    with guard():
+        query = build_dictionary(file, attr)
+        changes = build_dictionary(changes_file, set_attr, "attributes to update")
+        kc = open_keychain(options(ctx))
+        status = kc.SecItemUpdate(query, changes)
+    _report_call(ctx, "SecItemUpdate", status, kc, expect, json_output)
+
+
+@app.command(rich_help_panel=PANEL)
+def delete(
+    ctx: typer.Context,
+    file: str | None = FileOption,
+    attr: list[str] | None = AttrOption,
+    expect: str | None = ExpectOption,
+    json_output: bool = JsonOption,
+) -> None:
+    """SecItemDelete every item the query matches (there is no limit for delete)."""
+    from keychainsim.cli.query import build_dictionary
+
+    with guard():
+        query = build_dictionary(file, attr)
+        kc = open_keychain(options(ctx))
+        before = len(kc.all_items())
+        status = kc.SecItemDelete(query)
+        removed = before - len(kc.all_items())
+    _report_call(ctx, "SecItemDelete", status, kc, expect, json_output, extra=[f"  items removed: {removed}"])
+
+
+@app.command(rich_help_panel=PANEL)
+def explain(
+    ctx: typer.Context,
+    file: str | None = FileOption,
+    attr: list[str] | None = AttrOption,
+    as_add: bool = typer.Option(False, "--add", help="Explain the dictionary as a SecItemAdd (errSecDuplicateItem)."),
+    codes: bool = typer.Option(False, "--codes", help="List every finding code and its meaning, then exit."),
+    json_output: bool = JsonOption,
+) -> None:
+    """Why a query returns what it returns: status, matches, near misses and findings with evidence."""
+    opts = options(ctx)
+    if codes:
+        with guard():
+            from keychainsim.explain import MEANING
+
+            if json_output or opts.json:
+                emit_json(MEANING)
+            else:
+                for code, meaning in MEANING.items():
+                    typer.echo(f"{code:<40} {meaning}")
+        return
+    from keychainsim.cli.query import build_dictionary
+
+    with guard():
+        from keychainsim.explain import explain as run_explain
+
+        query = build_dictionary(file, attr)
+        kc = open_keychain(opts)
+        report = run_explain(kc, query, call="SecItemAdd" if as_add else "SecItemCopyMatching")
+        if json_output or opts.json:
+            emit_json(report.to_dict())
+        else:
+            typer.echo(str(report))
+            for near in report.near_misses[:10]:
+                from keychainsim.explain.report import row_label
+
+                typer.echo(f"  near miss {row_label(near.row)}: {near.describe()}")

@@ -1,0 +1,72 @@
+"""A SecItem dictionary from the command line: a JSON/YAML file (or stdin) and repeated ``--attr NAME=VALUE``.
+
+Both use the scenario files' value rules (:mod:`keychainsim.scenario.literals`): constant names for keys
+and values, typed literals (``utf8:``, ``hex:``, ``base64:``, ``int:``, ``bool:``, ``date:``, ``file:``)
+for data. ``--attr`` entries are applied after the file, so they override it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from keychainsim.cli.state import read_input
+
+
+def parse_document(data: bytes, source: str) -> Any:
+    """A JSON or YAML document (JSON is tried first; YAML is a superset but slower and laxer).
+
+    Raises:
+        InputError: neither parses.
+    """
+    from keychainsim.errors import InputError
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(source, "is not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise InputError(source, f"is neither JSON nor YAML{where}: {getattr(error, 'problem', error)}") from None
+
+
+def build_dictionary(file: str | None, attrs: list[str] | None, what: str = "query") -> dict[str, Any]:
+    """The dictionary named by ``--file`` and ``--attr`` options.
+
+    Raises:
+        InputError: unreadable or malformed file; LiteralError: an unknown constant or bad literal.
+    """
+    from keychainsim.errors import InputError
+    from keychainsim.scenario import literals
+
+    out: dict[str, Any] = {}
+    if file is not None:
+        source = "stdin" if file == "-" else file
+        document = parse_document(read_input(file), source)
+        if not isinstance(document, dict):
+            raise InputError(source, f"must hold a {what} mapping (constant names to values)")
+        base = Path(file).resolve().parent if file != "-" else Path.cwd()
+        try:
+            out.update(literals.dictionary(document, base))
+        except literals.LiteralError as error:
+            raise InputError(source, str(error)) from None
+    for assignment in attrs or []:
+        key, value = literals.parse_assignment(assignment, Path.cwd())
+        out[key] = value
+    if not out:
+        raise InputError(what, "is empty: give --file PATH (or - for stdin) and/or --attr NAME=VALUE")
+    return out
+
+
+def has_return_key(query: dict[str, Any]) -> bool:
+    return any(str(k).startswith("r_") for k in query)

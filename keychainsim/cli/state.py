@@ -1,0 +1,160 @@
+"""What every command shares: the global options, opening the keychain, output channels, exit codes.
+
+Exit codes (documented in ``keychainsim --help`` and the README):
+
+==  ======================================================================================
+0   success (and, for ``--expect``, the status was the expected one)
+1   a call returned an unexpected status, or a scenario expectation failed
+2   usage error (typer: unknown option, missing argument)
+3   a key or feature keychainsim does not model
+4   store problem: corrupt, written by a newer keychainsim, or locked by another process
+5   malformed input: a scenario file, a query file, a --attr value, PEM/DER/PKCS#12 data
+70  internal error: a bug in keychainsim (one line; ``KEYCHAINSIM_DEBUG=1`` shows the traceback)
+==  ======================================================================================
+
+Errors are one line on stderr, ``keychainsim: <message>``; with ``--json`` the JSON body (if any) is
+printed on stdout before a non-zero exit. Nothing here imports the engine, crypto or rich at import
+time: ``keychainsim --help`` must start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import typer
+
+EXIT_OK = 0
+EXIT_UNEXPECTED_STATUS = 1
+EXIT_USAGE = 2
+EXIT_NOT_MODELED = 3
+EXIT_STORAGE = 4
+EXIT_INPUT = 5
+EXIT_INTERNAL = 70
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 success; 1 unexpected status or failed expectation; 2 usage error; "
+    "3 not modelled by keychainsim; 4 store problem (corrupt, newer, locked by another process); "
+    "5 malformed input (scenario, query, PEM/DER/PKCS#12); 70 internal error."
+)
+
+LOCK_TIMEOUT_ENV = "KEYCHAINSIM_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 5.0
+
+
+@dataclass
+class Options:
+    """The root callback's options, carried in ``ctx.obj``."""
+
+    store: str | None = None
+    platform: str = "ios"
+    access_groups: list[str] = field(default_factory=list)
+    json: bool = False
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+
+    @property
+    def store_path(self) -> str:
+        """``--store``, else ``$KEYCHAINSIM_STORE``, else the per-user default."""
+        if self.store:
+            return os.path.abspath(os.path.expanduser(self.store))
+        from keychainsim.store import default_store_path
+
+        return default_store_path()
+
+
+def options(ctx: typer.Context) -> Options:
+    """The global options (a default set when a command runs without the root callback, e.g. in tests)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, Options):
+        root.obj = Options()
+    return root.obj
+
+
+def open_keychain(opts: Options) -> Any:
+    """The persistent keychain the options name (platform, entitlements, lock timeout)."""
+    from keychainsim import Keychain
+
+    groups = opts.access_groups or None
+    return Keychain(platform=opts.platform, access_groups=groups, store=opts.store_path, lock_timeout=opts.lock_timeout)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """One line on stderr, then the exit code."""
+    typer.echo(f"keychainsim: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def emit_json(body: Any) -> None:
+    """The JSON body on stdout: sorted keys, bytes as ``{"hex": ...}``."""
+    typer.echo(json.dumps(body, sort_keys=True, indent=2, default=_default))
+
+
+def _default(value: Any) -> Any:
+    from keychainsim.explain.evidence import jsonable
+
+    return jsonable(value)
+
+
+def console(stderr: bool = False) -> Any:
+    """A rich console for human output (stderr for explanations and warnings)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Turn every expected failure into one line on stderr and its documented exit code."""
+    from keychainsim.errors import InputError, NotModeledError, ScenarioError, StorageError
+    from keychainsim.scenario.literals import LiteralError
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except StorageError as error:
+        fail(str(error), EXIT_STORAGE)
+    except NotModeledError as error:
+        fail(str(error), EXIT_NOT_MODELED)
+    except (ScenarioError, InputError, LiteralError) as error:
+        fail(str(error), EXIT_INPUT)
+    except TypeError as error:
+        # The facade raises TypeError naming the key for values no CF type maps to (style-anchors rule 4).
+        fail(f"malformed input: {error}", EXIT_INPUT)
+    except KeyboardInterrupt:
+        raise
+    except Exception as error:
+        if os.environ.get("KEYCHAINSIM_DEBUG"):
+            raise
+        fail(f"internal error ({type(error).__name__}: {error}); set KEYCHAINSIM_DEBUG=1 for the traceback",
+             EXIT_INTERNAL)
+
+
+def status_exit(status: Any, expect: str | None) -> int:
+    """The exit code for a call's status: 0 when it is the expected one (success by default), else 1."""
+    from keychainsim.scenario.literals import status_value
+
+    wanted = status_value(expect) if expect is not None else 0
+    return EXIT_OK if int(status) == wanted else EXIT_UNEXPECTED_STATUS
+
+
+def read_input(path: str) -> bytes:
+    """The bytes of ``path`` (``-`` for stdin).
+
+    Raises:
+        InputError: the file cannot be read.
+    """
+    from keychainsim.errors import InputError
+
+    if path == "-":
+        return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as error:
+        raise InputError(path, f"cannot be read: {error.strerror}") from None

@@ -1,0 +1,100 @@
+"""Store commands: init, reset, lock, unlock, dump — the device and its keychain file as a whole."""
+
+from __future__ import annotations
+
+import typer
+
+from keychainsim.cli.state import EXIT_INPUT, emit_json, fail, guard, open_keychain, options
+
+app = typer.Typer(rich_markup_mode=None)
+PANEL = "Store and device"
+
+
+@app.command(rich_help_panel=PANEL)
+def init(ctx: typer.Context, json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Create the store file if it does not exist (an existing, readable store is left as it is)."""
+    opts = options(ctx)
+    with guard():
+        import os
+
+        path = opts.store_path
+        existed = os.path.exists(path)
+        kc = open_keychain(opts)
+        count = len(kc.all_items())  # loads (and so checks) an existing file; creates a missing one
+        if json_output or opts.json:
+            emit_json({"store": path, "created": not existed, "items": count})
+        else:
+            typer.echo(f"{'created' if not existed else 'already there'}: {path} ({count} items)")
+
+
+@app.command(rich_help_panel=PANEL)
+def reset(
+    ctx: typer.Context,
+    force: bool = typer.Option(False, "--force", help="Also replace a store that cannot be read (corrupt, newer)."),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Start from scratch: replace the store with an empty keychain (unlocked, after first unlock)."""
+    opts = options(ctx)
+    with guard():
+        from keychainsim.store import FileStore
+
+        path = opts.store_path
+        store = FileStore(path, lock_timeout=opts.lock_timeout)
+        store.reset(force=force)
+        if json_output or opts.json:
+            emit_json({"store": path, "reset": True})
+        else:
+            typer.echo(f"reset: {path}")
+
+
+def _set_lock(ctx: typer.Context, state: str, json_output: bool) -> None:
+    opts = options(ctx)
+    with guard():
+        kc = open_keychain(opts)
+        {"locked": kc.lock, "unlocked": kc.unlock, "before_first_unlock": kc.restart}[state]()
+        if json_output or opts.json:
+            emit_json({"store": opts.store_path, "device": state})
+        else:
+            typer.echo(f"device {state.replace('_', ' ')}")
+
+
+@app.command(rich_help_panel=PANEL)
+def lock(
+    ctx: typer.Context,
+    restart: bool = typer.Option(False, "--restart", help="Restart instead: locked and before first unlock."),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Lock the device: WhenUnlocked (ak) items become unavailable (-25308); --restart also AfterFirstUnlock."""
+    _set_lock(ctx, "before_first_unlock" if restart else "locked", json_output)
+
+
+@app.command(rich_help_panel=PANEL)
+def unlock(ctx: typer.Context, json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Unlock the device."""
+    _set_lock(ctx, "unlocked", json_output)
+
+
+@app.command(rich_help_panel=PANEL)
+def dump(
+    ctx: typer.Context,
+    format: str = typer.Option("text", "--format", help="text, plain (NSDictionary style) or json."),
+    secrets: bool = typer.Option(False, "--secrets", help="Include secret data in JSON."),
+    json_output: bool = typer.Option(False, "--json", help="Same as --format json."),
+) -> None:
+    """Every item of every class, whether this app can see it and why not, and how identities pair."""
+    opts = options(ctx)
+    if json_output or opts.json:
+        format = "json"
+    if format not in ("text", "plain", "json", "rich"):
+        fail(f"--format must be text, plain or json, not {format!r}", EXIT_INPUT)
+    with guard():
+        from keychainsim.probe import dump as probe_dump
+
+        kc = open_keychain(opts)
+        if format == "rich":
+            from keychainsim.cli.state import console
+
+            console().print(probe_dump(kc, format="rich"))
+            return
+        text = probe_dump(kc, format=format, secrets=secrets)
+        typer.echo(text.rstrip("\n"))

@@ -1,0 +1,123 @@
+"""The pytest plugin, exercised in pytester sandboxes the way a team's test suite would use it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.model
+def test_marker_is_registered_and_configures_the_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_default(keychainsim):
+            assert keychainsim.platform == "ios"
+            assert keychainsim.access_groups == ["A1B2C3D4E5.com.example.app"]
+
+        @pytest.mark.keychainsim(platform="macos", access_groups=["T.one", "T.two"], lock="locked")
+        def test_configured(keychainsim):
+            assert keychainsim.platform == "macos"
+            assert keychainsim.access_groups == ["T.one", "T.two"]
+            assert keychainsim.is_locked
+        """
+    )
+    result = pytester.runpytest_subprocess("--strict-markers", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    markers = pytester.runpytest_subprocess("--markers")
+    markers.stdout.fnmatch_lines(["*@pytest.mark.keychainsim(platform='ios'*"])
+
+
+@pytest.mark.model
+def test_enrollment_regression_test_in_a_few_lines(pytester: pytest.Pytester) -> None:
+    """"For this CSR my server issued this certificate; importing it must form the identity."""
+    pytester.makepyfile(
+        """
+        from keychainsim.crypto.ca import Fault, TestCA
+        from keychainsim.crypto.pem import pem_to_der
+
+        def my_server(csr_pem, faults=()):
+            return TestCA().issue(pem_to_der(csr_pem, "CERTIFICATE REQUEST"), faults).pem
+
+        def test_server_certificate_forms_the_identity(keychainsim_enrollment):
+            csr = keychainsim_enrollment.generate(tag=b"com.example.mtls")
+            keychainsim_enrollment.install(my_server(csr), label="mtls")
+            keychainsim_enrollment.assert_identity(label="mtls")
+
+        def test_server_that_ignores_the_csr_key(keychainsim_enrollment):
+            csr = keychainsim_enrollment.generate(tag=b"com.example.mtls")
+            keychainsim_enrollment.install(my_server(csr, [Fault.OTHER_KEY]), label="mtls")
+            keychainsim_enrollment.assert_identity(label="mtls")
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([
+        "*the identity lookup returned errSecItemNotFound (-25300)*",
+        "*explanation:*",
+        "*[[]identity.certificate_for_other_key[]]*",
+        "*keychain dump:*",
+    ])
+
+
+@pytest.mark.model
+def test_scenario_helper_passes_and_fails_with_steps_dump_and_explanation(pytester: pytest.Pytester) -> None:
+    shutil.copy(REPO / "fixtures" / "scenarios" / "seed.yaml", pytester.path / "seed.yaml")
+    broken = (REPO / "fixtures" / "scenarios" / "seed" / "s1-key-not-permanent.yaml").read_text()
+    # Expect success where the device gives -25300: the failure report must show why.
+    (pytester.path / "wrong.yaml").write_text(
+        broken.replace("{status: errSecItemNotFound, findings: [identity.no_private_key, trace.key_not_stored]}",
+                       "{status: errSecSuccess}")
+    )
+    pytester.makepyfile(
+        """
+        def test_seed(keychainsim_scenario):
+            result = keychainsim_scenario("seed.yaml")
+            assert result.passed
+
+        def test_wrong(keychainsim_scenario):
+            keychainsim_scenario("wrong.yaml")
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([
+        "*scenario wrong.yaml failed*",
+        "*FAIL  6. look the identity up by label*",
+        "*expected errSecSuccess (0), got errSecItemNotFound (-25300)*",
+        "*[[]identity.no_private_key[]]*",
+        "*keychain dump at the end:*",
+    ])
+
+
+@pytest.mark.model
+def test_recorded_material_pairs(keychainsim) -> None:
+    """The committed device key, CSR and certificate belong together (fixtures/make_material.py)."""
+    from keychainsim.crypto import SecKeyCreateWithData
+    from keychainsim.pytest_plugin import Enrollment
+
+    material = REPO / "fixtures" / "material"
+    key, error = SecKeyCreateWithData((material / "device-key.x963").read_bytes(), {"type": "73", "kcls": "1"})
+    assert key is not None, error
+    status, _ = keychainsim.SecItemAdd({"class": "keys", "v_Ref": key, "atag": b"recorded"})
+    assert status == 0
+    enrollment = Enrollment(keychainsim)
+    assert enrollment.install((material / "device-cert.pem").read_text(), label="recorded") == 0
+    identity = enrollment.assert_identity(label="recorded")
+    assert identity.private_key.application_label == key.application_label
+
+
+@pytest.mark.model
+def test_plugin_import_is_cheap() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, keychainsim.pytest_plugin; print([m for m in ('cryptography', 'rich', 'keychainsim.engine') if m in sys.modules])"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
