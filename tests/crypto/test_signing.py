@@ -17,6 +17,7 @@ from keychainsim.crypto import (
     SecKeyVerifySignature,
     der,
 )
+
 from .apple_vectors import SI_41, apple_bytes
 
 RSA_ALGORITHMS = [
