@@ -8,8 +8,6 @@ passing the key-side terms and the implicit ``sync = 0`` (§H.1, §H.2).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-
 from keychainsim.engine.database import Database
 from keychainsim.engine.identity import CERTIFICATE_SIDE, IdentityRow
 from keychainsim.explain.evidence import show
@@ -39,31 +37,25 @@ def _live(db: Database, keychain: str, item_class: str) -> list[Item]:
     return [i for i in db.table(keychain, item_class).values() if not i.is_tombstone]
 
 
-def _fits(item: Item, terms: list[tuple[str, Hashable]]) -> bool:
-    return all(item.key_of(k) == v for k, v in terms)
-
-
-def _visible(item: Item, groups: tuple[str, ...] | None) -> bool:
-    return groups is None or item.get("agrp") in groups
-
-
 def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]) -> list[Finding]:
     """Findings for an identity query that matched nothing."""
     groups = matcher.scope.groups
-    cert_terms = [(k, v) for k, v in matcher.terms if k in CERTIFICATE_SIDE]
-    key_terms = [(k, v) for k, v in matcher.terms if k not in CERTIFICATE_SIDE]
+    cert_terms = [k for k, _ in matcher.terms if k in CERTIFICATE_SIDE]
+
+    def fits(item: Item) -> bool:
+        return not matcher.term_misses(item, CERTIFICATE_SIDE)
     findings: list[Finding] = []
 
     certs = _live(db, DP, "cert")
     keys = _live(db, DP, "keys")
     private_keys = [k for k in keys if k.get("kcls") == 1]
-    fitting = [c for c in certs if _fits(c, cert_terms)]
-    visible_fitting = [c for c in fitting if _visible(c, groups)]
+    fitting = [c for c in certs if fits(c)]
+    visible_fitting = [c for c in fitting if matcher.visible(c)]
 
     if not visible_fitting:
-        wrong_side = [k for k in keys if cert_terms and _fits(k, cert_terms)]
+        wrong_side = [k for k in keys if cert_terms and fits(k)]
         if wrong_side:
-            names = ", ".join(k for k, _ in cert_terms)
+            names = ", ".join(cert_terms)
             findings.append(
                 Finding(
                     "identity.attribute_on_wrong_side",
@@ -71,7 +63,7 @@ def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]
                     f"{names} is the certificate's; set it on the certificate when you add it, or query by the key's "
                     "kSecAttrApplicationLabel instead.",
                     items=tuple(wrong_side),
-                    evidence={"attributes": [k for k, _ in cert_terms], "on": "keys", "needed_on": "cert"},
+                    evidence={"attributes": cert_terms, "on": "keys", "needed_on": "cert"},
                 )
             )
         if fitting and not visible_fitting:
@@ -84,8 +76,8 @@ def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]
                     evidence={"certificate_group": fitting[0].get("agrp"), "caller_groups": list(groups or ())},
                 )
             )
-        elif platform == "macos" and any(_fits(c, cert_terms) for c in _live(db, FILE, "cert")):
-            other = [c for c in _live(db, FILE, "cert") if _fits(c, cert_terms)]
+        elif platform == "macos" and any(fits(c) for c in _live(db, FILE, "cert")):
+            other = [c for c in _live(db, FILE, "cert") if fits(c)]
             findings.append(_other_keychain(other[0], "certificate", "file-based", "data protection"))
         elif not wrong_side:
             labels = [show("labl", c.get("labl")) for c in certs[:5]]
@@ -94,7 +86,7 @@ def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]
                     "identity.no_certificate",
                     "no certificate in the keychain fits the identity query"
                     + (
-                        f" ({', '.join(k for k, _ in cert_terms)}); certificates present have labels "
+                        f" ({', '.join(cert_terms)}); certificates present have labels "
                         f"{', '.join(labels)}"
                         if certs and cert_terms
                         else ""
@@ -150,7 +142,7 @@ def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]
                 )
             )
         attribute_misses = [m for m in n.misses if m.kind == ATTRIBUTE]
-        wrong = [m for m in attribute_misses if n.row.certificate.key_of(m.key) == dict(key_terms).get(m.key)]
+        wrong = [m for m in attribute_misses if not matcher.term_misses(n.row.certificate, {m.key})]
         if wrong:
             m = wrong[0]
             findings.append(

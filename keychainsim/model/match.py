@@ -9,7 +9,7 @@ kSecMatch keys (§E.4), which Apple applies after the row is decrypted and which
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -104,7 +104,7 @@ class Matcher:
             for item in row.group_items:
                 if item is term_item and any(m.key == "agrp" for m in out):
                     continue
-                if item.get("agrp") not in groups:
+                if not self.visible(item):
                     out.append(Miss(ACCESS_GROUP, "agrp", list(groups), item.get("agrp"), item.item_class))
         ref = self.ref
         if ref is not None:
@@ -114,6 +114,20 @@ class Matcher:
             if ref.rowid is not None and target.rowid != ref.rowid:
                 out.append(Miss(PERSISTENT_REF, "v_PersistentRef", ref.rowid, target.rowid, target.item_class))
         return out
+
+    def visible(self, item: Item) -> bool:
+        """Whether the item is in a group this call searches (the implicit ``agrp IN (...)``)."""
+        groups = self.scope.groups
+        return groups is None or item.get("agrp") in groups
+
+    def term_misses(self, item: Item, keys: Collection[str]) -> list[Miss]:
+        """The caller's terms named in ``keys``, compared on one item alone: how explain asks whether an
+        identity's certificate (or its key) fits the terms of that side, by the same comparison."""
+        return [
+            Miss(ATTRIBUTE, key, self.query.attrs[key], item.get(key), item.item_class)
+            for key, wanted in self.terms
+            if key in keys and item.key_of(key) != wanted
+        ]
 
     def filter_misses(self, row: Row, parents: ParentLookup | None = None) -> list[Miss]:
         """The post-SQL kSecMatch filters (§E.4), applied to rows that survived decryption.

@@ -1,20 +1,25 @@
 """Whether the calling app can see an item, and if not, every reason why.
 
 These are the implicit filters a SecItemCopyMatching applies that the caller never wrote down
-(style-anchors rule 10; pitfalls catalog R3, R4, R12, §K.2 of the engine reference). The checks call the
-engine's own predicates (the protection table, the caller's group scope) so a dump cannot disagree with
-what a query returns. A hidden item lists all of its reasons, not the first: fixing one must not reveal
+(style-anchors rule 10; pitfalls catalog R3, R4, R12, §K.2 of the engine reference). The checks are the
+engine's own: the one matcher's implicit predicates for a query naming only the class (sync = 0,
+tomb = 0, the caller's groups) and the protection table, so a dump cannot disagree with what a query
+returns. A hidden item lists all of its reasons, not the first: fixing one must not reveal
 another surprise.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from keychainsim.engine.context import ALL_GROUPS
 from keychainsim.engine.protection import available, requirement
+from keychainsim.model import match
 from keychainsim.model.item import FILE, Item
+from keychainsim.model.match import Matcher, Scope
+from keychainsim.model.query import Query
 from keychainsim.probe.names import value_name
 
 ACCESS_GROUP = "access_group"
@@ -67,6 +72,13 @@ class Device:
         }
 
 
+@lru_cache(maxsize=64)
+def _plain_query(item_class: str, access_groups: tuple[str, ...]) -> Matcher:
+    """The matcher of ``{kSecClass: item_class}`` for this caller: nothing but the implicit predicates."""
+    groups = None if ALL_GROUPS in access_groups else access_groups
+    return Matcher(Query(op="copy", item_class=item_class, source={}), Scope(groups=groups))
+
+
 def hidden_reasons(item: Item, access_groups: tuple[str, ...], device: Device, platform: str) -> tuple[Hidden, ...]:
     """Why a plain query of the item's class by this caller would not return ``item`` (empty: visible).
 
@@ -84,11 +96,12 @@ def hidden_reasons(item: Item, access_groups: tuple[str, ...], device: Device, p
             ),
         )
     out: list[Hidden] = []
-    if item.is_tombstone:
+    failed = {miss.kind for miss in _plain_query(item.item_class, access_groups).misses(item)}
+    if match.TOMBSTONE in failed:
         out.append(
             Hidden(TOMBSTONE, "a tombstone (tomb = 1): the record of a deleted synchronizable item, never returned")
         )
-    if item.get("sync", 0) not in (0, None):
+    if match.SYNC in failed:
         out.append(
             Hidden(
                 SYNCHRONIZABLE,
@@ -97,7 +110,7 @@ def hidden_reasons(item: Item, access_groups: tuple[str, ...], device: Device, p
             )
         )
     group = item.get("agrp")
-    if ALL_GROUPS not in access_groups and group not in access_groups:
+    if match.ACCESS_GROUP in failed:
         shown = ", ".join(f'"{g}"' for g in access_groups) or "none"
         out.append(Hidden(ACCESS_GROUP, f'access group "{group}" is not one of this app\'s groups ({shown})'))
     protection = item.get("pdmn")
