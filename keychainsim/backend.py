@@ -8,7 +8,7 @@ in-memory copy is reused only while the file is unchanged since this process las
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +33,20 @@ class Backend:
     def path(self) -> Path | None:
         return None if self._store is None else Path(self._store.path)
 
+    def transaction(self) -> AbstractContextManager[Database]:
+        """The database for one call (see :meth:`_file_transaction`); in memory, the database itself."""
+        if self._store is None:
+            assert self._db is not None
+            return nullcontext(self._db)
+        return self._file_transaction()
+
     @contextmanager
-    def transaction(self) -> Iterator[Database]:
+    def _file_transaction(self) -> Iterator[Database]:
         """The database, current and locked for the duration; saved afterwards if it changed.
 
         Nested transactions share the outer one, so ``with kc.transaction(): ...`` batches many calls
         into one lock, one read and one write.
         """
-        if self._store is None:
-            assert self._db is not None
-            yield self._db
-            return
         if self._depth:
             self._depth += 1
             try:

@@ -44,14 +44,18 @@ def traced(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@contextmanager
-def inside() -> Iterator[None]:
-    """Mark the work of a keychain call: traced functions it uses are part of it, not steps of their own."""
-    token = _depth.set(_depth.get() + 1)
-    try:
-        yield
-    finally:
-        _depth.reset(token)
+class inside:
+    """Mark the work of a keychain call: traced functions it uses are part of it, not steps of their own.
+
+    A class rather than a generator-based context manager: it wraps every keychain call."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _depth.set(_depth.get() + 1)
+
+    def __exit__(self, *exc: object) -> None:
+        _depth.reset(self._token)
 
 
 def nested() -> bool:

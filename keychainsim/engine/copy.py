@@ -146,9 +146,14 @@ def compiled(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher
     than the lookup itself. Only successful compilations are kept, keyed by the caller and by every key,
     value and value type in order (so ``True`` and ``1``, which Apple treats differently, never share).
     """
-    key: tuple[Any, ...] | None = (caller, *((k, type(v), v) for k, v in dictionary.items()))
-    if not all(type(v) in _PLAIN for v in dictionary.values()):
-        key = None
+    parts: list[Any] = [caller]
+    for k, v in dictionary.items():
+        kind = type(v)
+        if kind not in _PLAIN:
+            parts = []
+            break
+        parts.append((k, kind, v))
+    key: tuple[Any, ...] | None = tuple(parts) if parts else None
     if key is not None:
         hit = _COMPILED.get(key)
         if hit is not None:

@@ -75,6 +75,8 @@ class Database:
                     break
         if best is None:
             return list(table.values())
+        if len(best) == 1:
+            return [table[r] for r in best]
         return [table[r] for r in sorted(best)]
 
     def neighbours(self, keychain: str, item_class: str, terms: Iterable[tuple[str, Hashable]]) -> list[Item]:
