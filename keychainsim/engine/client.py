@@ -35,6 +35,10 @@ def expand_ref(dictionary: dict[str, Any], for_query: bool) -> dict[str, Any]:
         return dictionary
     ref = dictionary["v_Ref"]
     kind = ref_kind(ref)
+    if type(ref).__name__ == "SecKeychainItem":
+        from keychainsim.errors import NotModeledError
+
+        raise NotModeledError("v_Ref", hint="a SecKeychainItemRef as kSecValueRef (the legacy macOS item API)")
     if kind not in ("key", "certificate"):
         raise Reject(
             OSStatus.errSecParam,

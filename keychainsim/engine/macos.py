@@ -165,7 +165,9 @@ def file_copy(db: Database, dictionary: dict[str, Any]) -> tuple[OSStatus, Any]:
         rows = rows[: query.limit]
     if not rows:
         return OSStatus.errSecItemNotFound, None
-    return OSStatus.errSecSuccess, shape([ResultRow(r, "macos") for r in rows], query.returns, query.limit == 1)
+    # The file-based keychain returns a reference when no return key is given (§M.4).
+    returns = query.returns if query.return_keys_present else frozenset({"ref"})
+    return OSStatus.errSecSuccess, shape([ResultRow(r, "macos") for r in rows], returns, query.limit == 1)
 
 
 def copy(kc: Keychain, db: Database, query: dict[str, Any]) -> tuple[OSStatus, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from keychainsim.model.access_control import SecAccessControl
 from keychainsim.model.item import Item
+from keychainsim.model.keychain_item import SecKeychainItem
 from keychainsim.schema import CLASSES
 
 STRIPPED_FROM_ATTRIBUTES = ("persistref", "UUID", "clip", "v_Data")
@@ -74,7 +75,10 @@ class ResultRow:
         return persistent_ref(self.item_class, self.item)
 
     def ref(self) -> Any:
-        """SecCertificate / SecKey for cert / keys rows; None for passwords (no ref type on iOS, §E.6)."""
+        """SecCertificate / SecKey for cert / keys rows; for passwords None on iOS (no ref type, §E.6) and a
+        SecKeychainItem handle on macOS (KeychainAPITests ``testGenpReturnRef``, macOS branch)."""
+        if self.platform == "macos" and self.item_class in ("genp", "inet"):
+            return SecKeychainItem(self.item_class, self.item.keychain, self.item.persistref)
         if self.item_class == "cert":
             from keychainsim.crypto import SecCertificate
 

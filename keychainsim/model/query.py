@@ -15,6 +15,7 @@ from typing import Any
 
 from keychainsim.errors import NotModeledError
 from keychainsim.model.access_control import SecAccessControl
+from keychainsim.model.keychain_item import SecKeychainItem
 from keychainsim.model.reject import Reject
 from keychainsim.model.values import coerce
 from keychainsim.schema import CLASSES, IDNT_ATTRIBUTES, Attr
@@ -324,6 +325,7 @@ CF_TYPES: tuple[type, ...] = (
     tuple,
     dict,
     SecAccessControl,
+    SecKeychainItem,
 )
 
 
