@@ -54,9 +54,7 @@ def delete(db: Database, caller: Caller, dictionary: dict[str, Any], clock: Cloc
 def remove(
     db: Database, query: Query, matcher: Matcher, clock: Clock, keychain: str, limit: int | None = None
 ) -> OSStatus:
-    targets = matching(db, query, matcher, keychain)
-    if limit is not None:
-        targets = targets[:limit]
+    targets = matching(db, query, matcher, keychain, limit)
     if not targets:
         return OSStatus.errSecItemNotFound
     for item in targets:

@@ -6,6 +6,7 @@ from typing import Any
 
 from keychainsim.engine import entitlements
 from keychainsim.engine.context import Caller, Clock, bumped, item_digest, new_persistent_uuid
+from keychainsim.engine.copy import rows_for
 from keychainsim.engine.database import Database
 from keychainsim.engine.protection import require
 from keychainsim.model.access_control import VALID_PROTECTIONS, SecAccessControl
@@ -99,14 +100,11 @@ def update(
     return apply(db, query, matcher, parsed, clock, keychain)
 
 
-def matching(db: Database, query: Query, matcher: Matcher, keychain: str) -> list[Item]:
-    ref = query.persistent_ref
-    if ref is not None and ref.uuid is not None:
-        hit = db.by_ref(ref.uuid)
-        rows = [hit] if hit is not None and hit.item_class == query.item_class and hit.keychain == keychain else []
-    else:
-        rows = list(db.candidates(keychain, query.item_class, matcher.terms))
-    return [r for r in rows if not r.is_tombstone and not matcher.misses(r)]
+def matching(db: Database, query: Query, matcher: Matcher, keychain: str, limit: int | None = None) -> list[Item]:
+    """The live rows an update or delete acts on: every match, or the first ``limit`` (the macOS
+    file-based keychain's default of one)."""
+    rows = [r for r in rows_for(db, query, matcher, keychain) if not r.is_tombstone and not matcher.misses(r)]
+    return rows if limit is None else rows[:limit]
 
 
 def apply(
@@ -119,9 +117,7 @@ def apply(
     limit: int | None = None,
 ) -> OSStatus:
     """Update every match (or the first ``limit``), all or nothing."""
-    targets = matching(db, query, matcher, keychain)
-    if limit is not None:
-        targets = targets[:limit]
+    targets = matching(db, query, matcher, keychain, limit)
     if not targets:
         return OSStatus.errSecItemNotFound
     for item in targets:

@@ -161,20 +161,10 @@ class Trace:
 
     def render(self, format: str = "text", width: int = 100) -> Any:
         """The step-by-step report: ``"text"`` (str), ``"rich"`` (renderable) or ``"json"`` (str)."""
-        if format == "json":
-            from keychainsim.probe.document import to_json
-
-            return to_json(self.to_dict())
+        from keychainsim.render.console import render_as
         from keychainsim.render.trace import TraceView
 
-        view = TraceView(self)
-        if format == "rich":
-            return view
-        if format == "text":
-            from keychainsim.render.console import render_text
-
-            return render_text(view, width=width)
-        raise ValueError(f"format must be text, rich or json, got {format!r}")
+        return render_as(format, lambda: TraceView(self), self.to_dict, width)
 
     def __str__(self) -> str:
         return str(self.render("text"))

@@ -36,3 +36,17 @@ def render_text(renderable: Any, width: int = DEFAULT_WIDTH) -> str:
     console.print(renderable)
     text = console.file.getvalue()  # type: ignore[attr-defined]
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+
+
+def render_as(format: str, view: Any, document: Any, width: int = DEFAULT_WIDTH) -> Any:
+    """One object in the three forms every probe result offers: ``"text"`` (str), ``"rich"`` (the view)
+    or ``"json"`` (str). ``view`` and ``document`` are called only for the form asked for."""
+    if format == "json":
+        from keychainsim.probe.document import to_json
+
+        return to_json(document())
+    if format == "rich":
+        return view()
+    if format == "text":
+        return render_text(view(), width=width)
+    raise ValueError(f"format must be text, rich or json, got {format!r}")
