@@ -74,8 +74,13 @@ def targets(dictionary: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _for_dp(dictionary: dict[str, Any], op: str) -> dict[str, Any]:
-    """The DP half loses match keys in an add and kSecAttrModificationDate everywhere (§M.3)."""
+    """``SecItemCopyTranslatedAttributes()`` for the DP half (§M.3): kSecAttrModificationDate always goes;
+    an add loses its match keys; a query loses kSecValueData and kSecAttrAccess, and kSecAttrSynchronizable
+    when a persistent ref is given; a delete loses match and return keys."""
     out = {k: v for k, v in dictionary.items() if k not in ("nleg", "mdat")}
+    if op == "copy":
+        dropped = ("v_Data", "acls", "sync") if "v_PersistentRef" in out else ("v_Data", "acls")
+        out = {k: v for k, v in out.items() if k not in dropped}
     if op == "add":
         out = {k: v for k, v in out.items() if not k.startswith("m_")}
     if op == "delete":

@@ -35,3 +35,17 @@ def test_file_based_copy_without_return_keys_returns_a_reference(make_keychain):
     assert status == errSecSuccess and isinstance(ref, SecKeychainItem) and ref.keychain == "file"
     with pytest.raises(NotModeledError, match="SecKeychainItemRef"):
         mac.SecItemDelete({kSecValueRef: ref})
+
+
+@pytest.mark.apple_source
+def test_persistent_ref_with_sync_is_param_error_on_ios_but_translated_on_macos(make_keychain):
+    """SecItemServer.c s3dl_copy_matching (reference §E.9): a UUID persistent ref with any WHERE attribute,
+    even kSecAttrSynchronizable true, is -50 on iOS; the macOS shim drops kSecAttrSynchronizable from a DP
+    query that carries a persistent ref (SecItem.cpp SecItemCopyTranslatedAttributes, §M.3)."""
+    for platform, expected in (("ios", errSecParam), ("macos", errSecSuccess)):
+        kc = make_keychain(platform=platform)
+        add = {**GENP, kSecAttrSynchronizable: True, kSecReturnPersistentRef: True}
+        status, ref = kc.SecItemAdd(add)
+        assert status == errSecSuccess
+        query = {kSecValuePersistentRef: ref, kSecAttrSynchronizable: True, kSecReturnAttributes: True}
+        assert kc.SecItemCopyMatching(query)[0] == expected, platform
