@@ -53,6 +53,21 @@ def _ref_types() -> tuple[type, ...]:
     return (crypto.SecKey, crypto.SecCertificate, crypto.SecIdentity)
 
 
+def _anchor_ders(anchors: Sequence[Any]) -> tuple[bytes, ...]:
+    """Trust anchors as DER: SecCertificate refs are copied out, bytes taken as DER."""
+    out = []
+    for anchor in anchors:
+        if isinstance(anchor, bytes):
+            out.append(anchor)
+        elif ref_kind(anchor) == "certificate":
+            from keychainsim.crypto import SecCertificateCopyData
+
+            out.append(SecCertificateCopyData(anchor))
+        else:
+            raise TypeError(f"trust_anchors: expected SecCertificate or DER bytes, got {type(anchor).__name__}")
+    return tuple(out)
+
+
 def _normalise_groups(groups: Sequence[str]) -> tuple[str, ...]:
     """§I.1: the token group, wherever the entitlement lists it, is moved to the end."""
     if isinstance(groups, str) or not all(isinstance(g, str) for g in groups):
@@ -73,6 +88,8 @@ class Keychain:
         clock: returns the current time (timezone-aware); for reproducible dates.
         lock_timeout: with a store, how long to wait for another process holding its lock before
             StorageError.
+        trust_anchors: certificates (SecCertificate or DER) the simulated device trusts as anchors, for
+            kSecMatchTrustedOnly; a simulated device has none of Apple's roots, so the default is none.
     """
 
     def __init__(
@@ -83,12 +100,14 @@ class Keychain:
         clock: Clock | None = None,
         *,
         lock_timeout: float = 10.0,
+        trust_anchors: Sequence[Any] = (),
         _backend: Backend | None = None,
     ) -> None:
         if platform not in PLATFORMS:
             raise ValueError(f"platform must be one of {PLATFORMS}, got {platform!r}")
         self.platform = platform
-        self.caller = Caller(_normalise_groups(DEFAULT_ACCESS_GROUPS if access_groups is None else access_groups))
+        groups = _normalise_groups(DEFAULT_ACCESS_GROUPS if access_groups is None else access_groups)
+        self.caller = Caller(groups, anchors=_anchor_ders(trust_anchors))
         self._backend = _backend or Backend(store, lock_timeout)
         self.clock: Clock = clock or system_clock
         self.last_call: CallRecord | None = None
@@ -108,6 +127,7 @@ class Keychain:
         """Another app on the same device: the same items, other entitlements (and, for a scenario that
         replays one device's items under another platform's rules, another platform)."""
         other = Keychain(platform or self.platform, access_groups, clock=self.clock, _backend=self._backend)
+        other.caller = Caller(other.caller.access_groups, anchors=self.caller.anchors)
         other.observers = self.observers
         return other
 
@@ -326,7 +346,7 @@ class Keychain:
             return identity_ops.copy_identity_ref(self, db, query)
         if self.platform == "macos":
             return macos.copy(self, db, query)
-        return copy_matching(db, self.caller, query, DP, self.platform)
+        return copy_matching(db, self.caller, query, DP, self.platform, self.clock)
 
     def _update(self, db: Any, query: dict[str, Any], changes: dict[str, Any]) -> OSStatus:
         if ref_kind(query.get("v_Ref")) == "identity" or query.get("class") == "idnt":

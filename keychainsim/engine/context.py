@@ -30,6 +30,8 @@ class Caller:
 
     access_groups: tuple[str, ...]
     musr: bytes = b""
+    anchors: tuple[bytes, ...] = ()
+    """DER of the certificates the simulated device trusts as anchors (kSecMatchTrustedOnly)."""
 
     @property
     def writable(self) -> tuple[str, ...]:

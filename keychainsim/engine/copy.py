@@ -13,7 +13,7 @@ from typing import Any
 
 from keychainsim.engine import entitlements
 from keychainsim.engine.client import prepare as client_prepare
-from keychainsim.engine.context import Caller
+from keychainsim.engine.context import Caller, Clock, system_clock
 from keychainsim.engine.database import Database
 from keychainsim.engine.identity import IdentityResultRow, IdentityRow, check_identity_query, join
 from keychainsim.engine.protection import require
@@ -57,7 +57,7 @@ def prepare(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]
         )
     if query.item_class == "idnt":
         check_identity_query(query.attrs)
-    return query, Matcher(query, Scope(groups=groups, musr=caller.musr))
+    return query, Matcher(query, Scope(groups=groups, musr=caller.musr, anchors=caller.anchors))
 
 
 def rows_for(db: Database, query: Query, matcher: Matcher, keychain: str) -> Iterable[Item | IdentityRow]:
@@ -71,10 +71,12 @@ def rows_for(db: Database, query: Query, matcher: Matcher, keychain: str) -> Ite
     return db.candidates(keychain, query.item_class, matcher.terms)
 
 
-def run(db: Database, query: Query, matcher: Matcher, keychain: str) -> list[Item | IdentityRow]:
+def run(
+    db: Database, query: Query, matcher: Matcher, keychain: str, clock: Clock = system_clock
+) -> list[Item | IdentityRow]:
     """The matching rows, in order, up to the limit; raises Reject(-25308) at an undecryptable row."""
     limit = query.limit
-    parents = issuer_parents(db, matcher, keychain) if "m_Issuers" in query.match else None
+    parents, trust = filter_context(db, query, matcher, keychain, clock)
     found: list[Item | IdentityRow] = []
     if limit == 0:
         return found
@@ -94,7 +96,7 @@ def run(db: Database, query: Query, matcher: Matcher, keychain: str) -> list[Ite
                     "a matching item needs user authentication and kSecUseAuthenticationUIFail forbids the prompt",
                     key="u_AuthUI",
                 )
-        if matcher.filter_misses(row, parents):
+        if matcher.filter_misses(row, parents, trust):
             continue
         found.append(row)
         if limit is not None and len(found) >= limit:
@@ -120,6 +122,30 @@ def issuer_parents(db: Database, matcher: Matcher, keychain: str) -> Callable[[b
         ]
 
     return parents
+
+
+def filter_context(
+    db: Database, query: Query, matcher: Matcher, keychain: str, clock: Clock = system_clock
+) -> tuple[Callable[[bytes], list[bytes]] | None, Callable[[bytes], tuple[bool, str]] | None]:
+    """What the kSecMatch post-filters need from the database: the issuer walk and the trust check."""
+    parents = issuer_parents(db, matcher, keychain) if "m_Issuers" in query.match else None
+    trust = trust_check(db, matcher, keychain, clock) if query.match.get("m_TrustedOnly") is True else None
+    return parents, trust
+
+
+def trust_check(db: Database, matcher: Matcher, keychain: str, clock: Clock) -> Callable[[bytes], tuple[bool, str]]:
+    """``_FilterWithTrust()``: Basic X.509 evaluation now, with the certificates this caller can read as
+    intermediates and the device's anchors."""
+    from keychainsim.crypto.trust import evaluate_basic_x509
+
+    groups = matcher.scope.groups
+    pool = [
+        r.get("v_Data", b"")
+        for r in db.table(keychain, "cert").values()
+        if not r.is_tombstone and (groups is None or r.get("agrp") in groups)
+    ]
+    now = clock()
+    return lambda der: evaluate_basic_x509(der, pool, matcher.scope.anchors, now)
 
 
 def _needs_auth(row: Item | IdentityRow) -> bool:
@@ -167,11 +193,11 @@ def compiled(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher
 
 
 def copy_matching(
-    db: Database, caller: Caller, dictionary: dict[str, Any], keychain: str, platform: str
+    db: Database, caller: Caller, dictionary: dict[str, Any], keychain: str, platform: str, clock: Clock = system_clock
 ) -> tuple[OSStatus, Any]:
     """SecItemCopyMatching of a caller's dictionary (the client library's steps included)."""
     query, matcher = compiled(caller, dictionary)
-    rows = run(db, query, matcher, keychain)
+    rows = run(db, query, matcher, keychain, clock)
     if not rows:
         return OSStatus.errSecItemNotFound, None
     return OSStatus.errSecSuccess, shape([result_row(r, platform) for r in rows], query.returns, query.limit == 1)

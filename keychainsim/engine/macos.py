@@ -186,7 +186,7 @@ def copy(kc: Keychain, db: Database, query: dict[str, Any]) -> tuple[OSStatus, A
     for target in where:
         try:
             if target == DP:
-                outcomes[DP] = dp_copy.copy_matching(db, kc.caller, _for_dp(prepared, "copy"), DP, "macos")
+                outcomes[DP] = dp_copy.copy_matching(db, kc.caller, _for_dp(prepared, "copy"), DP, "macos", kc.clock)
             else:
                 outcomes[FILE] = file_copy(db, prepared)
         except Reject as refused:

@@ -61,33 +61,34 @@ def explain_copy(kc: Any, query: dict[str, Any]) -> Report:
             return _refused(call, query, refused)
         keychain = keychains[0]
         parsed, matcher = compiled[keychain]
-        matches = [row for k, (p, m) in compiled.items() for row in _matches(db, p, m, k)]
+        matches = [row for k, (p, m) in compiled.items() for row in _matches(db, p, m, k, kc.clock)]
         report = Report(call, query, OSStatus(status), matches=matches, reason=reason)
         if status == OSStatus.errSecSuccess:
             report.findings.extend(identity_causes.public_key_identities(matches))
             return report
-        near = [n for k, (p, m) in compiled.items() for n in _near_misses(db, p, m, k)]
+        near = [n for k, (p, m) in compiled.items() for n in _near_misses(db, p, m, k, kc.clock)]
         report.near_misses = near
         report.findings.extend(_findings(kc, db, parsed, matcher, keychain, near))
         return report
 
 
-def _matches(db: Database, parsed: Any, matcher: Matcher, keychain: str) -> list[Any]:
+def _matches(db: Database, parsed: Any, matcher: Matcher, keychain: str, clock: Any) -> list[Any]:
     try:
-        return list(dp_copy.run(db, parsed, matcher, keychain))
+        return list(dp_copy.run(db, parsed, matcher, keychain, clock))
     except Reject:
         return []
 
 
-def _near_misses(db: Database, parsed: Any, matcher: Matcher, keychain: str) -> list[NearMiss]:
+def _near_misses(db: Database, parsed: Any, matcher: Matcher, keychain: str, clock: Any) -> list[NearMiss]:
     """Every row of the queried class with what it fails: SQL terms first, then the kSecMatch filters."""
     if parsed.item_class == "idnt":
         rows = join(db, keychain)
     else:
         rows = db.neighbours(keychain, parsed.item_class, matcher.terms)
+    parents, trust = dp_copy.filter_context(db, parsed, matcher, keychain, clock)
     out = []
     for row in rows:
-        misses = matcher.misses(row) or matcher.filter_misses(row)
+        misses = matcher.misses(row) or matcher.filter_misses(row, parents, trust)
         out.append(NearMiss(row, tuple(misses)))
     return out
 

@@ -44,6 +44,7 @@ def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]
 
     def fits(item: Item) -> bool:
         return not matcher.term_misses(item, CERTIFICATE_SIDE)
+
     findings: list[Finding] = []
 
     certs = _live(db, DP, "cert")
@@ -86,8 +87,7 @@ def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]
                     "identity.no_certificate",
                     "no certificate in the keychain fits the identity query"
                     + (
-                        f" ({', '.join(cert_terms)}); certificates present have labels "
-                        f"{', '.join(labels)}"
+                        f" ({', '.join(cert_terms)}); certificates present have labels {', '.join(labels)}"
                         if certs and cert_terms
                         else ""
                     )

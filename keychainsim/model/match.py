@@ -60,6 +60,8 @@ class Scope:
 
     groups: tuple[str, ...] | None
     musr: bytes = b""
+    anchors: tuple[bytes, ...] = ()
+    """The device's trusted anchors (DER), for kSecMatchTrustedOnly."""
 
 
 class Matcher:
@@ -129,11 +131,14 @@ class Matcher:
             if key in keys and item.key_of(key) != wanted
         ]
 
-    def filter_misses(self, row: Row, parents: ParentLookup | None = None) -> list[Miss]:
+    def filter_misses(
+        self, row: Row, parents: ParentLookup | None = None, trust: TrustCheck | None = None
+    ) -> list[Miss]:
         """The post-SQL kSecMatch filters (§E.4), applied to rows that survived decryption.
 
         ``parents(subject)`` lists the issuer fields of the visible certificates with that subject; it
-        lets kSecMatchIssuers walk up a chain stored in the keychain.
+        lets kSecMatchIssuers walk up a chain stored in the keychain. ``trust(der)`` is the Basic X.509
+        evaluation kSecMatchTrustedOnly asks for, as ``(trusted, reason)``.
         """
         match = self.query.match
         if not match:
@@ -151,10 +156,15 @@ class Matcher:
                 out.append(Miss(FILTER, "m_HostOrSubdomainOfHost", host, server, "inet"))
         if self.query.item_class in ("cert", "idnt"):
             out.extend(_certificate_filter_misses(row, match))
+            if match.get("m_TrustedOnly") is True and trust is not None:
+                trusted, why = trust(row.term_item("issr").get("v_Data", b""))
+                if not trusted:
+                    out.append(Miss(FILTER, "m_TrustedOnly", True, why, "cert"))
         return out
 
 
 ParentLookup = Callable[[bytes], list[bytes]]
+TrustCheck = Callable[[bytes], tuple[bool, str]]
 
 ISSUER_DEPTH = 10
 """``SecServerMatch_Item()`` walks at most ten certificates up (``items_matching_issuer_parent``)."""

@@ -198,8 +198,6 @@ def _parse_match(query: Query, key: str, value: Any) -> None:
     elif key == "m_TrustedOnly":
         if not isinstance(value, bool):
             raise Reject(OSStatus.errSecParam, "kSecMatchTrustedOnly must be a boolean", key=key)
-        if value and query.op == "copy":
-            raise NotModeledError(key, hint="trust evaluation (SecTrust) is not modelled")
         query.match[key] = value
     elif key == "m_Policy":
         raise NotModeledError(key, hint="SecPolicy and trust evaluation are not modelled")

@@ -13,7 +13,8 @@ from keychainsim.schema.tables import CLASSES
 FLAG_WORDS = {"P": "unique", "I": "indexed", "S": "matched by bytes", "D": "secret", "R": "returned"}
 
 NOT_MODELLED = {
-    "kSecMatchPolicy / kSecMatchTrustedOnly (true)": "trust evaluation (SecPolicy, SecTrust)",
+    "kSecMatchPolicy": "SecPolicy objects (kSecMatchTrustedOnly is evaluated with the Basic X.509 policy against "
+    "the anchors given to the Keychain)",
     "kSecUseAuthenticationContext / kSecUseCredentialReference": "LocalAuthentication contexts",
     "kSecUseTombstones": "SPI to read tombstones",
     "kSecUseSystemKeychain* / kSecUseSyncBubbleKeychain / kSecUseUserIndependentKeychain": "other keychains",
