@@ -22,6 +22,8 @@ def ref_kind(value: Any) -> str | None:
 
     Decided by class name so that password-only work never imports the crypto layer.
     """
+    if value is None:
+        return None
     for cls in type(value).__mro__:
         kind = _REF_KINDS.get(cls.__name__)
         if kind is not None and cls.__module__.startswith("keychainsim.crypto"):

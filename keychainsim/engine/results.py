@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keychainsim.model.access_control import SecAccessControl
+from keychainsim.model.access_control import VALID_PROTECTIONS, SecAccessControl
 from keychainsim.model.item import Item
 from keychainsim.model.keychain_item import SecKeychainItem
 from keychainsim.schema import CLASSES
@@ -31,12 +31,17 @@ RETURNED_BY_ADD = _returned("A")
 """Per class, the attributes SecItemAdd's attribute dictionary may hold (A-flag mask, §D.5)."""
 
 
+_PLAIN_ACCESS_CONTROL = {p: SecAccessControl(p) for p in VALID_PROTECTIONS}
+"""The access control a protection class alone stands for (immutable, so one per class)."""
+
+
 def attributes_for_copy(item: Item) -> dict[str, Any]:
     """§C.7: every R-flagged attribute the item has, plus ``accc`` synthesized from its protection."""
     keep = RETURNED_BY_COPY[item.item_class]
     out = {key: value for key, value in item.attrs.items() if key in keep}
     if "accc" not in out and item.keychain == "dp":
-        out["accc"] = SecAccessControl(item.get("pdmn", "ak"))
+        protection = item.get("pdmn", "ak")
+        out["accc"] = _PLAIN_ACCESS_CONTROL.get(protection) or SecAccessControl(protection)
     return out
 
 

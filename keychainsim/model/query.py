@@ -327,12 +327,16 @@ CF_TYPES: tuple[type, ...] = (
 )
 
 
+_EXACT_CF_TYPES = frozenset(CF_TYPES)
+
+
 def check_python_types(dictionary: Any, what: str, ref_types: tuple[type, ...] = ()) -> None:
     """Python-level misuse: raise TypeError naming the key when a value has no CF counterpart."""
     if not isinstance(dictionary, dict):
         raise TypeError(f"{what} must be a dict, got {type(dictionary).__name__}")
+    allowed = CF_TYPES + ref_types
     for key, value in dictionary.items():
-        if not isinstance(value, CF_TYPES + ref_types):
+        if type(value) not in _EXACT_CF_TYPES and not isinstance(value, allowed):
             raise TypeError(
                 f"{what}[{key!r}]: a {type(value).__name__} has no CF counterpart "
                 "(use str, bytes, int, bool, float, datetime, list, dict, None or a Sec* object)"
