@@ -252,8 +252,9 @@ def _check_value(container: Any, key: Any, scenario: Scenario, saved: dict[str, 
             try:
                 literals.attribute_key(sub_key)
             except literals.LiteralError as error:
-                raise ScenarioError(scenario.path, f"step {step.index}: {error.problem}", raw.line_of(sub_key),
-                                    error.hint) from None
+                raise ScenarioError(
+                    scenario.path, f"step {step.index}: {error.problem}", raw.line_of(sub_key), error.hint
+                ) from None
             _check_value(raw, sub_key, scenario, saved, step)
         return
     if isinstance(raw, LineList):
@@ -275,29 +276,44 @@ def _check_value(container: Any, key: Any, scenario: Scenario, saved: dict[str, 
 
 
 def _check_expect(expect: LineDict, scenario: Scenario, step: Step) -> None:
+    from keychainsim.enroll.findings import CODES as ENROLL_CODES
     from keychainsim.explain import MEANING
+
+    known = {*MEANING, *ENROLL_CODES}
 
     for key in ("status", "error"):
         if expect.get(key) is not None:
             try:
                 literals.status_value(expect[key])
             except literals.LiteralError as error:
-                raise ScenarioError(scenario.path, f"step {step.index}: expect.{key}: {error.problem}",
-                                    expect.line_of(key), error.hint) from None
+                raise ScenarioError(
+                    scenario.path, f"step {step.index}: expect.{key}: {error.problem}", expect.line_of(key), error.hint
+                ) from None
     for key in ("findings", "no_findings"):
         codes = expect.get(key) or []
         for index, code in enumerate(codes):
-            if code not in MEANING:
+            if code not in known:
                 raise ScenarioError(
                     scenario.path,
                     f"step {step.index}: unknown finding code {code!r}",
                     codes.line_of(index),
-                    literals.suggest(code, list(MEANING)) or "see `keychainsim explain --codes`",
+                    literals.suggest(code, sorted(known)) or "see `keychainsim explain --codes`",
                 )
-    if expect.get("findings") and step.call not in ("SecItemCopyMatching", "SecItemAdd", "explain", "SecItemDelete",
-                                                     "SecItemUpdate"):
-        raise ScenarioError(scenario.path, f"step {step.index}: {step.call} has no explanation to hold findings",
-                            expect.line_of("findings"), "expect findings on a SecItem call or an explain step")
+    if expect.get("findings") and step.call not in (
+        "SecItemCopyMatching",
+        "SecItemAdd",
+        "explain",
+        "SecItemDelete",
+        "SecItemUpdate",
+        "enroll",
+        "mtls_check",
+    ):
+        raise ScenarioError(
+            scenario.path,
+            f"step {step.index}: {step.call} has no explanation to hold findings",
+            expect.line_of("findings"),
+            "expect findings on a SecItem call or an explain step",
+        )
     result = expect.get("result")
     if isinstance(result, LineDict) and isinstance(result.get("attributes"), LineDict):
         _check_value(result, "attributes", scenario, {}, step)

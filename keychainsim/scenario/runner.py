@@ -158,6 +158,8 @@ class Runner:
         self.results: dict[str, Any] = {}
         self.history: list[HistoryStep] = []
         self._ca: Any = None
+        self._pki: Any = None
+        self._servers: list[Any] = []
         initial = scenario.get("lock")
         if initial:
             self._set_lock(initial)
@@ -188,8 +190,9 @@ class Runner:
         try:
             return literals.value(raw, self.scenario.base_dir, self._resolve_name)
         except literals.LiteralError as error:
-            raise ScenarioError(self.scenario.path, f"step {step.index}: {key}: {error.problem}",
-                                step.raw.line_of(key), error.hint) from None
+            raise ScenarioError(
+                self.scenario.path, f"step {step.index}: {key}: {error.problem}", step.raw.line_of(key), error.hint
+            ) from None
 
     # -- device and apps ---------------------------------------------------------------------------
 
@@ -221,6 +224,14 @@ class Runner:
             ScenarioError: a step's argument cannot be resolved or used (a $name holding the wrong kind of
                 value); NotModeledError: a step uses something keychainsim does not model.
         """
+        try:
+            return self._run_steps()
+        finally:
+            for server in reversed(self._servers):  # reference servers started by steps
+                server.stop()
+            self._servers.clear()
+
+    def _run_steps(self) -> ScenarioResult:
         from keychainsim.probe import snapshot
 
         outcome = ScenarioResult(self.scenario, keychain=self.kc)
@@ -253,8 +264,12 @@ class Runner:
         try:
             handler(step, done)
         except (TypeError, ValueError) as error:
-            raise ScenarioError(self.scenario.path, f"step {step.index} ({step.call}): {error}", step.line,
-                                "check the step's arguments and the saved results it uses") from None
+            raise ScenarioError(
+                self.scenario.path,
+                f"step {step.index} ({step.call}): {error}",
+                step.line,
+                "check the step's arguments and the saved results it uses",
+            ) from None
         if "save_as" in step.raw:
             self.results[step.get("save_as")] = done.result
         return done
@@ -361,8 +376,9 @@ class Runner:
         from keychainsim.crypto.pem import pem_to_der
 
         pem = self._value(step, "pem")
-        done.result = pem_to_der(pem, step.get("label", "CERTIFICATE"), f"step {step.index} pem",
-                                 bool(step.get("allow_text_outside", False)))
+        done.result = pem_to_der(
+            pem, step.get("label", "CERTIFICATE"), f"step {step.index} pem", bool(step.get("allow_text_outside", False))
+        )
         self._record(step, (pem,), None, done.result)
 
     def _do_pem_split(self, step: Step, done: StepOutcome) -> None:
@@ -379,6 +395,80 @@ class Runner:
         query = self._value(step, "query")
         done.report = explain(view, query, history=self.history, call=step.get("as"))
         done.status = done.report.status
+
+    def _reference_pki(self) -> Any:
+        """One reference PKI per scenario: the registration server and the mTLS endpoints trust each other."""
+        if self._pki is None:
+            from keychainsim.servers import ReferencePKI
+
+            self._pki = ReferencePKI()
+        return self._pki
+
+    def _do_enroll(self, step: Step, done: StepOutcome) -> None:
+        from keychainsim.enroll import enroll
+
+        view = self._view(step)
+        url, ca_pem = step.get("url"), None
+        if url is None:
+            from keychainsim.servers import RegistrationServer
+
+            spec = dict(step.get("server") or {})
+            server = RegistrationServer(
+                self._reference_pki(),
+                faults=list(spec.get("faults", [])),
+                token=spec.get("token"),
+                server_cert_fault=spec.get("server_cert_fault"),
+            ).start()
+            self._servers.append(server)
+            url, ca_pem = server.url, server.ca_pem
+        options: dict[str, Any] = {
+            k: step.get(k) for k in ("template", "token_env", "subject", "label") if k in step.raw
+        }
+        if "key_params" in step.raw:
+            options["key_params"] = self._value(step, "key_params")
+        result = enroll(view, url, ca_pem=ca_pem, **options)
+        done.result, done.report = result, result
+        self._record(step, (url,), None, result)
+
+    def _do_mtls_check(self, step: Step, done: StepOutcome) -> None:
+        from keychainsim.enroll import mtls_check
+
+        given = self._value(step, "identity")
+        identity, ca_certificates = given, ()
+        if type(given).__name__ == "EnrollmentResult":
+            identity, ca_certificates = given.identity, given.ca_certificates
+        elif isinstance(given, str):
+            _, identity = self._view(step).SecItemCopyMatching(
+                {"class": "idnt", "labl": given, "r_Ref": True, "m_Limit": "m_LimitOne"}
+            )
+        if type(identity).__name__ != "SecIdentity":
+            raise ScenarioError(
+                self.scenario.path,
+                f"step {step.index}: identity {step.get('identity')!r} is not an identity",
+                step.raw.line_of("identity"),
+                "save an enrollment that formed its identity, or give the label of a stored identity",
+            )
+        if "ca_certificates" in step.raw:
+            ca_certificates = self._value(step, "ca_certificates")
+        endpoint = step.get("endpoint", "nginx")
+        url = endpoint
+        if endpoint in ("nginx", "python"):
+            from keychainsim.servers import MTLSServer, NginxServer
+            from keychainsim.servers.nginx import nginx_unavailable_reason
+
+            if endpoint == "nginx" and nginx_unavailable_reason() is not None:
+                raise ScenarioError(
+                    self.scenario.path,
+                    f"step {step.index}: {nginx_unavailable_reason()}",
+                    step.raw.line_of("endpoint"),
+                    "install nginx, or use endpoint: python",
+                )
+            server = (NginxServer if endpoint == "nginx" else MTLSServer)(self._reference_pki()).start()
+            self._servers.append(server)
+            url = server.url
+        result = mtls_check(identity, url, ca_certificates=ca_certificates, server_name=step.get("server_name"))
+        done.result, done.report = result, result
+        self._record(step, (url,), None, result)
 
     def _do_lock(self, step: Step, done: StepOutcome) -> None:
         self._view(step).lock()
@@ -416,8 +506,10 @@ class Runner:
             if wanted_error is None and got is not None:
                 done.failures.append(f"expected no error, got {done.error}")
             elif wanted_error is not None and got != literals.status_value(wanted_error):
-                done.failures.append(f"expected error {_show_status(literals.status_value(wanted_error))}, got "
-                                     f"{done.error if done.error is not None else 'no error'}")
+                done.failures.append(
+                    f"expected error {_show_status(literals.status_value(wanted_error))}, got "
+                    f"{done.error if done.error is not None else 'no error'}"
+                )
         if "result" in expect:
             self._check_result(step, done, expect["result"])
         wants_findings = "findings" in expect or "no_findings" in expect

@@ -19,6 +19,8 @@ LOCK_STATES = ("unlocked", "locked", "before_first_unlock")
 PLATFORMS = ("ios", "macos")
 PROVENANCE = ("apple_test", "apple_source", "apple_docs", "inferred", "model")
 FAULTS = ("other_key", "no_client_auth", "expired", "wrong_order", "pem_extra_text")
+SERVER_FAULTS = ("no_intermediate", "http_error", "garbage")
+"""Mistakes of the reference registration server beyond its CA's (keychainsim.servers.registration)."""
 SHAPES = ("none", "data", "attributes", "list", "key", "certificate", "identity", "persistent_ref", "any")
 """Result shapes an expectation can name: what a ``result`` holds (``data`` and ``persistent_ref`` are bytes)."""
 
@@ -44,22 +46,65 @@ _CALL_LIST = [
     Call("SecItemCopyMatching", "search; the result may be saved", ("query",), (), "status+result"),
     Call("SecItemUpdate", "update every match", ("query", "attributes"), (), "status", True),
     Call("SecItemDelete", "delete every match", ("query",), (), "status", True),
-    Call("SecKeyCreateRandomKey", "generate a key (stored if the parameters say so)", ("parameters",), (),
-         "value+error", True),
+    Call(
+        "SecKeyCreateRandomKey",
+        "generate a key (stored if the parameters say so)",
+        ("parameters",),
+        (),
+        "value+error",
+        True,
+    ),
     Call("SecKeyCopyPublicKey", "the public half of a key", ("key",), (), "value"),
     Call("SecKeyCopyExternalRepresentation", "a key's bytes (PKCS#1 / X9.63)", ("key",), (), "value+error"),
     Call("SecCertificateCreateWithData", "a certificate from DER (PEM or garbage gives null)", ("data",), (), "value"),
-    Call("SecIdentityCreateWithCertificate", "macOS: the identity of a certificate and a stored key",
-         ("certificate",), (), "status+result"),
+    Call(
+        "SecIdentityCreateWithCertificate",
+        "macOS: the identity of a certificate and a stored key",
+        ("certificate",),
+        (),
+        "status+result",
+    ),
     Call("SecPKCS12Import", "import a PKCS#12 (macOS also stores it)", ("data",), ("options",), "status+result", True),
-    Call("create_csr", "a PKCS#10 CSR signed by a SecKey, as swift-certificates builds it", ("key", "subject"),
-         ("dns_names", "signature_algorithm"), "value"),
-    Call("issue", "the local test CA issues a certificate for a CSR, with optional faults", ("csr",), ("faults",),
-         "value"),
-    Call("pem_to_der", "the DER of the single PEM block (what a careful app does)", ("pem",),
-         ("label", "allow_text_outside"), "value"),
+    Call(
+        "create_csr",
+        "a PKCS#10 CSR signed by a SecKey, as swift-certificates builds it",
+        ("key", "subject"),
+        ("dns_names", "signature_algorithm"),
+        "value",
+    ),
+    Call(
+        "issue",
+        "the local test CA issues a certificate for a CSR, with optional faults",
+        ("csr",),
+        ("faults",),
+        "value",
+    ),
+    Call(
+        "pem_to_der",
+        "the DER of the single PEM block (what a careful app does)",
+        ("pem",),
+        ("label", "allow_text_outside"),
+        "value",
+    ),
     Call("pem_split", "the DER of every block of a PEM bundle, in order", ("pem",), ("label",), "value"),
     Call("explain", "explain a query now (expect its finding codes)", ("query",), ("as",), "status"),
+    Call(
+        "enroll",
+        "enroll as an app does against a registration endpoint: a reference server started on "
+        "127.0.0.1 for the step (server:) or a loopback URL (url:); expect its finding codes",
+        (),
+        ("url", "server", "template", "token_env", "key_params", "subject", "label"),
+        "value",
+        True,
+    ),
+    Call(
+        "mtls_check",
+        "open a real TLS connection presenting an identity to an mTLS endpoint (nginx or a "
+        "Python endpoint on 127.0.0.1, or a loopback URL); expect its finding codes",
+        ("identity",),
+        ("endpoint", "ca_certificates", "server_name"),
+        "value",
+    ),
     Call("lock", "lock the device", (), (), "none", True),
     Call("unlock", "unlock the device", (), (), "none", True),
     Call("restart", "restart the device (locked, before first unlock)", (), (), "none", True),
@@ -70,8 +115,18 @@ STEP_COMMON = ("call", "name", "app", "access_groups", "platform", "lock", "save
 EXPECT_KEYS = ("status", "error", "result", "findings", "no_findings")
 RESULT_KEYS = ("shape", "count", "attributes")
 SCENARIO_KEYS = (
-    "scenario", "description", "cause", "twin", "provenance", "source", "platform", "access_groups", "apps",
-    "lock", "clock", "steps",
+    "scenario",
+    "description",
+    "cause",
+    "twin",
+    "provenance",
+    "source",
+    "platform",
+    "access_groups",
+    "apps",
+    "lock",
+    "clock",
+    "steps",
 )
 APP_KEYS = ("access_groups", "platform")
 
@@ -96,6 +151,24 @@ _ARGUMENT_SCHEMAS: dict[str, dict[str, Any]] = {
     "label": {"type": "string"},
     "allow_text_outside": {"type": "boolean"},
     "as": {"enum": ["SecItemCopyMatching", "SecItemAdd"]},
+    "url": {"type": "string", "pattern": "^https://", "description": "a loopback https URL"},
+    "server": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "faults": {"type": "array", "items": {"enum": [*FAULTS, *SERVER_FAULTS]}, "uniqueItems": True},
+            "token": {"type": "string"},
+            "server_cert_fault": {"type": "string"},
+        },
+        "description": "a reference registration server started for the step on 127.0.0.1",
+    },
+    "template": {"type": ["string", "object"], "description": "pem, der, json, or a template mapping"},
+    "token_env": {"type": "string", "description": "the environment variable holding the bearer token"},
+    "key_params": {"type": "object", "description": "SecKeyCreateRandomKey parameters for the enrollment key"},
+    "identity": {"type": "string", "description": "a saved enrollment or SecIdentity ($name), or a label"},
+    "endpoint": {"type": "string", "description": "nginx, python, or a loopback https URL"},
+    "ca_certificates": {"type": "string", "description": "a saved list of certificates ($name)"},
+    "server_name": {"type": "string"},
 }
 
 _STATUS = {"type": ["string", "integer"], "description": "an OSStatus name (errSecItemNotFound) or number (-25300)"}
