@@ -90,6 +90,9 @@ class Keychain:
             StorageError.
         trust_anchors: certificates (SecCertificate or DER) the simulated device trusts as anchors, for
             kSecMatchTrustedOnly; a simulated device has none of Apple's roots, so the default is none.
+        user_response: how the simulated user answers a prompt for an item protected by access-control
+            constraints: ``"approve"`` (default), ``"cancel"`` (errSecUserCanceled) or ``"fail"``
+            (errSecAuthFailed).
     """
 
     def __init__(
@@ -101,13 +104,16 @@ class Keychain:
         *,
         lock_timeout: float = 10.0,
         trust_anchors: Sequence[Any] = (),
+        user_response: str = "approve",
         _backend: Backend | None = None,
     ) -> None:
         if platform not in PLATFORMS:
             raise ValueError(f"platform must be one of {PLATFORMS}, got {platform!r}")
         self.platform = platform
         groups = _normalise_groups(DEFAULT_ACCESS_GROUPS if access_groups is None else access_groups)
-        self.caller = Caller(groups, anchors=_anchor_ders(trust_anchors))
+        if user_response not in ("approve", "cancel", "fail"):
+            raise ValueError(f"user_response must be approve, cancel or fail, got {user_response!r}")
+        self.caller = Caller(groups, anchors=_anchor_ders(trust_anchors), user_response=user_response)
         self._backend = _backend or Backend(store, lock_timeout)
         self.clock: Clock = clock or system_clock
         self.last_call: CallRecord | None = None
@@ -127,7 +133,9 @@ class Keychain:
         """Another app on the same device: the same items, other entitlements (and, for a scenario that
         replays one device's items under another platform's rules, another platform)."""
         other = Keychain(platform or self.platform, access_groups, clock=self.clock, _backend=self._backend)
-        other.caller = Caller(other.caller.access_groups, anchors=self.caller.anchors)
+        other.caller = Caller(
+            other.caller.access_groups, anchors=self.caller.anchors, user_response=self.caller.user_response
+        )
         other.observers = self.observers
         return other
 

@@ -32,6 +32,8 @@ class Caller:
     musr: bytes = b""
     anchors: tuple[bytes, ...] = ()
     """DER of the certificates the simulated device trusts as anchors (kSecMatchTrustedOnly)."""
+    user_response: str = "approve"
+    """How the simulated user answers authentication prompts: approve, cancel or fail."""
 
     @property
     def writable(self) -> tuple[str, ...]:

@@ -57,7 +57,9 @@ def prepare(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]
         )
     if query.item_class == "idnt":
         check_identity_query(query.attrs)
-    return query, Matcher(query, Scope(groups=groups, musr=caller.musr, anchors=caller.anchors))
+    return query, Matcher(
+        query, Scope(groups=groups, musr=caller.musr, anchors=caller.anchors, user_response=caller.user_response)
+    )
 
 
 def rows_for(db: Database, query: Query, matcher: Matcher, keychain: str) -> Iterable[Item | IdentityRow]:
@@ -85,9 +87,10 @@ def run(
             continue
         for item in row.group_items:
             require(item.get("pdmn"), db.device, f"reading the matching {item.item_class} row {item.rowid}")
-        if _needs_auth(row):
-            # secd-81-item-acl-stress.m: Skip silently leaves such items out; Fail (or a context that
-            # may not interact) gives -25308. Otherwise the model's user approves the prompt.
+        if query.returns & SECRET_RETURNS and _needs_auth(row):
+            # Decrypting the secret part of an item with access-control constraints needs the user
+            # (secd-81-item-acl-stress.m): Skip leaves such items out, Fail gives -25308; otherwise the
+            # simulated user answers the prompt as Keychain(user_response=...) says.
             if query.auth_ui == "skip":
                 continue
             if query.auth_ui == "fail":
@@ -96,6 +99,9 @@ def run(
                     "a matching item needs user authentication and kSecUseAuthenticationUIFail forbids the prompt",
                     key="u_AuthUI",
                 )
+            answer = PROMPT_ANSWERS[matcher.scope.user_response]
+            if answer is not None:
+                raise Reject(answer[0], answer[1], key="accc")
         if matcher.filter_misses(row, parents, trust):
             continue
         found.append(row)
@@ -146,6 +152,18 @@ def trust_check(db: Database, matcher: Matcher, keychain: str, clock: Clock) -> 
     ]
     now = clock()
     return lambda der: evaluate_basic_x509(der, pool, matcher.scope.anchors, now)
+
+
+SECRET_RETURNS = frozenset({"data", "ref"})
+"""Return types that decrypt an item's secret part, the part its access control guards
+(``SecDbKeychainItem.m``: the metadata key alone serves an attributes-only read)."""
+
+PROMPT_ANSWERS: dict[str, tuple[OSStatus, str] | None] = {
+    "approve": None,
+    "cancel": (OSStatus.errSecUserCanceled, "the user cancelled the authentication prompt"),
+    "fail": (OSStatus.errSecAuthFailed, "the user failed the authentication prompt"),
+}
+"""How the simulated user answers a LocalAuthentication prompt (reference §K.3: cancel -128, failure -25293)."""
 
 
 def _needs_auth(row: Item | IdentityRow) -> bool:

@@ -62,6 +62,8 @@ class Scope:
     musr: bytes = b""
     anchors: tuple[bytes, ...] = ()
     """The device's trusted anchors (DER), for kSecMatchTrustedOnly."""
+    user_response: str = "approve"
+    """How the simulated user answers an authentication prompt: approve, cancel or fail."""
 
 
 class Matcher:

@@ -66,3 +66,20 @@ def test_tombstone_spi_is_not_modelled(keychain):
     """kSecUseTombstones is SPI the model does not handle: it raises instead of being ignored."""
     with pytest.raises(NotModeledError, match="u_Tomb"):
         keychain.SecItemCopyMatching({**GENP, "u_Tomb": True})
+
+
+@pytest.mark.apple_source
+@pytest.mark.parametrize(
+    ("response", "status"), [("approve", errSecSuccess), ("cancel", errSecUserCanceled), ("fail", errSecAuthFailed)]
+)
+def test_the_users_answer_to_the_prompt(make_keychain, response, status):
+    """SecItem.m osstatus_for_localauthentication_error (reference §K.3): reading the data of an item that
+    requires user presence prompts; a cancelled prompt is -128, a failed one -25293. Attributes alone need
+    no prompt: only the secret part is guarded by the access control."""
+    from keychainsim import Keychain
+
+    keychain = Keychain(user_response=response)
+    access, _ = SecAccessControlCreateWithFlags(None, kSecAttrAccessibleWhenUnlocked, kSecAccessControlUserPresence)
+    assert keychain.SecItemAdd({**GENP, kSecAttrAccessControl: access, kSecValueData: b"pw"})[0] == 0
+    assert keychain.SecItemCopyMatching({**GENP, kSecReturnData: True})[0] == status
+    assert keychain.SecItemCopyMatching({**GENP, kSecReturnAttributes: True})[0] == errSecSuccess
