@@ -51,8 +51,12 @@ def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     return dict(marker.kwargs)
 
 
-def make_keychain(platform: str = "ios", access_groups: list[str] | None = None, lock: str | None = None,
-                  clock: Callable[[], Any] | None = None) -> Any:
+def make_keychain(
+    platform: str = "ios",
+    access_groups: list[str] | None = None,
+    lock: str | None = None,
+    clock: Callable[[], Any] | None = None,
+) -> Any:
     """A fresh in-memory keychain in the given state (the fixtures' factory, usable directly)."""
     from keychainsim import Keychain
 
@@ -133,8 +137,14 @@ class Enrollment:
 
         self.history.append(HistoryStep(call, args, status, result))
 
-    def generate(self, tag: bytes = b"com.example.enrollment", subject: dict[str, str] | None = None,
-                 key_type: str = "ec", bits: int = 256, **private_attributes: Any) -> str:
+    def generate(
+        self,
+        tag: bytes = b"com.example.enrollment",
+        subject: dict[str, str] | None = None,
+        key_type: str = "ec",
+        bits: int = 256,
+        **private_attributes: Any,
+    ) -> str:
         """A permanent private key in the keychain (flags in kSecPrivateKeyAttrs) and a CSR for it (PEM)."""
         from keychainsim.crypto.csr import create_csr
         from keychainsim.crypto.pem import der_to_pem
@@ -168,8 +178,9 @@ class Enrollment:
         cert = SecCertificateCreateWithData(data)
         self._note("SecCertificateCreateWithData", (data,), None, cert)
         if cert is None:
-            pytest.fail("SecCertificateCreateWithData returned NULL: the server's data is not a certificate",
-                        pytrace=False)
+            pytest.fail(
+                "SecCertificateCreateWithData returned NULL: the server's data is not a certificate", pytrace=False
+            )
         self.certificate = cert
         add = {"class": "cert", "v_Ref": cert, **attributes}
         if label is not None:
@@ -187,8 +198,10 @@ class Enrollment:
         status, identity = self.kc.SecItemCopyMatching(query)
         if status == 0 and (self.certificate is None or identity.certificate == self.certificate):
             return identity
-        title = f"the identity lookup returned {status}" if status != 0 else (
-            "the identity lookup returned another certificate's identity (kSecMatchLimitOne picked an older one)"
+        title = (
+            f"the identity lookup returned {status}"
+            if status != 0
+            else ("the identity lookup returned another certificate's identity (kSecMatchLimitOne picked an older one)")
         )
         pytest.fail(failure_report(self.kc, query, self.history, title), pytrace=False)
 

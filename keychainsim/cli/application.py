@@ -56,8 +56,13 @@ def root(
     """Simulate Apple's keychain (SecItem) and explain its errors."""
     if platform not in ("ios", "macos"):
         raise typer.BadParameter(f"must be ios or macos, not {platform!r}", param_hint="--platform")
-    ctx.obj = Options(store=store, platform=platform, access_groups=list(access_group or []), json=json_output,
-                      lock_timeout=lock_timeout)
+    ctx.obj = Options(
+        store=store,
+        platform=platform,
+        access_groups=list(access_group or []),
+        json=json_output,
+        lock_timeout=lock_timeout,
+    )
 
 
 for group in (store_commands, item_commands, crypto_commands, run_command, enroll_commands):

@@ -66,9 +66,12 @@ def keygen(
         parameters = {"type": "73" if key_type == "ec" else "42", "bsiz": bits, "private": private}
         kc = open_keychain(opts)
         key, error = kc.SecKeyCreateRandomKey(parameters)
-        body = {"call": "SecKeyCreateRandomKey", "key": value_json(key) if key is not None else None,
-                "error": None if error is None else {"code": error.code, "description": error.description},
-                "stored": permanent and key is not None}
+        body = {
+            "call": "SecKeyCreateRandomKey",
+            "key": value_json(key) if key is not None else None,
+            "error": None if error is None else {"code": error.code, "description": error.description},
+            "stored": permanent and key is not None,
+        }
         if json_output or opts.json:
             emit_json(body)
         elif key is None:
@@ -134,8 +137,12 @@ def csr(
         data = request if der else der_to_pem(request, "CERTIFICATE REQUEST").encode("ascii")
         if out is not None:
             out.write_bytes(data)
-        body = {"klbl": {"hex": key.application_label.hex()}, "subject": _subject(subject),
-                "out": str(out) if out else None, "format": "der" if der else "pem"}
+        body = {
+            "klbl": {"hex": key.application_label.hex()},
+            "subject": _subject(subject),
+            "out": str(out) if out else None,
+            "format": "der" if der else "pem",
+        }
         if json_output or opts.json:
             if out is None:
                 body["csr"] = data.hex() if der else data.decode("ascii")
@@ -203,16 +210,29 @@ def import_cert(
         pairs = kc.SecItemCopyMatching({"class": "keys", "kcls": "1", "klbl": pkhh})[0] == 0
     code = status_exit(status, expect)
     if json_output or opts.json:
-        emit_json({"steps": steps, "status": status_json(status), "reason": reason, "pkhh": {"hex": pkhh.hex()},
-                   "private_key_pairs": pairs})
+        emit_json(
+            {
+                "steps": steps,
+                "status": status_json(status),
+                "reason": reason,
+                "pkhh": {"hex": pkhh.hex()},
+                "private_key_pairs": pairs,
+            }
+        )
     else:
         for line in steps:
             typer.echo(line)
         typer.echo(f"SecItemAdd: {status}")
         if reason:
             typer.echo(f"  refused: {reason}")
-        typer.echo(f"pkhh = {pkhh.hex()}: " + ("a stored private key has this klbl: the identity forms" if pairs else
-                                                "no visible private key has this klbl: no identity (catalog C1/C2)"))
+        typer.echo(
+            f"pkhh = {pkhh.hex()}: "
+            + (
+                "a stored private key has this klbl: the identity forms"
+                if pairs
+                else "no visible private key has this klbl: no identity (catalog C1/C2)"
+            )
+        )
     raise typer.Exit(code)
 
 
@@ -246,8 +266,13 @@ def import_p12(
                 attributes["labl"] = label
             added, _ = kc.SecItemAdd(attributes)
     if json_output or opts.json:
-        emit_json({"status": status_json(status), "items": value_json(items or []),
-                   "added": None if added is None else status_json(added)})
+        emit_json(
+            {
+                "status": status_json(status),
+                "items": value_json(items or []),
+                "added": None if added is None else status_json(added),
+            }
+        )
     else:
         typer.echo(f"SecPKCS12Import: {status}")
         for entry in items or []:
@@ -287,8 +312,13 @@ def identity(
     code = status_exit(status, expect)
     rows = result if isinstance(result, list) else ([result] if result is not None else [])
     if json_output or opts.json:
-        emit_json({"status": status_json(status), "identities": value_json(rows),
-                   "explanation": report.to_dict() if report is not None else None})
+        emit_json(
+            {
+                "status": status_json(status),
+                "identities": value_json(rows),
+                "explanation": report.to_dict() if report is not None else None,
+            }
+        )
     else:
         typer.echo(f"SecItemCopyMatching (kSecClassIdentity): {status}")
         for ident in rows:

@@ -21,8 +21,16 @@ ExpectOption = typer.Option(None, "--expect", help=EXPECT_HELP)
 JsonOption = typer.Option(False, "--json", help="Print JSON.")
 
 
-def _report_call(ctx: typer.Context, call: str, status: Any, kc: Any, expect: str | None, json_output: bool,
-                 result: Any = None, extra: list[str] | None = None) -> None:
+def _report_call(
+    ctx: typer.Context,
+    call: str,
+    status: Any,
+    kc: Any,
+    expect: str | None,
+    json_output: bool,
+    result: Any = None,
+    extra: list[str] | None = None,
+) -> None:
     """Print the status (and result), the engine's refusal reason, and exit with the status's code."""
     from keychainsim.cli.show import result_lines, status_json, value_json
 

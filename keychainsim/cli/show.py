@@ -19,8 +19,14 @@ def value_json(value: Any) -> Any:
         return [value_json(v) for v in value]
     name = type(value).__name__
     if name == "SecKey":
-        return {"SecKey": {"klbl": {"hex": value.application_label.hex()}, "private": value.is_private,
-                           "type": value.key_type, "bits": value.key_size_in_bits}}
+        return {
+            "SecKey": {
+                "klbl": {"hex": value.application_label.hex()},
+                "private": value.is_private,
+                "type": value.key_type,
+                "bits": value.key_size_in_bits,
+            }
+        }
     if name == "SecCertificate":
         return {"SecCertificate": {"pkhh": {"hex": value.public_key_hash.hex()}, "summary": _summary(value)}}
     if name == "SecIdentity":

@@ -131,8 +131,10 @@ def guard() -> Iterator[None]:
     except Exception as error:
         if os.environ.get("KEYCHAINSIM_DEBUG"):
             raise
-        fail(f"internal error ({type(error).__name__}: {error}); set KEYCHAINSIM_DEBUG=1 for the traceback",
-             EXIT_INTERNAL)
+        fail(
+            f"internal error ({type(error).__name__}: {error}); set KEYCHAINSIM_DEBUG=1 for the traceback",
+            EXIT_INTERNAL,
+        )
 
 
 def status_exit(status: Any, expect: str | None) -> int:

@@ -87,9 +87,17 @@ def enroll_command(
 
         kc = open_keychain(opts)
         with trace(kc) as recorded:
-            result = enroll(kc, url, template=template, token_env=token_env, label=label, subject=_subject(subject),
-                            key_params=_key_parameters(key_type, bits, tag), ca_file=ca_file,
-                            allow_remote=allow_remote)
+            result = enroll(
+                kc,
+                url,
+                template=template,
+                token_env=token_env,
+                label=label,
+                subject=_subject(subject),
+                key_params=_key_parameters(key_type, bits, tag),
+                ca_file=ca_file,
+                allow_remote=allow_remote,
+            )
         _print(result, json_output or opts.json, recorded if show_trace else None)
     raise typer.Exit(result.exit_code)
 
@@ -110,8 +118,14 @@ def _stored_chain(kc: Any, certificate: Any) -> list[Any]:
     for _ in range(8):  # bounded: a chain longer than this is not an enrollment chain
         if current is None or current.issuer == current.subject:
             break
-        issuer = next(((c, p) for c, p in parsed if p is not None and p.subject == current.issuer
-                       and c not in chain and c != certificate), None)
+        issuer = next(
+            (
+                (c, p)
+                for c, p in parsed
+                if p is not None and p.subject == current.issuer and c not in chain and c != certificate
+            ),
+            None,
+        )
         if issuer is None:
             break
         chain.append(issuer[0])
@@ -131,9 +145,12 @@ def mtls_check_command(
     ctx: typer.Context,
     url: str = typer.Argument(..., help="The mTLS endpoint (https; loopback unless --allow-remote)."),
     identity: str = typer.Option(..., "--identity", help="kSecAttrLabel of the identity to present."),
-    ca_file: Annotated[list[str] | None, typer.Option(
-        "--ca-file", help="CA certificates the app trusts (PEM); repeat. Default: the identity's stored chain."
-    )] = None,
+    ca_file: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ca-file", help="CA certificates the app trusts (PEM); repeat. Default: the identity's stored chain."
+        ),
+    ] = None,
     server_name: str | None = typer.Option(None, "--server-name", help="Host name to verify and send as SNI."),
     allow_remote: bool = typer.Option(False, "--allow-remote", help="Permit a non-loopback endpoint."),
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -154,8 +171,9 @@ def mtls_check_command(
             else:
                 typer.echo(f"no identity labelled {identity!r}:\n{report}")
             raise typer.Exit(1)
-        cas: list[Any] = [der for path in ca_file for der in _read_cas(path)] if ca_file else _stored_chain(
-            kc, found.certificate)
+        cas: list[Any] = (
+            [der for path in ca_file for der in _read_cas(path)] if ca_file else _stored_chain(kc, found.certificate)
+        )
         result = mtls_check(found, url, ca_certificates=cas, server_name=server_name, allow_remote=allow_remote)
         _print(result, json_output or opts.json)
     raise typer.Exit(result.exit_code)

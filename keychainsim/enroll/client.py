@@ -151,8 +151,15 @@ class _Flow:
         self.result.findings.append(Finding(code, message, evidence or {}, tuple(explained)))
         return False
 
-    def run(self, *, target_url: str, ca_file: str | None, ca_pem: bytes | None,
-            key_params: Mapping[str, Any] | None, subject: Mapping[str, str] | None) -> None:
+    def run(
+        self,
+        *,
+        target_url: str,
+        ca_file: str | None,
+        ca_pem: bytes | None,
+        key_params: Mapping[str, Any] | None,
+        subject: Mapping[str, str] | None,
+    ) -> None:
         token = self._token()
         if token is False:
             return
@@ -181,8 +188,12 @@ class _Flow:
         value = os.environ.get(name)
         if not value:
             self.step("read bearer token", False, f"${name} is not set")
-            return self.fail("enroll.token_missing", f"the template sends a bearer token from ${name}, which is "
-                             "not set (or empty); export it, or drop token_env", {"variable": name})
+            return self.fail(
+                "enroll.token_missing",
+                f"the template sends a bearer token from ${name}, which is "
+                "not set (or empty); export it, or drop token_env",
+                {"variable": name},
+            )
         self.step("read bearer token", True, f"${name} ({len(value)} characters)")
         return value
 
@@ -191,8 +202,11 @@ class _Flow:
         key, error = self.kc.SecKeyCreateRandomKey(parameters)
         if key is None:
             self.step("SecKeyCreateRandomKey", False, str(error))
-            self.fail("enroll.key_creation_failed", f"SecKeyCreateRandomKey failed: {error}",
-                      {"error": str(error), "reason": getattr(self.kc.last_call, "reason", None)})
+            self.fail(
+                "enroll.key_creation_failed",
+                f"SecKeyCreateRandomKey failed: {error}",
+                {"error": str(error), "reason": getattr(self.kc.last_call, "reason", None)},
+            )
             return None
         self.result.private_key = key
         self.step("SecKeyCreateRandomKey", True, f"klbl={key.application_label.hex()}")
@@ -237,17 +251,24 @@ class _Flow:
             headers["Authorization"] = f"Bearer {token}"
         name = f"POST {url}"
         try:
-            answer = exchange("POST", url, context=client_context(ca_pem, ca_file), timeout=tpl.timeout,
-                              content=body, headers=headers)
+            answer = exchange(
+                "POST", url, context=client_context(ca_pem, ca_file), timeout=tpl.timeout, content=body, headers=headers
+            )
         except TransportError as error:
             self.step(name, False, error.reason)
             if error.kind == "untrusted":
-                self.fail("enroll.server_untrusted",
-                          f"the registration server's TLS certificate does not verify: {error.reason}; pass the CA "
-                          "that issued it (ca_file / --ca-file)", {"reason": error.reason})
+                self.fail(
+                    "enroll.server_untrusted",
+                    f"the registration server's TLS certificate does not verify: {error.reason}; pass the CA "
+                    "that issued it (ca_file / --ca-file)",
+                    {"reason": error.reason},
+                )
             else:
-                self.fail("enroll.connection_failed", f"no answer from {url}: {error.reason}",
-                          {"reason": error.reason, "kind": error.kind})
+                self.fail(
+                    "enroll.connection_failed",
+                    f"no answer from {url}: {error.reason}",
+                    {"reason": error.reason, "kind": error.kind},
+                )
             return None
         except OSError as error:  # an unreadable CA file
             self.step(name, False, str(error))
@@ -260,9 +281,11 @@ class _Flow:
             self.step(name, False, detail)
             text = answer.body.decode("utf-8", errors="replace")
             shown = text if len(text) <= BODY_SHOWN else text[:BODY_SHOWN] + " …"
-            self.fail("enroll.http_error",
-                      f"the registration server answered HTTP {answer.status_code}: {shown.strip()}",
-                      {"status": answer.status_code, "content_type": answer.content_type, "body": text[:4096]})
+            self.fail(
+                "enroll.http_error",
+                f"the registration server answered HTTP {answer.status_code}: {shown.strip()}",
+                {"status": answer.status_code, "content_type": answer.content_type, "body": text[:4096]},
+            )
             return None
         self.step(name, True, detail)
         return answer
@@ -273,11 +296,21 @@ class _Flow:
         except ResponseError as error:
             self.step("decode response (PEM -> DER)", False, error.problem)
             text = answer.body.decode("utf-8", errors="replace")
-            hint = (" (set strict_pem: false in the template to accept it)" if error.code == "enroll.text_outside_pem"
-                    else "")
-            self.fail(error.code, f"{error.problem}{hint}; body: {text[:BODY_SHOWN]!r}",
-                      {"problem": error.problem, "content_type": answer.content_type, "body": text[:4096],
-                       "outside_text": list(error.outside_text)})
+            hint = (
+                " (set strict_pem: false in the template to accept it)"
+                if error.code == "enroll.text_outside_pem"
+                else ""
+            )
+            self.fail(
+                error.code,
+                f"{error.problem}{hint}; body: {text[:BODY_SHOWN]!r}",
+                {
+                    "problem": error.problem,
+                    "content_type": answer.content_type,
+                    "body": text[:4096],
+                    "outside_text": list(error.outside_text),
+                },
+            )
             return None
         self.step("decode response (PEM -> DER)", True, f"{len(decoded.ders)} certificate(s) from {decoded.format}")
         certificates = []
@@ -285,9 +318,12 @@ class _Flow:
             certificate = _SecCertificateCreateWithData(der)
             if certificate is None:
                 self.step("SecCertificateCreateWithData", False, f"certificate {index + 1}: NULL")
-                self.fail("enroll.certificate_rejected", f"SecCertificateCreateWithData returned NULL for certificate "
-                          f"{index + 1} of the response ({len(der)} bytes): it is not a DER X.509 certificate",
-                          {"index": index, "length": len(der)})
+                self.fail(
+                    "enroll.certificate_rejected",
+                    f"SecCertificateCreateWithData returned NULL for certificate "
+                    f"{index + 1} of the response ({len(der)} bytes): it is not a DER X.509 certificate",
+                    {"index": index, "length": len(der)},
+                )
                 return None
             certificates.append(certificate)
         self.step("SecCertificateCreateWithData", True, f"{len(certificates)} certificate(s)")
@@ -302,16 +338,22 @@ class _Flow:
         if status != errSecSuccess:
             self.step("SecItemAdd (leaf certificate)", False, str(status))
             report = explain_quietly(self.kc, attributes, "SecItemAdd")
-            return self.fail("enroll.add_failed", f"SecItemAdd of the leaf certificate returned {status}",
-                             {"status": int(status), "reason": getattr(self.kc.last_call, "reason", None)},
-                             report.findings)
+            return self.fail(
+                "enroll.add_failed",
+                f"SecItemAdd of the leaf certificate returned {status}",
+                {"status": int(status), "reason": getattr(self.kc.last_call, "reason", None)},
+                report.findings,
+            )
         self.step("SecItemAdd (leaf certificate)", True, f"label {self.result.label!r}")
         for certificate in certificates[1:]:
             status, _ = self.kc.SecItemAdd({kSecClass: kSecClassCertificate, kSecValueRef: certificate})
             summary = SecCertificateCopySubjectSummary(certificate)
             # An intermediate stored by an earlier enrollment is a duplicate: apps ignore that status.
-            self.step("SecItemAdd (chain certificate)", status in (errSecSuccess, errSecDuplicateItem),
-                      f"{summary}: {status.name}")
+            self.step(
+                "SecItemAdd (chain certificate)",
+                status in (errSecSuccess, errSecDuplicateItem),
+                f"{summary}: {status.name}",
+            )
         return True
 
     def _lookup(self, key: Any, certificates: list[Any]) -> None:
@@ -324,18 +366,25 @@ class _Flow:
         self.step("SecItemCopyMatching (identity)", True, repr(identity.certificate))
         self.result.identity = identity
         if identity.certificate != certificates[0]:
-            self.fail("enroll.stale_identity", f"the lookup by label {self.result.label!r} returned an older identity "
-                      f"({identity.certificate!r}), not the certificate just stored; delete the old certificate "
-                      "before adding the new one", {"returned_pkhh": identity.certificate.public_key_hash.hex()})
+            self.fail(
+                "enroll.stale_identity",
+                f"the lookup by label {self.result.label!r} returned an older identity "
+                f"({identity.certificate!r}), not the certificate just stored; delete the old certificate "
+                "before adding the new one",
+                {"returned_pkhh": identity.certificate.public_key_hash.hex()},
+            )
             return
         self._check_for_tls(certificates)
         if self.result.ok:
-            self.result.findings.insert(0, Finding(
-                "enroll.identity_formed",
-                f"identity {self.result.label!r} formed: certificate pkhh {certificates[0].public_key_hash.hex()} = "
-                f"key klbl {key.application_label.hex()}",
-                {"pkhh": certificates[0].public_key_hash.hex(), "klbl": key.application_label.hex()},
-            ))
+            self.result.findings.insert(
+                0,
+                Finding(
+                    "enroll.identity_formed",
+                    f"identity {self.result.label!r} formed: certificate pkhh "
+                    f"{certificates[0].public_key_hash.hex()} = key klbl {key.application_label.hex()}",
+                    {"pkhh": certificates[0].public_key_hash.hex(), "klbl": key.application_label.hex()},
+                ),
+            )
 
     def _explain_missing_identity(self, query: dict[str, Any], key: Any, certificates: list[Any]) -> None:
         report = explain_quietly(self.kc, query, "SecItemCopyMatching")
@@ -343,23 +392,40 @@ class _Flow:
         first = inspect.load(certificates[0].der)
         klbl = key.application_label.hex()
         matching = [i for i, c in enumerate(certificates) if c.public_key_hash == key.application_label]
-        evidence = {"status": int(report.status), "klbl": klbl, "first_pkhh": certificates[0].public_key_hash.hex(),
-                    "explain_codes": codes}
+        evidence = {
+            "status": int(report.status),
+            "klbl": klbl,
+            "first_pkhh": certificates[0].public_key_hash.hex(),
+            "explain_codes": codes,
+        }
         if first is not None and inspect.is_ca(first):
-            where = (f"the certificate for the device key is number {matching[0] + 1} of {len(certificates)}"
-                     if matching else "no certificate of the response is for the device key")
-            self.fail("enroll.chain_out_of_order", f"the response starts with a CA certificate "
-                      f"({inspect.subject_text(first)}), so the app labelled the CA, not its own certificate; "
-                      f"{where}. Take the certificate whose public key is the device key's (or have the server "
-                      "send the leaf first)", {**evidence, "leaf_position": matching[0] + 1 if matching else None},
-                      report.findings)
+            where = (
+                f"the certificate for the device key is number {matching[0] + 1} of {len(certificates)}"
+                if matching
+                else "no certificate of the response is for the device key"
+            )
+            self.fail(
+                "enroll.chain_out_of_order",
+                f"the response starts with a CA certificate "
+                f"({inspect.subject_text(first)}), so the app labelled the CA, not its own certificate; "
+                f"{where}. Take the certificate whose public key is the device key's (or have the server "
+                "send the leaf first)",
+                {**evidence, "leaf_position": matching[0] + 1 if matching else None},
+                report.findings,
+            )
         elif "identity.certificate_for_other_key" in codes:
-            self.fail("enroll.certificate_for_other_key", f"the server certified another key: the certificate's "
-                      f"pkhh {certificates[0].public_key_hash.hex()} is not the device key's klbl {klbl}; the server "
-                      "must certify the public key in the CSR", evidence, report.findings)
+            self.fail(
+                "enroll.certificate_for_other_key",
+                f"the server certified another key: the certificate's "
+                f"pkhh {certificates[0].public_key_hash.hex()} is not the device key's klbl {klbl}; the server "
+                "must certify the public key in the CSR",
+                evidence,
+                report.findings,
+            )
         else:
-            self.fail("enroll.identity_not_found", f"the identity lookup returned {report.status}",
-                      evidence, report.findings)
+            self.fail(
+                "enroll.identity_not_found", f"the identity lookup returned {report.status}", evidence, report.findings
+            )
 
     def _check_for_tls(self, certificates: list[Any]) -> None:
         leaf = inspect.load(certificates[0].der)
@@ -368,17 +434,28 @@ class _Flow:
         others = [c for c in (inspect.load(x.der) for x in certificates[1:]) if c is not None]
         if not inspect.issuer_present(leaf, others):
             sent = ", ".join(inspect.subject_text(o) for o in others) or "nothing"
-            self.fail("enroll.missing_intermediate", f"the response's chain lacks the leaf's issuer "
-                      f"({leaf.issuer.rfc4514_string()}); the server sent {sent} beside the leaf, so a TLS server "
-                      "that trusts only the root cannot build the chain", {"issuer": leaf.issuer.rfc4514_string(),
-                                                                           "sent": [inspect.subject_text(o)
-                                                                                    for o in others]})
+            self.fail(
+                "enroll.missing_intermediate",
+                f"the response's chain lacks the leaf's issuer "
+                f"({leaf.issuer.rfc4514_string()}); the server sent {sent} beside the leaf, so a TLS server "
+                "that trusts only the root cannot build the chain",
+                {"issuer": leaf.issuer.rfc4514_string(), "sent": [inspect.subject_text(o) for o in others]},
+            )
         problem = inspect.validity_problem(leaf, self.now)
         if problem:
-            self.fail("enroll.certificate_expired", f"the issued certificate is {problem}; a TLS server will refuse it",
-                      {"not_before": leaf.not_valid_before_utc.isoformat(),
-                       "not_after": leaf.not_valid_after_utc.isoformat()})
+            self.fail(
+                "enroll.certificate_expired",
+                f"the issued certificate is {problem}; a TLS server will refuse it",
+                {
+                    "not_before": leaf.not_valid_before_utc.isoformat(),
+                    "not_after": leaf.not_valid_after_utc.isoformat(),
+                },
+            )
         if not inspect.allows_client_auth(leaf):
-            self.fail("enroll.no_client_auth", f"the issued certificate's extended key usage is "
-                      f"{inspect.extended_key_usages(leaf)}, without clientAuth: a TLS server will refuse it as a "
-                      "client certificate", {"extended_key_usage": inspect.extended_key_usages(leaf)})
+            self.fail(
+                "enroll.no_client_auth",
+                f"the issued certificate's extended key usage is "
+                f"{inspect.extended_key_usages(leaf)}, without clientAuth: a TLS server will refuse it as a "
+                "client certificate",
+                {"extended_key_usage": inspect.extended_key_usages(leaf)},
+            )

@@ -43,7 +43,7 @@ def issuer_present(leaf: x509.Certificate, others: list[x509.Certificate]) -> bo
 
 
 def validity_problem(certificate: x509.Certificate, now: datetime | None = None) -> str | None:
-    """"expired on ..." / "not valid before ..." or None."""
+    """ "expired on ..." / "not valid before ..." or None."""
     now = now or datetime.now(UTC)
     if now > certificate.not_valid_after_utc:
         return f"expired on {certificate.not_valid_after_utc.isoformat()} (now {now.isoformat(timespec='seconds')})"

@@ -91,13 +91,23 @@ def mtls_check(
     _, private_key = _SecIdentityCopyPrivateKey(identity)
     cas = [c if isinstance(c, SecCertificate) else _certificate(c) for c in ca_certificates]
     intermediates = [c for c in cas if not _self_issued(c)]
-    result.steps.append(Step("SecIdentityCopyCertificate / SecIdentityCopyPrivateKey", True,
-                             f"{certificate!r}; presenting {len(intermediates)} intermediate(s)"))
+    result.steps.append(
+        Step(
+            "SecIdentityCopyCertificate / SecIdentityCopyPrivateKey",
+            True,
+            f"{certificate!r}; presenting {len(intermediates)} intermediate(s)",
+        )
+    )
     key_pem = _private_key_pem(private_key)
     if key_pem is None:
         result.steps.append(Step("export key for TLS", False, repr(private_key)))
-        result.findings.append(Finding("mtls.identity_unusable", f"the identity's key {private_key!r} cannot be "
-                                       "handed to the TLS library (not a private key)", {}))
+        result.findings.append(
+            Finding(
+                "mtls.identity_unusable",
+                f"the identity's key {private_key!r} cannot be handed to the TLS library (not a private key)",
+                {},
+            )
+        )
         return result
     chain_pem = "".join(der_to_pem(SecCertificateCopyData(c)) for c in [certificate, *intermediates]).encode()
     anchors = "".join(der_to_pem(SecCertificateCopyData(c)) for c in cas).encode()
@@ -127,24 +137,35 @@ def mtls_check(
     if 200 <= answer.status_code < 300:
         result.accepted = True
         result.steps.append(Step(name, True, detail))
-        result.findings.append(Finding("mtls.accepted", f"handshake accepted ({answer.tls_version}); the server "
-                                       f"answered HTTP {answer.status_code}: {text.strip()[:200]}",
-                                       {"status": answer.status_code, "body": text[:1000], "client_verify": verify}))
+        result.findings.append(
+            Finding(
+                "mtls.accepted",
+                f"handshake accepted ({answer.tls_version}); the server "
+                f"answered HTTP {answer.status_code}: {text.strip()[:200]}",
+                {"status": answer.status_code, "body": text[:1000], "client_verify": verify},
+            )
+        )
         return result
     result.steps.append(Step(name, False, detail))
     if _nginx_certificate_error(answer.status_code, text, verify):
         reason = verify.split(":", 1)[1] if verify and ":" in verify else (verify or _title(text))
         cause = _cause_from_reason(reason, certificate, intermediates)
-        result.findings.append(Finding(
-            "mtls.client_certificate_rejected",
-            f"the server completed the handshake but refused the client certificate: HTTP {answer.status_code} "
-            f"{_title(text)!r}, verification {reason!r}: {CAUSE_ADVICE[cause]}",
-            {"status": answer.status_code, "body": text[:1000], "client_verify": verify, "cause": cause},
-        ))
+        result.findings.append(
+            Finding(
+                "mtls.client_certificate_rejected",
+                f"the server completed the handshake but refused the client certificate: HTTP {answer.status_code} "
+                f"{_title(text)!r}, verification {reason!r}: {CAUSE_ADVICE[cause]}",
+                {"status": answer.status_code, "body": text[:1000], "client_verify": verify, "cause": cause},
+            )
+        )
         return result
-    result.findings.append(Finding("mtls.http_error", f"the handshake completed; the server answered HTTP "
-                                   f"{answer.status_code}: {text.strip()[:300]}",
-                                   {"status": answer.status_code, "body": text[:1000]}))
+    result.findings.append(
+        Finding(
+            "mtls.http_error",
+            f"the handshake completed; the server answered HTTP {answer.status_code}: {text.strip()[:300]}",
+            {"status": answer.status_code, "body": text[:1000]},
+        )
+    )
     return result
 
 
@@ -203,16 +224,25 @@ def _cause_from_reason(reason: str, certificate: SecCertificate, intermediates: 
     return "other"
 
 
-def _transport_finding(error: TransportError, certificate: SecCertificate, intermediates: list[SecCertificate],
-                       host: str) -> Finding:
+def _transport_finding(
+    error: TransportError, certificate: SecCertificate, intermediates: list[SecCertificate], host: str
+) -> Finding:
     if error.kind == "untrusted":
-        return Finding("mtls.server_untrusted", f"the app would not trust the server {host}: {error.reason} (judged "
-                       "against the CA certificates the app received)", {"reason": error.reason})
+        return Finding(
+            "mtls.server_untrusted",
+            f"the app would not trust the server {host}: {error.reason} (judged "
+            "against the CA certificates the app received)",
+            {"reason": error.reason},
+        )
     if error.kind == "tls" and error.reason in ALERT_CAUSES:
         cause = ALERT_CAUSES[error.reason]
         if cause == "unknown_ca":
             cause = _cause_from_reason("unknown ca", certificate, intermediates)
-        return Finding("mtls.client_certificate_rejected", f"the server refused the client certificate with TLS alert "
-                       f"{error.reason}: {CAUSE_ADVICE[cause]}", {"alert": error.reason, "cause": cause})
-    return Finding("mtls.connection_failed", f"no TLS connection: {error.reason}",
-                   {"reason": error.reason, "kind": error.kind})
+        return Finding(
+            "mtls.client_certificate_rejected",
+            f"the server refused the client certificate with TLS alert {error.reason}: {CAUSE_ADVICE[cause]}",
+            {"alert": error.reason, "cause": cause},
+        )
+    return Finding(
+        "mtls.connection_failed", f"no TLS connection: {error.reason}", {"reason": error.reason, "kind": error.kind}
+    )

@@ -86,16 +86,20 @@ class EnrollmentResult(_Outcome):
         from keychainsim.crypto.certificates import SecCertificateCopySubjectSummary
 
         def cert(c: Any) -> dict[str, Any]:
-            return {"subject": SecCertificateCopySubjectSummary(c), "pkhh": c.public_key_hash.hex(),
-                    "not_after": c.not_after.isoformat()}
+            return {
+                "subject": SecCertificateCopySubjectSummary(c),
+                "pkhh": c.public_key_hash.hex(),
+                "not_after": c.not_after.isoformat(),
+            }
 
         return {
             "ok": self.ok,
             "url": self.url,
             "label": self.label,
             "http_status": self.http_status,
-            "key": None if self.private_key is None else {"klbl": self.private_key.application_label.hex(),
-                                                          "description": repr(self.private_key)},
+            "key": None
+            if self.private_key is None
+            else {"klbl": self.private_key.application_label.hex(), "description": repr(self.private_key)},
             "certificate": None if self.certificate is None else cert(self.certificate),
             "ca_certificates": [cert(c) for c in self.ca_certificates],
             "identity": self.identity is not None,

@@ -116,8 +116,9 @@ def exchange(
     extensions: dict[str, Any] = {"sni_hostname": server_name} if server_name else {}
     try:
         with _client(context, timeout) as client:
-            request = client.build_request(method, url, content=content, headers=dict(headers or {}),
-                                           extensions=extensions)
+            request = client.build_request(
+                method, url, content=content, headers=dict(headers or {}), extensions=extensions
+            )
             response = client.send(request, stream=True)
             try:
                 tls_version = _tls_version(response)

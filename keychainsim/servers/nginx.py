@@ -156,8 +156,9 @@ class NginxServer:
         try:
             self._write_files(prefix)
             self.port = free_loopback_port(self.host)
-            config = CONFIG.format(prefix=prefix, host=_listen_host(self.host), port=self.port,
-                                   verify_depth=self.verify_depth)
+            config = CONFIG.format(
+                prefix=prefix, host=_listen_host(self.host), port=self.port, verify_depth=self.verify_depth
+            )
             (prefix / "nginx.conf").write_text(config)
             self._process = subprocess.Popen(
                 [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "error.log")],
@@ -193,8 +194,9 @@ class NginxServer:
                     return
             except OSError:
                 time.sleep(0.05)
-        raise NginxStartError(f"nginx did not listen on {self.host}:{self.port} within {START_TIMEOUT} s: "
-                              f"{self.error_log()}")
+        raise NginxStartError(
+            f"nginx did not listen on {self.host}:{self.port} within {START_TIMEOUT} s: {self.error_log()}"
+        )
 
     def stop(self) -> None:
         """Stop nginx (SIGTERM to the master we started, SIGKILL after a timeout) and remove the prefix."""

@@ -76,9 +76,11 @@ class ReferencePKI:
         host name, or without the serverAuth usage.
         """
         fault = ServerCertFault(fault) if fault is not None else None
-        issuer_ca = TestCA(organization="keychainsim Unrelated CA", reference_time=self.now) if (
-            fault is ServerCertFault.OTHER_CA
-        ) else self.ca
+        issuer_ca = (
+            TestCA(organization="keychainsim Unrelated CA", reference_time=self.now)
+            if (fault is ServerCertFault.OTHER_CA)
+            else self.ca
+        )
         key = ec.generate_private_key(ec.SECP256R1())
         if fault is ServerCertFault.EXPIRED:
             start, end = self.now - timedelta(days=400), self.now - timedelta(days=30)
@@ -91,8 +93,10 @@ class ReferencePKI:
             names = [x509.DNSName(n) for n in LOOPBACK_DNS_NAMES]
             names += [x509.IPAddress(ipaddress.ip_address(a)) for a in LOOPBACK_ADDRESSES]
             common_name = "localhost"
-        usage = ExtendedKeyUsageOID.CLIENT_AUTH if fault is ServerCertFault.NO_SERVER_AUTH else (
-            ExtendedKeyUsageOID.SERVER_AUTH
+        usage = (
+            ExtendedKeyUsageOID.CLIENT_AUTH
+            if fault is ServerCertFault.NO_SERVER_AUTH
+            else (ExtendedKeyUsageOID.SERVER_AUTH)
         )
         leaf = (
             x509.CertificateBuilder()

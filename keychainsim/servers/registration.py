@@ -98,12 +98,17 @@ class _Handler(QuietHandler):
             self.send_body(404, f"no such endpoint {self.path}; POST to {ENROLL_PATH}\n".encode(), "text/plain")
             return
         if owner.token is not None and authorization != f"Bearer {owner.token}":
-            self.send_body(401, b'{"error": "invalid or missing bearer token"}\n', "application/json",
-                           {"WWW-Authenticate": "Bearer"})
+            self.send_body(
+                401,
+                b'{"error": "invalid or missing bearer token"}\n',
+                "application/json",
+                {"WWW-Authenticate": "Bearer"},
+            )
             return
         if ServerFault.HTTP_ERROR in owner.server_faults:
-            self.send_body(500, b'{"error": "certificate authority unavailable", "request_id": "r-1"}\n',
-                           "application/json")
+            self.send_body(
+                500, b'{"error": "certificate authority unavailable", "request_id": "r-1"}\n', "application/json"
+            )
             return
         try:
             csr_der, wants_json = _read_csr(body, content_type, accept)
