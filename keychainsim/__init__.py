@@ -45,6 +45,9 @@ _LAZY: dict[str, str] = {
     "SecIdentityCopyPrivateKey": "keychainsim.crypto",
     "SecIdentityCreate": "keychainsim.crypto",
     "SecPKCS12Import": "keychainsim.crypto",
+    "SecPolicy": "keychainsim.crypto",
+    "SecPolicyCreateBasicX509": "keychainsim.crypto",
+    "SecPolicyCreateSSL": "keychainsim.crypto",
     "SecAccessControl": "keychainsim.model.access_control",
     "SecAccessControlCreateWithFlags": "keychainsim.model.access_control",
 }

@@ -50,7 +50,7 @@ def _ref_types() -> tuple[type, ...]:
     crypto = sys.modules.get("keychainsim.crypto")
     if crypto is None:
         return ()
-    return (crypto.SecKey, crypto.SecCertificate, crypto.SecIdentity)
+    return (crypto.SecKey, crypto.SecCertificate, crypto.SecIdentity, crypto.SecPolicy)
 
 
 def _anchor_ders(anchors: Sequence[Any]) -> tuple[bytes, ...]:

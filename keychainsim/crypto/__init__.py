@@ -45,6 +45,7 @@ from keychainsim.crypto.keys import (
 )
 from keychainsim.crypto.names import normalize_issuer
 from keychainsim.crypto.pkcs12 import SecPKCS12Import
+from keychainsim.crypto.policy import SecPolicy, SecPolicyCreateBasicX509, SecPolicyCreateSSL
 from keychainsim.crypto.signing import (
     SecKeyCreateSignature,
     SecKeyIsAlgorithmSupported,
@@ -77,6 +78,9 @@ __all__ = [
     "SecKeyIsAlgorithmSupported",
     "SecKeyVerifySignature",
     "SecPKCS12Import",
+    "SecPolicy",
+    "SecPolicyCreateBasicX509",
+    "SecPolicyCreateSSL",
     "create_random_key",
     "normalize_issuer",
     "public_key_hash",

@@ -7,6 +7,7 @@ post-SQL kSecMatch filters; the limit counts rows that survive all three.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from keychainsim.engine.identity import IdentityResultRow, IdentityRow, check_id
 from keychainsim.engine.protection import require
 from keychainsim.engine.results import ResultRow, shape
 from keychainsim.model.item import Item
-from keychainsim.model.match import Matcher, Scope
+from keychainsim.model.match import FilterContext, Matcher, Scope
 from keychainsim.model.query import Query, parse
 from keychainsim.model.reject import Reject
 from keychainsim.model.values import match_key
@@ -78,7 +79,7 @@ def run(
 ) -> list[Item | IdentityRow]:
     """The matching rows, in order, up to the limit; raises Reject(-25308) at an undecryptable row."""
     limit = query.limit
-    parents, trust = filter_context(db, query, matcher, keychain, clock)
+    context = filter_context(db, query, matcher, keychain, clock)
     found: list[Item | IdentityRow] = []
     if limit == 0:
         return found
@@ -102,7 +103,7 @@ def run(
             answer = PROMPT_ANSWERS[matcher.scope.user_response]
             if answer is not None:
                 raise Reject(answer[0], answer[1], key="accc")
-        if matcher.filter_misses(row, parents, trust):
+        if matcher.filter_misses(row, context):
             continue
         found.append(row)
         if limit is not None and len(found) >= limit:
@@ -132,26 +133,45 @@ def issuer_parents(db: Database, matcher: Matcher, keychain: str) -> Callable[[b
 
 def filter_context(
     db: Database, query: Query, matcher: Matcher, keychain: str, clock: Clock = system_clock
-) -> tuple[Callable[[bytes], list[bytes]] | None, Callable[[bytes], tuple[bool, str]] | None]:
-    """What the kSecMatch post-filters need from the database: the issuer walk and the trust check."""
-    parents = issuer_parents(db, matcher, keychain) if "m_Issuers" in query.match else None
-    trust = trust_check(db, matcher, keychain, clock) if query.match.get("m_TrustedOnly") is True else None
-    return parents, trust
-
-
-def trust_check(db: Database, matcher: Matcher, keychain: str, clock: Clock) -> Callable[[bytes], tuple[bool, str]]:
-    """``_FilterWithTrust()``: Basic X.509 evaluation now, with the certificates this caller can read as
-    intermediates and the device's anchors."""
-    from keychainsim.crypto.trust import evaluate_basic_x509
-
+) -> FilterContext:
+    """What the kSecMatch post-filters need from the database: the issuer walk and the trust checks
+    (``_FilterWithTrust()``: Basic X.509 now; ``_FilterWithPolicy()``: the given policy at
+    kSecMatchValidOnDate, else now), with the certificates this caller can read as intermediates."""
+    match = query.match
+    if not ("m_Issuers" in match or match.get("m_TrustedOnly") is True or "m_Policy" in match):
+        return NO_CONTEXT
+    parents = issuer_parents(db, matcher, keychain) if "m_Issuers" in match else None
     groups = matcher.scope.groups
     pool = [
         r.get("v_Data", b"")
         for r in db.table(keychain, "cert").values()
         if not r.is_tombstone and (groups is None or r.get("agrp") in groups)
     ]
-    now = clock()
-    return lambda der: evaluate_basic_x509(der, pool, matcher.scope.anchors, now)
+    anchors, now = matcher.scope.anchors, clock()
+    trust = policy = None
+    if match.get("m_TrustedOnly") is True:
+        from keychainsim.crypto.trust import evaluate_basic_x509
+
+        trust = functools.partial(_basic, evaluate_basic_x509, pool, anchors, now)
+    if "m_Policy" in match:
+        from keychainsim.crypto.policy import evaluate
+
+        when = match.get("m_ValidOnDate") or now
+        policy = functools.partial(_with_policy, evaluate, match["m_Policy"], pool, anchors, when)
+    return FilterContext(parents, trust, policy)
+
+
+NO_CONTEXT = FilterContext()
+
+
+def _basic(evaluate: Any, pool: list[bytes], anchors: tuple[bytes, ...], when: datetime, der: bytes) -> Any:
+    return evaluate(der, pool, anchors, when)
+
+
+def _with_policy(
+    evaluate: Any, policy: Any, pool: list[bytes], anchors: tuple[bytes, ...], when: datetime, der: bytes
+) -> Any:
+    return evaluate(policy, der, pool, anchors, when)
 
 
 SECRET_RETURNS = frozenset({"data", "ref"})

@@ -85,10 +85,10 @@ def _near_misses(db: Database, parsed: Any, matcher: Matcher, keychain: str, clo
         rows = join(db, keychain)
     else:
         rows = db.neighbours(keychain, parsed.item_class, matcher.terms)
-    parents, trust = dp_copy.filter_context(db, parsed, matcher, keychain, clock)
+    context = dp_copy.filter_context(db, parsed, matcher, keychain, clock)
     out = []
     for row in rows:
-        misses = matcher.misses(row) or matcher.filter_misses(row, parents, trust)
+        misses = matcher.misses(row) or matcher.filter_misses(row, context)
         out.append(NearMiss(row, tuple(misses)))
     return out
 

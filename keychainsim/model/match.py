@@ -133,15 +133,12 @@ class Matcher:
             if key in keys and item.key_of(key) != wanted
         ]
 
-    def filter_misses(
-        self, row: Row, parents: ParentLookup | None = None, trust: TrustCheck | None = None
-    ) -> list[Miss]:
+    def filter_misses(self, row: Row, context: FilterContext | None = None) -> list[Miss]:
         """The post-SQL kSecMatch filters (§E.4), applied to rows that survived decryption.
 
-        ``parents(subject)`` lists the issuer fields of the visible certificates with that subject; it
-        lets kSecMatchIssuers walk up a chain stored in the keychain. ``trust(der)`` is the Basic X.509
-        evaluation kSecMatchTrustedOnly asks for, as ``(trusted, reason)``.
+        ``context`` carries what the filters need from the database (see :class:`FilterContext`).
         """
+        context = context or FilterContext()
         match = self.query.match
         if not match:
             return []
@@ -149,7 +146,7 @@ class Matcher:
         issuers = match.get("m_Issuers")
         if issuers is not None:
             issuer = row.term_item("issr").get("issr")
-            if not _issued_by(issuer, issuers, parents, ISSUER_DEPTH):
+            if not _issued_by(issuer, issuers, context.parents, ISSUER_DEPTH):
                 out.append(Miss(FILTER, "m_Issuers", issuers, issuer, "cert"))
         host = match.get("m_HostOrSubdomainOfHost")
         if host is not None:
@@ -158,15 +155,32 @@ class Matcher:
                 out.append(Miss(FILTER, "m_HostOrSubdomainOfHost", host, server, "inet"))
         if self.query.item_class in ("cert", "idnt"):
             out.extend(_certificate_filter_misses(row, match))
-            if match.get("m_TrustedOnly") is True and trust is not None:
-                trusted, why = trust(row.term_item("issr").get("v_Data", b""))
-                if not trusted:
-                    out.append(Miss(FILTER, "m_TrustedOnly", True, why, "cert"))
+            der = row.term_item("issr").get("v_Data", b"")
+            for key, check in (("m_Policy", context.policy), ("m_TrustedOnly", context.trust)):
+                if check is not None:
+                    passed, why = check(der)
+                    if not passed:
+                        out.append(Miss(FILTER, key, match[key], why, "cert"))
         return out
 
 
 ParentLookup = Callable[[bytes], list[bytes]]
 TrustCheck = Callable[[bytes], tuple[bool, str]]
+
+
+@dataclass(frozen=True)
+class FilterContext:
+    """What the kSecMatch post-filters need from the database, built by the engine per query.
+
+    ``parents(subject)`` lists the issuers of the visible certificates with that subject (the
+    kSecMatchIssuers walk); ``trust(der)`` and ``policy(der)`` evaluate a certificate for
+    kSecMatchTrustedOnly and kSecMatchPolicy, as ``(passes, reason)``.
+    """
+
+    parents: ParentLookup | None = None
+    trust: TrustCheck | None = None
+    policy: TrustCheck | None = None
+
 
 ISSUER_DEPTH = 10
 """``SecServerMatch_Item()`` walks at most ten certificates up (``items_matching_issuer_parent``)."""

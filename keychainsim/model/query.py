@@ -200,7 +200,9 @@ def _parse_match(query: Query, key: str, value: Any) -> None:
             raise Reject(OSStatus.errSecParam, "kSecMatchTrustedOnly must be a boolean", key=key)
         query.match[key] = value
     elif key == "m_Policy":
-        raise NotModeledError(key, hint="SecPolicy and trust evaluation are not modelled")
+        if type(value).__name__ != "SecPolicy":  # SecItemAttributesPrepare(): must be a SecPolicyRef
+            raise Reject(OSStatus.errSecParam, "kSecMatchPolicy must be a SecPolicy", key=key)
+        query.match[key] = value
     elif key in ("m_EmailAddressIfPresent", "m_HostOrSubdomainOfHost"):
         if not isinstance(value, str):
             raise Reject(OSStatus.errSecParam, f"{key} must be a string", key=key)

@@ -13,8 +13,7 @@ from keychainsim.schema.tables import CLASSES
 FLAG_WORDS = {"P": "unique", "I": "indexed", "S": "matched by bytes", "D": "secret", "R": "returned"}
 
 NOT_MODELLED = {
-    "kSecMatchPolicy": "SecPolicy objects (kSecMatchTrustedOnly is evaluated with the Basic X.509 policy against "
-    "the anchors given to the Keychain)",
+    "SecPolicy objects other than Basic X.509 and SSL": "kSecMatchPolicy evaluates those two; others raise",
     "kSecUseAuthenticationContext / kSecUseCredentialReference": "LocalAuthentication contexts",
     "kSecUseTombstones": "SPI to read tombstones",
     "kSecUseSystemKeychain* / kSecUseSyncBubbleKeychain / kSecUseUserIndependentKeychain": "other keychains",

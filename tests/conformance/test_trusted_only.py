@@ -86,3 +86,63 @@ def test_untrusted_certificates_are_left_out(chain, case):
     report = explain(kc, QUERY)
     closest = report.findings[0]
     assert closest.code == "query.attribute_mismatch" and "m_TrustedOnly" in str(closest.evidence)
+
+
+@pytest.mark.apple_source
+def test_match_policy_basic_x509_builds_the_chain(chain):
+    """_FilterWithPolicy: the Basic X.509 policy evaluates the whole chain (SecTrustEvaluate), so it needs
+    an anchor, like kSecMatchTrustedOnly."""
+    from keychainsim.crypto import SecPolicyCreateBasicX509
+
+    query = {**QUERY, kSecMatchTrustedOnly: False, kSecMatchPolicy: SecPolicyCreateBasicX509()}
+    assert keychain_with(chain, anchors=[chain["root"]]).SecItemCopyMatching(query)[0] == errSecSuccess
+    assert keychain_with(chain, anchors=[]).SecItemCopyMatching(query)[0] == errSecItemNotFound
+
+
+def _leaf(usage, names=()):
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "leaf")]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "some CA")]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=1))
+        .not_valid_after(NOW + timedelta(days=30))
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+    )
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+    return builder.sign(key, hashes.SHA256()).public_bytes(Encoding.DER)
+
+
+@pytest.mark.apple_source
+def test_match_policy_ssl_judges_the_leaf_alone():
+    """_FilterWithPolicy: any other policy evaluates the leaf only (SecTrustEvaluateLeafOnly), so no anchor
+    is needed; the SSL policy wants clientAuth for a client certificate, serverAuth and the host name for a
+    server, at kSecMatchValidOnDate when given."""
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    from keychainsim.crypto import SecPolicyCreateSSL
+
+    kc = Keychain(clock=lambda: NOW)
+    client = SecCertificateCreateWithData(_leaf(ExtendedKeyUsageOID.CLIENT_AUTH))
+    server = SecCertificateCreateWithData(_leaf(ExtendedKeyUsageOID.SERVER_AUTH, ["api.example.com"]))
+    assert kc.SecItemAdd({kSecValueRef: client, kSecAttrLabel: "client"})[0] == 0
+    assert kc.SecItemAdd({kSecValueRef: server, kSecAttrLabel: "server"})[0] == 0
+    base = {kSecClass: kSecClassCertificate, kSecReturnAttributes: True, kSecMatchLimit: kSecMatchLimitAll}
+
+    def labels(policy, **extra):
+        status, found = kc.SecItemCopyMatching({**base, kSecMatchPolicy: policy, **extra})
+        return sorted(r[kSecAttrLabel] for r in found) if status == errSecSuccess else []
+
+    assert labels(SecPolicyCreateSSL(False, None)) == ["client"]
+    assert labels(SecPolicyCreateSSL(True, "api.example.com")) == ["server"]
+    assert labels(SecPolicyCreateSSL(True, "other.example.com")) == []
+    assert labels(SecPolicyCreateSSL(False, None), **{kSecMatchValidOnDate: NOW + timedelta(days=90)}) == []
+    status, _ = kc.SecItemCopyMatching({**base, kSecMatchPolicy: "not a policy"})
+    assert status == errSecParam
+    status, _ = kc.SecItemCopyMatching(
+        {kSecClass: kSecClassGenericPassword, kSecMatchPolicy: SecPolicyCreateSSL(False, None)}
+    )
+    assert status == errSecUnimplemented
