@@ -79,24 +79,31 @@ class Database:
             return [table[r] for r in best]
         return [table[r] for r in sorted(best)]
 
-    def neighbours(self, keychain: str, item_class: str, terms: Iterable[tuple[str, Hashable]]) -> list[Item]:
-        """Rows sharing at least one indexed value with ``terms`` (every row when no term is indexed).
+    def neighbours(
+        self, keychain: str, item_class: str, terms: Iterable[tuple[str, Hashable]], limit: int | None = None
+    ) -> list[Item]:
+        """Rows sharing indexed values with ``terms``, those sharing the most first (then in rowid order);
+        every row when no term is indexed; at most ``limit`` rows.
 
         These are the near misses worth explaining: a row that differs from the query in every indexed
-        attribute is not the item the caller was looking for. Found through the indexes, like the query.
+        attribute is not the item the caller was looking for, and the rows that share the most values
+        (those excluded only by an implicit predicate share them all) are the ones to show first.
         """
         table = self.table(keychain, item_class)
-        rowids: set[int] = set()
+        shared: dict[int, int] = {}
         indexed = False
         for key, wanted in terms:
             bucket = self.index.get((keychain, item_class, key))
             if bucket is None or key in INDEXED_EXTRA:  # a whole access group is no neighbourhood
                 continue
             indexed = True
-            rowids.update(bucket.get(wanted, ()))
-        if not indexed or not rowids:
-            return list(table.values())
-        return [table[r] for r in sorted(rowids)]
+            for rowid in bucket.get(wanted, ()):
+                shared[rowid] = shared.get(rowid, 0) + 1
+        if not indexed or not shared:
+            rows = list(table.values())
+            return rows if limit is None else rows[:limit]
+        ranked = sorted(shared, key=lambda r: (-shared[r], r))
+        return [table[r] for r in (ranked if limit is None else ranked[:limit])]
 
     def has_live(self, item_class: str) -> bool:
         """Whether any keychain holds a non-tombstone item of the class."""

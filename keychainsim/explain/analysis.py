@@ -79,12 +79,17 @@ def _matches(db: Database, parsed: Any, matcher: Matcher, keychain: str, clock: 
         return []
 
 
+NEAR_MISS_ROWS = 12
+"""How many neighbouring rows explain judges: the closest ones carry the finding; a thousand distant rows
+that share only a service name would add cost and nothing to read."""
+
+
 def _near_misses(db: Database, parsed: Any, matcher: Matcher, keychain: str, clock: Any) -> list[NearMiss]:
     """Every row of the queried class with what it fails: SQL terms first, then the kSecMatch filters."""
     if parsed.item_class == "idnt":
         rows = join(db, keychain)
     else:
-        rows = db.neighbours(keychain, parsed.item_class, matcher.terms)
+        rows = db.neighbours(keychain, parsed.item_class, matcher.terms, NEAR_MISS_ROWS)
     context = dp_copy.filter_context(db, parsed, matcher, keychain, clock)
     out = []
     for row in rows:

@@ -87,7 +87,7 @@ def from_near_misses(near: list[NearMiss], caller_groups: list[str]) -> list[Fin
         findings.append(
             Finding(
                 "query.attribute_mismatch",
-                f"{len(attribute_rows)} item(s) of the class exist but the query's attributes exclude them; "
+                "Items of the class exist but the query's attributes exclude them; "
                 f"closest: {row_label(closest.row)}: {closest.describe()}{more}. Query only by the attributes "
                 "you stored, with the same values.",
                 items=tuple(n.row for n in listed if isinstance(n.row, Item)),

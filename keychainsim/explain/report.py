@@ -67,7 +67,7 @@ class Report:
             "matches": [row_label(r) for r in self.matches],
             "findings": [f.to_dict() for f in self.findings],
             "near_misses": [
-                {"row": row_label(n.row), "misses": [jsonable(m.__dict__) for m in n.misses]} for n in self.near_misses
+                {"row": row_label(n.row), "misses": [jsonable(m._asdict()) for m in n.misses]} for n in self.near_misses
             ],
         }
 

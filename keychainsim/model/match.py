@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from keychainsim.model.item import Item
 from keychainsim.model.query import Query, attribute_for
@@ -42,9 +42,10 @@ class Row(Protocol):
     def ref_item(self) -> Item: ...
 
 
-@dataclass(frozen=True)
-class Miss:
-    """One failed constraint: which, what the query wanted and what the row holds (None: unset)."""
+class Miss(NamedTuple):
+    """One failed constraint: which, what the query wanted and what the row holds (None: unset).
+
+    A named tuple: explain builds one per failed constraint of every neighbouring row."""
 
     kind: str
     key: str | None
@@ -91,25 +92,29 @@ class Matcher:
     def misses(self, row: Row) -> list[Miss]:
         """Every constraint the row fails before decryption (the SQL WHERE clause)."""
         out: list[Miss] = []
+        wanted_values = self.query.attrs
+        single = row if type(row) is Item else None  # a stored item answers every term itself
         for key, wanted in self.terms:
-            item = row.term_item(key)
+            item = single or row.term_item(key)
             if item.key_of(key) != wanted:
-                out.append(Miss(ATTRIBUTE, key, self.query.attrs[key], item.get(key), item.item_class))
-        state = row.state_item
-        if self.sync_wanted is not None and state.get("sync", 0) != self.sync_wanted:
-            out.append(Miss(SYNC, "sync", self.sync_wanted, state.get("sync", 0), state.item_class))
-        if self.tomb_wanted is not None and state.get("tomb", 0) != self.tomb_wanted:
-            out.append(Miss(TOMBSTONE, "tomb", 0, state.get("tomb", 0), state.item_class))
+                out.append(Miss(ATTRIBUTE, key, wanted_values[key], item.attrs.get(key), item.item_class))
+        state = single or row.state_item
+        attrs = state.attrs
+        if self.sync_wanted is not None and attrs.get("sync", 0) != self.sync_wanted:
+            out.append(Miss(SYNC, "sync", self.sync_wanted, attrs.get("sync", 0), state.item_class))
+        if self.tomb_wanted is not None and attrs.get("tomb", 0) != self.tomb_wanted:
+            out.append(Miss(TOMBSTONE, "tomb", 0, attrs.get("tomb", 0), state.item_class))
         groups = self.scope.groups
         if groups is not None:
             # An explicit kSecAttrAccessGroup is both a term and the searched group: report it once, as
             # the term, for the item the term was compared on.
-            term_item = row.term_item("agrp") if "agrp" in self.query.attrs else None
-            for item in row.group_items:
+            term_item = row.term_item("agrp") if "agrp" in wanted_values else None
+            for item in (single,) if single is not None else row.group_items:
+                if item.attrs.get("agrp") in groups:
+                    continue
                 if item is term_item and any(m.key == "agrp" for m in out):
                     continue
-                if not self.visible(item):
-                    out.append(Miss(ACCESS_GROUP, "agrp", list(groups), item.get("agrp"), item.item_class))
+                out.append(Miss(ACCESS_GROUP, "agrp", list(groups), item.attrs.get("agrp"), item.item_class))
         ref = self.ref
         if ref is not None:
             target = row.ref_item
