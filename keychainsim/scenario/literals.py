@@ -15,6 +15,7 @@ parser serves them (the CLI and the runner stay thin, style-anchors rule 1):
 ``bool:true``       a boolean (CFBoolean)
 ``date:ISO-8601``   a timezone-aware datetime (CFDate); a date without zone is UTC
 ``str:TEXT``        TEXT exactly, even if it looks like a constant or a literal
+``swift:EXPR``      a Swift expression (``swift:"tag".data(using: .utf8)!``), see :mod:`.swift_literals`
 ``$name``           a named result of an earlier step (``$issued.der``, ``$bundle.0``)
 =================  =======================================================================
 
@@ -34,7 +35,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-PREFIXES = ("utf8:", "utf16:", "hex:", "base64:", "file:", "int:", "bool:", "date:", "str:")
+PREFIXES = ("utf8:", "utf16:", "hex:", "base64:", "file:", "int:", "bool:", "date:", "str:", "swift:")
 """Typed-literal prefixes, in the order the documentation lists them."""
 
 _CONSTANT_LIKE = re.compile(r"^(kSec|errSec)[A-Za-z0-9]*$")
@@ -149,6 +150,10 @@ def typed_literal(text: str, base_dir: Path | None = None) -> Any:
     prefix += ":"
     if prefix == "str:":
         return rest
+    if prefix == "swift:":
+        from keychainsim.scenario.swift_literals import parse_expression
+
+        return parse_expression(rest)
     if prefix == "utf8:":
         return rest.encode("utf-8")
     if prefix == "utf16:":
@@ -231,6 +236,24 @@ def dictionary(raw: Mapping[Any, Any], base_dir: Path | None = None, resolve: Re
         except LiteralError as error:
             raise LiteralError(f"{key}: {error.problem}", error.hint) from None
     return out
+
+
+DICTIONARY_ARGUMENTS = ("attributes", "query", "parameters", "options")
+"""Step arguments that are SecItem dictionaries: a YAML mapping, or a string holding a Swift dictionary literal."""
+
+
+def argument(name: str, raw: Any, base_dir: Path | None = None, resolve: Resolver | None = None) -> Any:
+    """A step argument's value: a string given for a dictionary argument is a Swift dictionary literal
+    (variables in it name saved results); everything else is read by :func:`value`.
+
+    Raises:
+        LiteralError: as :func:`value`; a SwiftLiteralError (with line and column in the literal) for Swift.
+    """
+    if name in DICTIONARY_ARGUMENTS and isinstance(raw, str):
+        from keychainsim.scenario.swift_literals import parse_dictionary
+
+        return parse_dictionary(raw, resolve)
+    return value(raw, base_dir, resolve)
 
 
 def parse_assignment(text: str, base_dir: Path | None = None) -> tuple[str, Any]:

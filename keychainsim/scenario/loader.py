@@ -247,6 +247,9 @@ def _check_value(container: Any, key: Any, scenario: Scenario, saved: dict[str, 
     """Read every literal and key under ``container[key]`` the way the runner will, reporting the line."""
     raw = container[key]
     line = line_of(container, key) or step.line
+    if container is step.raw and key in literals.DICTIONARY_ARGUMENTS and isinstance(raw, str):
+        _check_swift(raw, key, line, scenario, saved, step)
+        return
     if isinstance(raw, LineDict):
         for sub_key in raw:
             try:
@@ -273,6 +276,32 @@ def _check_value(container: Any, key: Any, scenario: Scenario, saved: dict[str, 
         literals.value(raw, scenario.base_dir)
     except literals.LiteralError as error:
         raise ScenarioError(scenario.path, f"step {step.index}: {key}: {error.problem}", line, error.hint) from None
+
+
+def _check_swift(text: str, key: str, line: int, scenario: Scenario, saved: dict[str, int], step: Step) -> None:
+    """A Swift dictionary literal given for a dictionary argument: its variables must be saved results."""
+    from keychainsim.scenario.swift_literals import SwiftLiteralError, parse_dictionary
+
+    def known(name: str) -> Any:
+        if name.split(".", 1)[0] not in saved:
+            hint = literals.suggest(name, list(saved)) or (
+                f"saved so far: {', '.join(saved)}" if saved else "save a result first with `save_as: NAME`"
+            )
+            raise literals.LiteralError(f"{name} is not a saved result", hint)
+        return object()  # stands for the saved value, which exists only when the scenario runs
+
+    try:
+        parse_dictionary(text, known)
+    except SwiftLiteralError as error:
+        raise swift_error(error, scenario.path, step.index, key, line, text) from None
+
+
+def swift_error(error: Any, path: str, index: int, key: str, key_line: int, text: str) -> ScenarioError:
+    """A Swift literal's error at the scenario file's own line: a block scalar (``query: |``) starts on the
+    line after its key, a one-line value on the key's line."""
+    first = key_line + 1 if "\n" in text else key_line
+    problem = f"step {index}: {key}: {error.bare} at column {error.column} of the Swift literal, near {error.near!r}"
+    return ScenarioError(path, problem, first + error.line - 1, error.hint)
 
 
 def _check_expect(expect: LineDict, scenario: Scenario, step: Step) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 
 from keychainsim.errors import NotModeledError, ScenarioError
 from keychainsim.scenario import literals
-from keychainsim.scenario.loader import Scenario, Step
+from keychainsim.scenario.loader import Scenario, Step, swift_error
+from keychainsim.scenario.swift_literals import SwiftLiteralError
 from keychainsim.scenario.yamlnodes import LineDict
 
 DEFAULT_CLOCK = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -188,7 +189,9 @@ class Runner:
     def _value(self, step: Step, key: str) -> Any:
         raw = step.raw.get(key)
         try:
-            return literals.value(raw, self.scenario.base_dir, self._resolve_name)
+            return literals.argument(key, raw, self.scenario.base_dir, self._resolve_name)
+        except SwiftLiteralError as error:
+            raise swift_error(error, self.scenario.path, step.index, key, step.raw.line_of(key), raw) from None
         except literals.LiteralError as error:
             raise ScenarioError(
                 self.scenario.path, f"step {step.index}: {key}: {error.problem}", step.raw.line_of(key), error.hint

@@ -131,13 +131,25 @@ SCENARIO_KEYS = (
 APP_KEYS = ("access_groups", "platform")
 
 _ARGUMENT_SCHEMAS: dict[str, dict[str, Any]] = {
-    "attributes": {"type": "object", "description": "a SecItem dictionary with constant names as keys"},
-    "query": {"type": "object", "description": "a SecItem query dictionary with constant names as keys"},
-    "parameters": {"type": "object", "description": "SecKeyCreateRandomKey parameters"},
+    "attributes": {
+        "type": ["object", "string"],
+        "description": "a SecItem dictionary with constant names as keys, or a Swift dictionary literal",
+    },
+    "query": {
+        "type": ["object", "string"],
+        "description": "a SecItem query dictionary with constant names as keys, or a Swift dictionary literal",
+    },
+    "parameters": {
+        "type": ["object", "string"],
+        "description": "SecKeyCreateRandomKey parameters, as a mapping or a Swift dictionary literal",
+    },
     "key": {"type": "string", "pattern": "^\\$", "description": "a saved SecKey ($name)"},
     "certificate": {"type": "string", "pattern": "^\\$", "description": "a saved SecCertificate ($name)"},
     "data": {"type": "string", "description": "bytes: $name, file:, hex:, base64:, utf8:"},
-    "options": {"type": "object", "description": "SecPKCS12Import options"},
+    "options": {
+        "type": ["object", "string"],
+        "description": "SecPKCS12Import options, as a mapping or a Swift dictionary literal",
+    },
     "subject": {
         "type": "object",
         "propertyNames": {"enum": ["CN", "C", "ST", "L", "O", "OU", "EMAIL"]},
