@@ -49,7 +49,11 @@ def root(
     ] = None,
     json_output: bool = typer.Option(False, "--json", help="JSON output for every command."),
     lock_timeout: float = typer.Option(
-        DEFAULT_LOCK_TIMEOUT, "--lock-timeout", envvar=LOCK_TIMEOUT_ENV, help="Seconds to wait for a locked store."
+        DEFAULT_LOCK_TIMEOUT,
+        "--lock-timeout",
+        envvar=LOCK_TIMEOUT_ENV,
+        min=0,
+        help="Seconds to wait for a locked store.",
     ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:

@@ -13,16 +13,16 @@ from typing import Annotated, Any
 import typer
 
 from keychainsim.cli.state import (
-    EXIT_INPUT,
     EXIT_OK,
     EXIT_UNEXPECTED_STATUS,
     emit_json,
-    fail,
+    expected_status,
     guard,
     open_keychain,
     options,
     read_input,
     status_exit,
+    usage_error,
 )
 
 app = typer.Typer(rich_markup_mode=None)
@@ -44,17 +44,18 @@ def _tag(value: str | None) -> Any:
 @app.command(rich_help_panel=PANEL)
 def keygen(
     ctx: typer.Context,
-    key_type: str = typer.Option("ec", "--type", help="ec (P-256/384/521) or rsa."),
-    bits: int = typer.Option(256, "--bits", help="Key size in bits."),
+    key_type: str = typer.Option("ec", "--type", help="ec (P-192/224/256/384/521) or rsa (512-8192)."),
+    bits: int | None = typer.Option(None, "--bits", help="Key size in bits (default: 256 for ec, 2048 for rsa)."),
     tag: str | None = typer.Option(None, "--tag", help=TAG_HELP),
     label: str | None = typer.Option(None, "--label", help="kSecAttrLabel of the private key."),
     permanent: bool = typer.Option(True, "--permanent/--ephemeral", help="kSecAttrIsPermanent on the private key."),
     json_output: bool = JsonOption,
 ) -> None:
     """SecKeyCreateRandomKey with the flags in kSecPrivateKeyAttrs (the private key alone is stored)."""
+    from keychainsim.cli.key_options import key_type_and_bits
+
     opts = options(ctx)
-    if key_type not in ("ec", "rsa"):
-        fail(f"--type must be ec or rsa, not {key_type!r}", EXIT_INPUT)
+    raw_type, size = key_type_and_bits("--type", key_type, bits)
     with guard():
         from keychainsim.cli.show import value_json
 
@@ -63,7 +64,7 @@ def keygen(
             private["atag"] = _tag(tag)
         if label is not None:
             private["labl"] = label
-        parameters = {"type": "73" if key_type == "ec" else "42", "bsiz": bits, "private": private}
+        parameters = {"type": raw_type, "bsiz": size, "private": private}
         kc = open_keychain(opts)
         key, error = kc.SecKeyCreateRandomKey(parameters)
         body = {
@@ -123,15 +124,18 @@ def csr(
 ) -> None:
     """A PKCS#10 CSR signed by a stored private key, built the way swift-certificates builds it."""
     opts = options(ctx)
+    if der and out is None and not (json_output or opts.json):
+        usage_error("--der writes binary DER: give --out FILE as well")
     with guard():
         from keychainsim.crypto.csr import CSRError, create_csr
         from keychainsim.crypto.pem import der_to_pem
         from keychainsim.errors import InputError
 
+        names = _subject(subject)
         kc = open_keychain(opts)
         key = _find_private_key(kc, tag, label)
         try:
-            request = create_csr(key, _subject(subject))
+            request = create_csr(key, names)
         except CSRError as error:
             raise InputError("csr", str(error)) from None
         data = request if der else der_to_pem(request, "CERTIFICATE REQUEST").encode("ascii")
@@ -139,7 +143,7 @@ def csr(
             out.write_bytes(data)
         body = {
             "klbl": {"hex": key.application_label.hex()},
-            "subject": _subject(subject),
+            "subject": names,
             "out": str(out) if out else None,
             "format": "der" if der else "pem",
         }
@@ -147,10 +151,8 @@ def csr(
             if out is None:
                 body["csr"] = data.hex() if der else data.decode("ascii")
             emit_json(body)
-        elif out is None and not der:
-            typer.echo(data.decode("ascii").rstrip("\n"))
         elif out is None:
-            fail("DER is binary: give --out FILE", EXIT_INPUT)
+            typer.echo(data.decode("ascii").rstrip("\n"))
         else:
             typer.echo(f"CSR for key klbl={key.application_label.hex()} written to {out}")
 
@@ -192,6 +194,7 @@ def import_cert(
         from keychainsim.crypto import SecCertificateCreateWithData
         from keychainsim.errors import InputError
 
+        wanted = expected_status(expect)
         source = "stdin" if path == "-" else path
         der, steps = _certificate_der(read_input(path), source, allow_text)
         cert = SecCertificateCreateWithData(der)
@@ -208,7 +211,7 @@ def import_cert(
         reason = kc.last_call.reason if kc.last_call is not None else ""
         pkhh = cert.public_key_hash
         pairs = kc.SecItemCopyMatching({"class": "keys", "kcls": "1", "klbl": pkhh})[0] == 0
-    code = status_exit(status, expect)
+    code = status_exit(status, wanted)
     if json_output or opts.json:
         emit_json(
             {
@@ -249,6 +252,8 @@ def import_p12(
     opts = options(ctx)
     with guard():
         from keychainsim.cli.show import status_json, value_json
+        from keychainsim.errors import InputError
+        from keychainsim.status import OSStatus
 
         data = read_input(path)
         kc = open_keychain(opts)
@@ -258,6 +263,9 @@ def import_p12(
 
             raise NotModeledError("SecPKCS12Import", "the command line", "the keychain's PKCS#12 import has not landed")
         status, items = importer(data, {"passphrase": passphrase})
+        if status == OSStatus.errSecDecode:
+            # p12_decodeErr: the data is not a PKCS#12 file keychainsim (or Security) can read.
+            raise InputError("stdin" if path == "-" else path, f"is not a readable PKCS#12 file ({status})")
         added = None
         if status == 0 and add and items:
             identity = items[0].get("identity")
@@ -294,12 +302,14 @@ def identity(
     expect: str | None = typer.Option(None, "--expect", help="Status that counts as success."),
     json_output: bool = JsonOption,
 ) -> None:
-    """The identity lookup of the enrollment flow; on failure, the explanation (why no pair forms)."""
+    """The identity lookup of the enrollment flow, with the explanation: on failure why no pair forms, on
+    success what is wrong with an identity that came back (a public key in place of the private one)."""
     opts = options(ctx)
     with guard():
         from keychainsim.cli.show import status_json, value_json
         from keychainsim.explain import explain as run_explain
 
+        wanted = expected_status(expect)
         limit = "m_LimitAll" if all_matches else "m_LimitOne"
         query: dict[str, Any] = {"class": "idnt", "r_Ref": True, "m_Limit": limit}
         if label is not None:
@@ -308,8 +318,10 @@ def identity(
             query["atag"] = _tag(tag)
         kc = open_keychain(opts)
         status, result = kc.SecItemCopyMatching(query)
-        report = run_explain(kc, query) if status != 0 else None
-    code = status_exit(status, expect)
+        report = run_explain(kc, query)
+        if status == 0 and not report.findings:
+            report = None  # a good identity: nothing to explain
+    code = status_exit(status, wanted)
     rows = result if isinstance(result, list) else ([result] if result is not None else [])
     if json_output or opts.json:
         emit_json(
@@ -327,5 +339,7 @@ def identity(
             typer.echo(f"identity -> certificate {cert!r}")
             typer.echo(f"         -> key {key!r}  (pkhh == klbl {same})")
         if report is not None:
+            if status == 0:
+                typer.echo("warning: the lookup succeeded, but the identity it returned is not usable:", err=True)
             typer.echo(str(report), err=True)
     raise typer.Exit(code)

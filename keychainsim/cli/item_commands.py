@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from keychainsim.cli.state import EXIT_OK, emit_json, guard, open_keychain, options, status_exit
+from keychainsim.cli.state import EXIT_OK, emit_json, expected_status, guard, open_keychain, options, status_exit
 
 app = typer.Typer(rich_markup_mode=None)
 PANEL = "SecItem calls"
@@ -26,7 +26,7 @@ def _report_call(
     call: str,
     status: Any,
     kc: Any,
-    expect: str | None,
+    wanted: int,
     json_output: bool,
     result: Any = None,
     extra: list[str] | None = None,
@@ -36,7 +36,7 @@ def _report_call(
 
     opts = options(ctx)
     reason = kc.last_call.reason if kc.last_call is not None and kc.last_call.call == call else ""
-    code = status_exit(status, expect)
+    code = status_exit(status, wanted)
     if json_output or opts.json:
         emit_json({"call": call, "status": status_json(status), "reason": reason, "result": value_json(result)})
     else:
@@ -62,10 +62,11 @@ def add(
     from keychainsim.cli.query import build_dictionary
 
     with guard():
+        wanted = expected_status(expect)
         attributes = build_dictionary(file, attr, "attributes")
         kc = open_keychain(options(ctx))
         status, result = kc.SecItemAdd(attributes)
-    _report_call(ctx, "SecItemAdd", status, kc, expect, json_output, result)
+    _report_call(ctx, "SecItemAdd", status, kc, wanted, json_output, result)
 
 
 @app.command(rich_help_panel=PANEL)
@@ -83,6 +84,7 @@ def find(
 
     extra: list[str] = []
     with guard():
+        wanted = expected_status(expect)
         query = build_dictionary(file, attr)
         if all_matches:
             query["m_Limit"] = "m_LimitAll"
@@ -91,7 +93,7 @@ def find(
             extra.append("(added kSecReturnAttributes: true; --raw sends the query unchanged)")
         kc = open_keychain(options(ctx))
         status, result = kc.SecItemCopyMatching(query)
-    _report_call(ctx, "SecItemCopyMatching", status, kc, expect, json_output, result, extra)
+    _report_call(ctx, "SecItemCopyMatching", status, kc, wanted, json_output, result, extra)
 
 
 @app.command(rich_help_panel=PANEL)
@@ -108,11 +110,12 @@ def update(
     from keychainsim.cli.query import build_dictionary
 
     with guard():
+        wanted = expected_status(expect)
         query = build_dictionary(file, attr)
         changes = build_dictionary(changes_file, set_attr, "attributes to update")
         kc = open_keychain(options(ctx))
         status = kc.SecItemUpdate(query, changes)
-    _report_call(ctx, "SecItemUpdate", status, kc, expect, json_output)
+    _report_call(ctx, "SecItemUpdate", status, kc, wanted, json_output)
 
 
 @app.command(rich_help_panel=PANEL)
@@ -127,12 +130,13 @@ def delete(
     from keychainsim.cli.query import build_dictionary
 
     with guard():
+        wanted = expected_status(expect)
         query = build_dictionary(file, attr)
         kc = open_keychain(options(ctx))
         before = len(kc.all_items())
         status = kc.SecItemDelete(query)
         removed = before - len(kc.all_items())
-    _report_call(ctx, "SecItemDelete", status, kc, expect, json_output, extra=[f"  items removed: {removed}"])
+    _report_call(ctx, "SecItemDelete", status, kc, wanted, json_output, extra=[f"  items removed: {removed}"])
 
 
 @app.command(rich_help_panel=PANEL)

@@ -5,10 +5,12 @@ Exit codes (documented in ``keychainsim --help`` and the README):
 ==  ======================================================================================
 0   success (and, for ``--expect``, the status was the expected one)
 1   a call returned an unexpected status, or a scenario expectation failed
-2   usage error (typer: unknown option, missing argument)
+2   usage error: an unknown option, a missing argument, an option value outside its choices or range,
+    options that do not go together
 3   a key or feature keychainsim does not model
 4   store problem: corrupt, written by a newer keychainsim, or locked by another process
-5   malformed input: a scenario file, a query file, a --attr value, PEM/DER/PKCS#12 data
+5   malformed input: a scenario file, a query file, a --attr/--set value, a literal (--tag hex:...,
+    --subject, --expect STATUS), PEM/DER/PKCS#12 data
 70  internal error: a bug in keychainsim (one line; ``KEYCHAINSIM_DEBUG=1`` shows the traceback)
 ==  ======================================================================================
 
@@ -137,11 +139,38 @@ def guard() -> Iterator[None]:
         )
 
 
-def status_exit(status: Any, expect: str | None) -> int:
-    """The exit code for a call's status: 0 when it is the expected one (success by default), else 1."""
-    from keychainsim.scenario.literals import status_value
+def usage_error(message: str) -> NoReturn:
+    """An option value outside its choices or range, or options that do not go together: exit 2."""
+    fail(message, EXIT_USAGE)
 
-    wanted = status_value(expect) if expect is not None else 0
+
+def choice(option: str, value: str, allowed: tuple[str, ...]) -> str:
+    """``value`` when it is one of ``allowed``, else a usage error naming the option and the choices."""
+    if value not in allowed:
+        usage_error(f"{option} must be {', '.join(allowed[:-1])} or {allowed[-1]}, not {value!r}")
+    return value
+
+
+def expected_status(expect: str | None) -> int:
+    """The status ``--expect`` names (0 when not given), read before any call so that a misspelt name
+    changes nothing.
+
+    Raises:
+        InputError: neither a known status name nor a number (exit 5).
+    """
+    from keychainsim.errors import InputError
+    from keychainsim.scenario.literals import LiteralError, status_value
+
+    if expect is None:
+        return 0
+    try:
+        return status_value(expect)
+    except LiteralError as error:
+        raise InputError("--expect", str(error)) from None
+
+
+def status_exit(status: Any, wanted: int = 0) -> int:
+    """The exit code for a call's status: 0 when it is the expected one (success by default), else 1."""
     return EXIT_OK if int(status) == wanted else EXIT_UNEXPECTED_STATUS
 
 

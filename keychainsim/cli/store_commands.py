@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from keychainsim.cli.state import EXIT_INPUT, emit_json, fail, guard, open_keychain, options
+from keychainsim.cli.state import choice, emit_json, guard, open_keychain, options
 
 app = typer.Typer(rich_markup_mode=None)
 PANEL = "Store and device"
@@ -85,8 +85,7 @@ def dump(
     opts = options(ctx)
     if json_output or opts.json:
         format = "json"
-    if format not in ("text", "plain", "json", "rich"):
-        fail(f"--format must be text, plain or json, not {format!r}", EXIT_INPUT)
+    choice("--format", format, ("text", "plain", "json", "rich"))
     with guard():
         from keychainsim.probe import dump as probe_dump
 

@@ -38,6 +38,20 @@ MIN_RSA_BITS = 512
 MAX_RSA_BITS = 8192
 """``SecRSAPrivateKeyInit`` bounds (``kMaximumRSAKeyBits``); §A.2."""
 
+DEFAULT_BITS = {kSecAttrKeyTypeEC: 256, kSecAttrKeyTypeRSA: 2048}
+"""Sizes a tool offers when the user names none: P-256, and the RSA size Apple's own samples use."""
+
+
+def size_problem(key_type: str, bits: int) -> str | None:
+    """Why ``SecKeyCreateRandomKey`` would refuse ``bits`` for ``key_type`` with -50 (§A.2), in words a
+    command-line user can act on; None when the size is generated."""
+    if key_type == kSecAttrKeyTypeEC and bits not in CURVES_BY_SIZE:
+        return f"an EC key is {', '.join(str(b) for b in CURVES_BY_SIZE)} bits, not {bits}"
+    if key_type == kSecAttrKeyTypeRSA and not MIN_RSA_BITS <= bits <= MAX_RSA_BITS:
+        return f"an RSA key is {MIN_RSA_BITS} to {MAX_RSA_BITS} bits, not {bits}"
+    return None
+
+
 _KEY_ONLY_FLAGS = ("applepay", "osbound", "sealedhashesbound")
 """kSecKeyApplePayEnabled, kSecKeyOSBound, kSecKeySealedHashesBound: removed by ``add_key``."""
 
@@ -129,11 +143,23 @@ def create_random_key(parameters: Mapping[str, object], add: AddFunction) -> tup
         error = _add_key(public_key, public_params, add)
         if error is not None:
             return None, error
-    if get_bool(private_params, kSecAttrIsPermanent, kSecAttrTokenID in private_params):
+    if _permanent(private_params):
         error = _add_key(private_key, private_params, add)
         if error is not None:
             return None, error
     return private_key, None
+
+
+def _permanent(private_params: Mapping[str, object]) -> bool:
+    """Whether the private key goes to the keychain: kSecAttrIsPermanent as a real boolean, defaulting to
+    true for token keys (the enclave key exists only as a keychain item)."""
+    return get_bool(private_params, kSecAttrIsPermanent, kSecAttrTokenID in private_params)
+
+
+def stores_private_key(parameters: Mapping[str, object]) -> bool:
+    """Whether a successful ``SecKeyCreateRandomKey(parameters)`` stored its private key: the rule
+    :func:`create_random_key` applies, for readers of a call's history (``explain``)."""
+    return isinstance(parameters, Mapping) and _permanent(merge_params(parameters, kSecPrivateKeyAttrs))
 
 
 def _add_key(key: SecKey, attributes: dict[str, object], add: AddFunction) -> CFError | None:

@@ -3,7 +3,8 @@
 Plain functions with typer annotations, using the CLI's global options and helpers
 (:mod:`keychainsim.cli.state`); ``app`` registers them for mounting with ``app.add_typer(enroll_cli.app)``.
 They parse, call :func:`keychainsim.enroll.enroll` / :func:`~keychainsim.enroll.mtls_check`, and print the
-result; exit code 0 when the flow worked, 1 when a finding says it did not, 5 for malformed input.
+result; exit code 0 when the flow worked, 1 when a finding says it did not, 2 for an option value outside
+its choices, 5 for malformed input.
 Nothing heavy is imported at module level: ``keychainsim --help`` stays fast.
 """
 
@@ -13,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from keychainsim.cli.state import EXIT_INPUT, emit_json, fail, guard, open_keychain, options
+from keychainsim.cli.state import EXIT_INPUT, choice, emit_json, fail, guard, open_keychain, options, usage_error
 
 app = typer.Typer(rich_markup_mode=None)
 PANEL = "Enrollment and mTLS"
@@ -30,22 +31,20 @@ def _subject(text: str) -> dict[str, str]:
     return subject
 
 
-def _key_parameters(key_type: str, bits: int, tag: str) -> dict[str, Any]:
+def _key_parameters(key_type: str, bits: int | None, tag: str) -> dict[str, Any]:
+    from keychainsim.cli.key_options import key_type_and_bits
     from keychainsim.constants import (
         kSecAttrApplicationTag,
         kSecAttrIsPermanent,
         kSecAttrKeySizeInBits,
         kSecAttrKeyType,
-        kSecAttrKeyTypeECSECPrimeRandom,
-        kSecAttrKeyTypeRSA,
         kSecPrivateKeyAttrs,
     )
 
-    if key_type not in ("ec", "rsa"):
-        fail(f"--key-type must be ec or rsa, not {key_type!r}", EXIT_INPUT)
+    raw_type, size = key_type_and_bits("--key-type", key_type, bits)
     return {
-        kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom if key_type == "ec" else kSecAttrKeyTypeRSA,
-        kSecAttrKeySizeInBits: bits,
+        kSecAttrKeyType: raw_type,
+        kSecAttrKeySizeInBits: size,
         kSecPrivateKeyAttrs: {kSecAttrIsPermanent: True, kSecAttrApplicationTag: tag.encode("utf-8")},
     }
 
@@ -72,7 +71,7 @@ def enroll_command(
     label: str = typer.Option("com.example.client-identity", "--label", help="kSecAttrLabel of the identity."),
     subject: str = typer.Option("O=keychainsim,CN=device-1", "--subject", help="The CSR's subject: NAME=VALUE,..."),
     key_type: str = typer.Option("ec", "--key-type", help="ec or rsa."),
-    bits: int = typer.Option(256, "--bits", help="Key size in bits."),
+    bits: int | None = typer.Option(None, "--bits", help="Key size in bits (default: 256 for ec, 2048 for rsa)."),
     tag: str = typer.Option("com.example.keychainsim.enrollment-key", "--tag", help="kSecAttrApplicationTag."),
     ca_file: str | None = typer.Option(None, "--ca-file", help="CA certificate(s) verifying the server (PEM)."),
     allow_remote: bool = typer.Option(False, "--allow-remote", help="Permit a non-loopback endpoint."),
@@ -85,6 +84,7 @@ def enroll_command(
         from keychainsim.enroll import enroll
         from keychainsim.probe import trace
 
+        names, key_params = _subject(subject), _key_parameters(key_type, bits, tag)  # checked before any call
         kc = open_keychain(opts)
         with trace(kc) as recorded:
             result = enroll(
@@ -93,8 +93,8 @@ def enroll_command(
                 template=template,
                 token_env=token_env,
                 label=label,
-                subject=_subject(subject),
-                key_params=_key_parameters(key_type, bits, tag),
+                subject=names,
+                key_params=key_params,
                 ca_file=ca_file,
                 allow_remote=allow_remote,
             )
@@ -188,6 +188,13 @@ def demo_mtls_command(
 ) -> None:
     """Start the reference servers on 127.0.0.1, enroll an in-memory keychain, and prove it with mTLS."""
     opts = options(ctx)
+    choice("--nginx", nginx, ("auto", "yes", "no"))
+    from keychainsim.servers.registration import parse_faults
+
+    try:
+        parse_faults(fault or ())
+    except ValueError as error:
+        usage_error(f"--fault: {error}")
     with guard():
         from keychainsim.servers.demo import run_demo
 

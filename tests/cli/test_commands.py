@@ -167,12 +167,17 @@ def test_run_on_store_leaves_the_items_for_inspection(cli) -> None:
     ],
 )
 def test_bad_input_exits_5_with_one_line(cli, store: Path, args: list[str], message: str) -> None:
+    refused_before_any_call(cli, store, args, 5, message)
+
+
+def refused_before_any_call(cli, store: Path, args: list[str], code: int, message: str) -> None:
+    """The command exits ``code`` with ``message`` and no traceback, and the store is byte for byte as it was."""
     assert cli("add", *GENP).exit_code == 0
     before = store.read_bytes()
     result = cli(*args)
-    assert result.exit_code == 5, result.output
+    assert result.exit_code == code, result.output
     assert message in result.output
-    assert "Traceback" not in result.output
+    assert "Traceback" not in result.output and "LiteralError" not in result.output
     assert store.read_bytes() == before
 
 
@@ -204,7 +209,62 @@ def test_corrupt_store_exits_4_and_is_left_alone(cli, store: Path) -> None:
 def test_usage_errors_exit_2(cli) -> None:
     assert cli("find", "--no-such-option").exit_code == 2
     assert cli("--platform", "android", "dump").exit_code == 2
-    assert cli("keygen", "--type", "dsa").exit_code == 5
+    assert cli("keygen", "--type", "dsa").exit_code == 2
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["keygen", "--type", "dsa"], "--type must be ec or rsa, not 'dsa'"),
+        (["keygen", "--bits", "100"], "--bits: an EC key is 192, 224, 256, 384, 521 bits, not 100"),
+        (["keygen", "--type", "rsa", "--bits", "100"], "--bits: an RSA key is 512 to 8192 bits, not 100"),
+        (["dump", "--format", "xml"], "--format must be"),
+        (["csr", "--der"], "--der writes binary DER: give --out FILE"),
+        (["enroll", "--url", "https://127.0.0.1:9/", "--key-type", "dsa"], "--key-type must be ec or rsa"),
+        (["enroll", "--url", "https://127.0.0.1:9/", "--bits", "100"], "--bits: an EC key is"),
+        (["demo-mtls", "--fault", "nope"], "--fault: unknown fault 'nope'"),
+        (["demo-mtls", "--nginx", "maybe"], "--nginx must be auto, yes or no"),
+        (["--lock-timeout", "-1", "dump"], "--lock-timeout"),
+    ],
+)
+def test_bad_option_values_are_usage_errors_everywhere(cli, store: Path, args: list[str], message: str) -> None:
+    """An option value outside its choices or range is a usage error (2) in every command, decided before
+    any call: the store is untouched."""
+    refused_before_any_call(cli, store, args, 2, message)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", *GENP, "-a", "kSecAttrLabel=new"],
+        ["find", *GENP],
+        ["update", *GENP, "--set", "kSecAttrLabel=changed"],
+        ["delete", *GENP],
+        ["import-cert", str(MATERIAL / "device-cert.pem")],
+        ["identity"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_unknown_expect_status_is_refused_before_the_call(cli, store: Path, args: list[str]) -> None:
+    """--expect is read before any call: a misspelt status name exits 5 naming it, and the store (items
+    and all) is exactly as it was."""
+    refused_before_any_call(
+        cli, store, [*args, "--expect", "errSecItemNotFond"], 5, "--expect: unknown status 'errSecItemNotFond'"
+    )
+
+
+@pytest.mark.model
+def test_keygen_rsa_defaults_to_a_size_that_generates(cli) -> None:
+    """`keygen --type rsa` used the EC default (256 bits) and failed with -50; RSA now defaults to 2048."""
+    result = cli("keygen", "--type", "rsa", "--tag", "rsa-key", "--json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["error"] is None and body["stored"] is True
+    found = json.loads(cli("find", "-a", "kSecClass=kSecClassKey", "-a", "kSecAttrApplicationTag=utf8:rsa-key",
+                           "--json").output)
+    assert found["result"]["bsiz"] == 2048 and found["result"]["type"] == 42
 
 
 @pytest.mark.model
@@ -227,3 +287,42 @@ def test_import_p12_in_memory_then_added(cli) -> None:
     assert cli("identity", "--label", "device").exit_code == 0
     wrong = cli("import-p12", p12, "-p", "nope", "--json")
     assert wrong.exit_code == 1 and json.loads(wrong.output)["status"]["code"] == -25293
+
+
+@pytest.mark.model
+def test_malformed_pkcs12_is_malformed_input(cli, store: Path) -> None:
+    """The README's exit code 5 covers PKCS#12 data: a file SecPKCS12Import cannot decode (errSecDecode)
+    exits 5 naming the file, while a readable file with a wrong passphrase stays an unexpected status (1)."""
+    assert cli("add", *GENP).exit_code == 0
+    before = store.read_bytes()
+    for path in (MATERIAL / "garbage.pem", MATERIAL / "device-cert.pem"):
+        result = cli("import-p12", str(path), "-p", "keychainsim")
+        assert result.exit_code == 5, result.output
+        assert f"{path}: is not a readable PKCS#12 file" in result.output and "errSecDecode" in result.output
+    assert store.read_bytes() == before
+
+
+@pytest.mark.model
+def test_run_and_identity_show_a_success_with_a_public_key(cli) -> None:
+    """The forum thread's top-level kSecAttrIsPermanent stores both halves; the identity lookup succeeds
+    with the public key's identity. `run` and `identity` say so on the success, not only when asked."""
+    scenario = str(SCENARIOS / "seed" / "s14-permanent-at-top-level.yaml")
+    ran = cli("run", "--on-store", scenario)
+    assert ran.exit_code == 0, ran.output
+    assert "! [identity.key_is_public] identity(cert#3, key#1) pairs the certificate with a public key" in ran.output
+    shown = cli("identity", "--label", "device-identity")
+    assert shown.exit_code == 0
+    assert "errSecSuccess" in shown.output
+    assert "warning: the lookup succeeded, but the identity it returned is not usable" in shown.output
+    assert "[identity.key_is_public]" in shown.output
+    body = json.loads(cli("identity", "--label", "device-identity", "--json").output)
+    assert [f["code"] for f in body["explanation"]["findings"]] == ["identity.key_is_public"]
+    assert body["explanation"]["matches"] == ["identity(cert#3, key#1)"]
+
+
+@pytest.mark.model
+def test_identity_says_nothing_more_about_a_good_identity(cli) -> None:
+    assert cli("run", "--on-store", str(SCENARIOS / "seed.yaml")).exit_code == 0
+    shown = cli("identity", "--label", "device-identity", "--json")
+    assert shown.exit_code == 0 and json.loads(shown.output)["explanation"] is None
+    assert "warning" not in cli("identity", "--label", "device-identity").output
