@@ -132,6 +132,10 @@ def _key_not_stored(args: tuple[Any, ...], result: Any, stored_labels: set[Any])
     if label in stored_labels:
         return None
     params = args[0] if args and isinstance(args[0], dict) else {}
+    from keychainsim.crypto.keygen import stores_private_key
+
+    if stores_private_key(params):
+        return None  # a key came back, so the add the parameters asked for succeeded: it was stored
     private = params.get("private", {}) if isinstance(params.get("private"), dict) else {}
     given = private.get("perm", params.get("perm"))
     why = (

@@ -85,6 +85,7 @@ def dump_document(dump: Dump, secrets: bool = False) -> dict[str, Any]:
                     "certificate": p.certificate.rowid,
                     "hash": p.hash.hex(),
                     "key": p.key.rowid,
+                    "key_is_public": p.key_is_public,
                     "keychain": p.keychain,
                     "visible": p.visible,
                 }

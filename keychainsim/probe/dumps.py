@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from keychainsim.model.item import Item
 from keychainsim.probe import engine_state
-from keychainsim.probe.names import CLASS_ORDER
+from keychainsim.probe.names import CLASS_ORDER, key_noun
 from keychainsim.probe.visibility import Device, Hidden, hidden_reasons
 
 if TYPE_CHECKING:
@@ -76,6 +76,12 @@ class Pair:
         return self.certificate.keychain
 
     @property
+    def key_is_public(self) -> bool:
+        """The joined key is a public key (kcls 0) stored through a SecKeyRef (priv 1): the identity forms
+        but cannot sign (``identity.key_is_public``)."""
+        return self.key.attrs.get("kcls") in (0, "0")
+
+    @property
     def visible(self) -> bool:
         """An identity is returned only when both halves are (R6: agrp must hold for both)."""
         return self.certificate.visible and self.key.visible
@@ -95,7 +101,8 @@ class Unpaired:
 
     item: DumpItem
     kind: str
-    """``"certificate"`` or ``"private_key"``."""
+    """``"certificate"``, or the key's class: ``"private_key"``, ``"public_key"`` (kcls 0 with priv 1, which
+    the join would take) or ``"key"`` (kcls unset or symmetric)."""
     near: tuple[Near, ...] = ()
 
     @property
@@ -186,7 +193,12 @@ class Dump:
 
 
 def _is_private_key(item: Item) -> bool:
+    """A key the identity join could take (priv 1) or that is a private key (kcls 1)."""
     return item.item_class == "keys" and (item.get("priv") == 1 or item.get("kcls") == 1)
+
+
+def _key_kind(item: Item) -> str:
+    return key_noun(item.get("kcls")).replace("symmetric key", "key").replace(" ", "_")
 
 
 def _unpaired(items: tuple[DumpItem, ...], pairs: tuple[Pair, ...]) -> tuple[Unpaired, ...]:
@@ -214,7 +226,7 @@ def _unpaired(items: tuple[DumpItem, ...], pairs: tuple[Pair, ...]) -> tuple[Unp
                 Near(cert, _why_key_does_not_pair(cert, entry))
                 for cert in certs_by_hash.get(entry.item.key_of("klbl"), ())
             )
-            out.append(Unpaired(entry, "private_key", near))
+            out.append(Unpaired(entry, _key_kind(entry.item), near))
     return tuple(out)
 
 
@@ -226,7 +238,10 @@ def _why_key_does_not_pair(cert: DumpItem, key: DumpItem) -> str:
     priv = key.attrs.get("priv")
     kcls = key.attrs.get("kcls")
     if kcls == 0:
-        return f"key row {key.rowid} is a public key (kcls 0, priv {priv}): only private keys form identities"
+        return (
+            f"key row {key.rowid} is a public key (kcls 0) with priv {priv} (kSecAttrIsPrivate), "
+            "and the join requires priv = 1"
+        )
     return f"key row {key.rowid} has priv {priv} (kSecAttrIsPrivate), and the join requires priv = 1"
 
 

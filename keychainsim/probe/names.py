@@ -24,6 +24,18 @@ CLASS_NAMES: dict[str, str] = {
 }
 """Item class raw values and their constants (``SecItem.h``)."""
 
+KEY_CLASS_NOUNS: dict[Any, str] = {0: "public key", 1: "private key", 2: "symmetric key"}
+"""What a key row is, by its ``kcls`` (kSecAttrKeyClassPublic 0, Private 1, Symmetric 2): the identity join
+tests ``priv``, not ``kcls``, so a row that joins may still be a public key and must be called one."""
+
+
+def key_noun(kcls: Any) -> str:
+    """``"public key"``, ``"private key"``, ``"symmetric key"``; ``"key"`` when kcls is unset or unknown."""
+    if isinstance(kcls, str) and kcls.isdigit():
+        kcls = int(kcls)
+    return KEY_CLASS_NOUNS.get(kcls, "key") if not isinstance(kcls, bool) else "key"
+
+
 CLASS_ORDER: tuple[str, ...] = ("genp", "inet", "cert", "keys")
 """The stored classes in the order dumps show them (the order of DTS's per-class probe)."""
 

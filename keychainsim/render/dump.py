@@ -14,7 +14,7 @@ from rich.console import Console, ConsoleOptions, RenderableType
 from rich.style import Style
 from rich.tree import Tree
 
-from keychainsim.probe.names import CLASS_NAMES, CLASS_ORDER, attribute_name
+from keychainsim.probe.names import CLASS_NAMES, CLASS_ORDER, attribute_name, key_noun
 from keychainsim.render.lines import Lines
 from keychainsim.render.values import display_value, ordered_keys, quoted, short_hash
 
@@ -136,14 +136,21 @@ def identity_tree(dump: Dump) -> Any:
     tree = Tree(("identities"), guide_style=Style(dim=True))
     for pair in dump.pairs:
         status = "visible to this app" if pair.visible else f"hidden from this app ({_hidden_halves(pair)})"
+        key = key_noun(pair.key.attrs.get("kcls"))
         node = tree.add(
-            f"identity: certificate row {pair.certificate.rowid} ↔ private key row {pair.key.rowid} · "
+            f"identity: certificate row {pair.certificate.rowid} ↔ {key} row {pair.key.rowid} · "
             f"{pair.keychain} · {status}",
-            style=VISIBLE if pair.visible else HIDDEN,
+            style=HIDDEN if pair.key_is_public or not pair.visible else VISIBLE,
         )
         node.add(f"certificate row {pair.certificate.rowid}{_mention(pair.certificate)}")
-        node.add(f"private key row {pair.key.rowid}{_mention(pair.key)}")
+        node.add(f"{key} row {pair.key.rowid}{_mention(pair.key)}")
         node.add(f"pkhh = klbl = {pair.hash.hex()} ✓")
+        if pair.key_is_public:
+            node.add(
+                "✗ identity.key_is_public: the join tests priv (1 here), not kcls, so this identity forms with a "
+                "public key and cannot sign",
+                style=REASON,
+            )
     for unpaired in dump.unpaired:
         tree.add(_unpaired_node(unpaired))
     return tree
@@ -155,7 +162,8 @@ def _unpaired_node(unpaired: Unpaired) -> Tree:
         title = f"unpaired certificate row {entry.rowid}{_mention(entry)} · pkhh {short_hash(unpaired.hash)}"
         missing = "✗ no private key in the same keychain has klbl = this pkhh and priv = 1"
     else:
-        title = f"unpaired private key row {entry.rowid}{_mention(entry)} · klbl {short_hash(unpaired.hash)}"
+        noun = key_noun(entry.attrs.get("kcls"))
+        title = f"unpaired {noun} row {entry.rowid}{_mention(entry)} · klbl {short_hash(unpaired.hash)}"
         missing = "✗ no certificate in the same keychain has pkhh = this klbl"
     node = Tree(title, style=HIDDEN)
     node.add(missing, style=REASON)

@@ -62,7 +62,7 @@ def test_public_key_with_the_certificate_hash_is_a_near_miss():
     (unpaired,) = dumped.unpaired  # a public key is not an unpaired *private* key
     assert unpaired.kind == "certificate"
     assert [(n.item.rowid, n.why) for n in unpaired.near] == [
-        (1, "key row 1 is a public key (kcls 0, priv 0): only private keys form identities")
+        (1, "key row 1 is a public key (kcls 0) with priv 0 (kSecAttrIsPrivate), and the join requires priv = 1")
     ]
 
 
@@ -107,3 +107,25 @@ def test_pair_with_a_half_in_a_group_the_app_lacks_is_drawn_but_hidden():
     assert (
         "identity: certificate row 1 ↔ private key row 2 · dp · hidden from this app (key row 2: access_group)" in text
     )
+
+
+@pytest.mark.apple_source
+def test_a_public_key_that_joins_is_called_a_public_key():
+    """SecItemDb.c s3dl_create_select_sql: the identity join tests keys.priv = 1, not kcls, so a public key
+    stored with priv = 1 (as every key stored through a SecKeyRef is) pairs with the certificate. The dump
+    draws that pair, and names the key a public key, never a private one."""
+    kc = keychain()
+    add(kc, private_key(HASH_A, **{kSecAttrKeyClass: kSecAttrKeyClassPublic}))
+    add(kc, certificate(HASH_A))
+    add(kc, private_key(HASH_B, **{kSecAttrKeyClass: kSecAttrKeyClassPublic}))
+    dumped = Dump.of(kc)
+    (pair,) = dumped.pairs
+    assert pair.key.rowid == 1 and pair.key_is_public and identity_count(kc) == 1
+    assert [(u.kind, u.item.rowid) for u in dumped.unpaired] == [("public_key", 3)]
+    text = str(dump(kc))
+    assert "public key row 1" in text and "unpaired public key row 3" in text
+    assert "private key row" not in text
+    assert "identity.key_is_public" in text
+    document = dumped.to_dict()["identities"]
+    assert [p["key_is_public"] for p in document["pairs"]] == [True]
+    assert [u["kind"] for u in document["unpaired"]] == ["public_key"]
