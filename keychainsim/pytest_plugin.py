@@ -190,19 +190,29 @@ class Enrollment:
         return status
 
     def assert_identity(self, label: str | None = None, **query_attributes: Any) -> Any:
-        """The app's identity lookup (``kSecMatchLimitOne``) must return an identity with the installed
-        certificate; otherwise the test fails showing the explanation and the dump."""
+        """The app's identity lookup (``kSecMatchLimitOne``) must return a usable identity with the installed
+        certificate; otherwise the test fails showing the explanation and the dump. A lookup that succeeds
+        with an identity whose "private key" is the public key (``identity.key_is_public``: the forum
+        thread's kSecAttrIsPermanent at the top level stores both halves) fails too: it cannot sign."""
+        from keychainsim.explain import explain
+
         query: dict[str, Any] = {"class": "idnt", "r_Ref": True, "m_Limit": "m_LimitOne", **query_attributes}
         if label is not None:
             query["labl"] = label
         status, identity = self.kc.SecItemCopyMatching(query)
         if status == 0 and (self.certificate is None or identity.certificate == self.certificate):
-            return identity
-        title = (
-            f"the identity lookup returned {status}"
-            if status != 0
-            else ("the identity lookup returned another certificate's identity (kSecMatchLimitOne picked an older one)")
-        )
+            report = explain(self.kc, query, history=self.history)
+            if not report.findings:
+                return identity
+            title = "the identity lookup succeeded, but the identity it returned is not usable: " + ", ".join(
+                report.codes
+            )
+        elif status != 0:
+            title = f"the identity lookup returned {status}"
+        else:
+            title = (
+                "the identity lookup returned another certificate's identity (kSecMatchLimitOne picked an older one)"
+            )
         pytest.fail(failure_report(self.kc, query, self.history, title), pytrace=False)
 
 

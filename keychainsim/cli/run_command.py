@@ -53,6 +53,9 @@ def step_lines(done: Any) -> list[str]:
         lines.append(f"      expected: {failure}")
     if done.report is not None and done.ok and done.report.codes and step.call != "explain":
         lines.append("      findings: " + ", ".join(done.report.codes))
+        if done.status is not None and int(done.status) == 0:
+            # A success with a finding is a wrong success (an identity that cannot sign): say what is wrong.
+            lines += [f"      ! [{f.code}] {f.message}" for f in done.report.findings]
     if done.report is not None and (done.failures or step.call == "explain"):
         lines += ["      " + line for line in str(done.report).splitlines()]
     if done.dump_text is not None:

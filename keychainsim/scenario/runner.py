@@ -516,7 +516,7 @@ class Runner:
         if "result" in expect:
             self._check_result(step, done, expect["result"])
         wants_findings = "findings" in expect or "no_findings" in expect
-        if done.report is None and (wants_findings or (done.failures and _explainable(step))):
+        if done.report is None and (wants_findings or (done.failures and _explainable(step)) or _identities(done)):
             done.report = self._explain(step, done)
         if wants_findings and done.report is not None:
             codes = set(done.report.codes)
@@ -554,6 +554,15 @@ class Runner:
         query = self._value(step, "attributes" if step.call == "SecItemAdd" else "query")
         history = self.history[:-1] if self.history and self.history[-1].call == step.call else self.history
         return explain(view, query, history=history, call=call)
+
+
+def _identities(done: StepOutcome) -> bool:
+    """A successful lookup that returned identities: explained too, because an identity can come back with
+    a public key in place of its private key (``identity.key_is_public``), a success that fails later."""
+    if done.step.call != "SecItemCopyMatching" or done.status is None or int(done.status) != 0:
+        return False
+    rows = done.result if isinstance(done.result, list) else [done.result]
+    return any(shape_of(r) == "identity" or (isinstance(r, dict) and r.get("class") == "idnt") for r in rows)
 
 
 def _explainable(step: Step) -> bool:

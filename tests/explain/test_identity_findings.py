@@ -82,6 +82,29 @@ def test_only_public_key_stored(make_keychain):
 
 
 @pytest.mark.apple_source
+def test_permanent_at_the_top_level_succeeds_with_the_public_key(make_keychain):
+    """SecKey.m merge_params: the forum thread's top-level kSecAttrIsPermanent stores both halves (public
+    first); SecItemDb.c s3dl_create_select_sql joins on priv, so two identities form and the
+    kSecMatchLimitOne lookup returns the public key's. explain reports the success and says what is wrong."""
+    kc = make_keychain()
+    params = {
+        kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom,
+        kSecAttrKeySizeInBits: 256,
+        kSecAttrIsPermanent: True,
+        kSecAttrApplicationTag: TAG,
+    }
+    enroll(kc, params=params)
+    status, identity = kc.SecItemCopyMatching(IDENTITY_QUERY)
+    assert status == errSecSuccess and not identity.private_key.is_private
+    report = explain(kc, IDENTITY_QUERY)
+    assert report.status == errSecSuccess and len(report.matches) == 1
+    assert report.matches[0].key.get(kSecAttrKeyClass) == 0
+    assert report.codes == ["identity.key_is_public"]
+    finding = report.findings[0]
+    assert finding.evidence["key_class"] == 0 and finding.items == (report.matches[0].certificate, report.matches[0].key)
+
+
+@pytest.mark.apple_source
 def test_application_label_overridden(make_keychain):
     """SecItem.m SecItemAttributesPrepare: the caller's kSecAttrApplicationLabel wins over the key's hash."""
     kc = make_keychain()

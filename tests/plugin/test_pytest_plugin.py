@@ -121,3 +121,60 @@ def test_plugin_import_is_cheap() -> None:
 
     code = "import sys, keychainsim.pytest_plugin; print([m for m in ('cryptography', 'rich', 'keychainsim.engine') if m in sys.modules])"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def _failure_text(check) -> str:
+    """The text a failed plugin assertion shows (pytest.fail raises its outcome exception)."""
+    with pytest.raises(pytest.fail.Exception) as failed:
+        check()
+    return str(failed.value)
+
+
+@pytest.mark.model
+def test_failure_report_does_not_claim_a_stored_key_was_not_stored(keychainsim) -> None:
+    """generate() stores the key (kSecAttrIsPermanent true in kSecPrivateKeyAttrs); when the server certifies
+    another key, the report names that cause and never trace.key_not_stored. A key that really was not
+    permanent still gets trace.key_not_stored from the same history."""
+    from keychainsim.crypto.ca import Fault, TestCA
+    from keychainsim.crypto.pem import pem_to_der
+    from keychainsim.pytest_plugin import Enrollment, make_keychain
+
+    def server(csr: str, faults=()):
+        return TestCA().issue(pem_to_der(csr, "CERTIFICATE REQUEST"), list(faults)).pem
+
+    stored = Enrollment(keychainsim)
+    stored.install(server(stored.generate(tag=b"com.example.mtls"), [Fault.OTHER_KEY]), label="mtls")
+    assert keychainsim.SecItemCopyMatching({"class": "keys", "atag": b"com.example.mtls"})[0] == 0
+    text = _failure_text(lambda: stored.assert_identity(label="mtls"))
+    assert "[identity.certificate_for_other_key]" in text
+    assert "trace.key_not_stored" not in text
+
+    ephemeral = Enrollment(make_keychain())
+    ephemeral.install(server(ephemeral.generate(tag=b"com.example.mtls", perm=False)), label="mtls")
+    text = _failure_text(lambda: ephemeral.assert_identity(label="mtls"))
+    assert "[trace.key_not_stored] SecKeyCreateRandomKey made the private key" in text
+    assert "kSecAttrIsPermanent was False" in text
+
+
+@pytest.mark.apple_source
+def test_assert_identity_fails_on_an_identity_with_the_public_key(keychainsim) -> None:
+    """SecKey.m merge_params: the forum thread's top-level kSecAttrIsPermanent stores both halves; SecItemDb.c
+    joins on priv, so the kSecMatchLimitOne lookup returns errSecSuccess with the public key's identity.
+    assert_identity fails on that success, naming identity.key_is_public."""
+    from keychainsim.crypto.ca import TestCA
+    from keychainsim.crypto.csr import create_csr
+    from keychainsim.pytest_plugin import Enrollment
+
+    key, error = keychainsim.SecKeyCreateRandomKey(
+        {"type": "73", "bsiz": 256, "perm": True, "atag": b"com.example.mtls"}
+    )
+    assert error is None
+    enrollment = Enrollment(keychainsim)
+    enrollment.install(TestCA().issue(create_csr(key, {"CN": "device"})).pem, label="mtls")
+    status, identity = keychainsim.SecItemCopyMatching(
+        {"class": "idnt", "labl": "mtls", "r_Ref": True, "m_Limit": "m_LimitOne"}
+    )
+    assert status == 0 and not identity.private_key.is_private
+    text = _failure_text(lambda: enrollment.assert_identity(label="mtls"))
+    assert "the identity lookup succeeded, but the identity it returned is not usable: identity.key_is_public" in text
+    assert "[identity.key_is_public] identity(cert#3, key#1) pairs the certificate with a public key" in text
