@@ -174,8 +174,8 @@ identities
 │   └── pkhh = klbl = 0101010101010101010101010101010101010101 ✓
 └── unpaired certificate row 5 · pkhh 02020202…02020202
     ├── ✗ no private key in the same keychain has klbl = this pkhh and priv = 1
-    └── row 4 shares the hash but does not pair: key row 4 is a public key (kcls 0, priv 0): only
-        private keys form identities
+    └── row 4 shares the hash but does not pair: key row 4 is a public key (kcls 0) with priv 0
+        (kSecAttrIsPrivate), and the join requires priv = 1
 """
 
 EXPECTED_PLAIN = """\

@@ -100,4 +100,6 @@ def test_seed_variants_break_the_seed_lookup() -> None:
     for path in variants:
         last = _meta(path)["steps"][-1]
         assert last["call"] == "SecItemCopyMatching" and last["query"]["kSecClass"] == "kSecClassIdentity"
-        assert last["expect"]["status"] == "errSecItemNotFound" and last["expect"]["findings"], path.name
+        # -25300 with its cause, or a wrong success (an identity that cannot sign) with the finding saying so
+        assert last["expect"]["status"] in ("errSecItemNotFound", "errSecSuccess"), path.name
+        assert last["expect"]["findings"], path.name
