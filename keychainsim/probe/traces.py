@@ -185,7 +185,18 @@ def trace(kc: Keychain) -> Iterator[Trace]:
     The observer and the module-level recorder are removed when the block ends, also on an exception;
     the returned :class:`Trace` stays readable afterwards.
     """
-    recorded = Trace(kc)
+    with resume(Trace(kc)) as recorded:
+        yield recorded
+
+
+@contextmanager
+def resume(recorded: Trace) -> Iterator[Trace]:
+    """Record into an existing trace again for the length of the block.
+
+    For a recorder that outlives any one block: the engine server (keychainsim.server) keeps one trace per
+    device and resumes it around each request, so no context variable stays set between requests.
+    """
+    kc = recorded.kc
     observer: Callable[..., None] = recorded._on_keychain_call
     kc.observers.append(observer)
     try:

@@ -1,0 +1,316 @@
+"""The engine protocol (docs/protocol.md): handshake, typed values, refs as handles, structured errors.
+
+Most tests drive :class:`keychainsim.server.session.Session` directly, line by line through the same
+function the stdio loop uses; one test runs ``keychainsim serve --stdio`` as a real subprocess.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from keychainsim.server.session import Session
+from keychainsim.server.stdio import reply_for
+
+APP = "A1B2C3D4E5.com.example.app"
+SHARED = "A1B2C3D4E5.com.example.shared"
+
+
+def s(text: str) -> dict[str, Any]:
+    return {"string": text}
+
+
+def d(raw: bytes) -> dict[str, Any]:
+    return {"data": base64.b64encode(raw).decode()}
+
+
+def dic(**entries: Any) -> dict[str, Any]:
+    return {"dict": entries}
+
+
+class Client:
+    """Sends requests to a Session as JSON lines, as a real client does."""
+
+    def __init__(self, session: Session | None = None, greet: bool = True) -> None:
+        self.session = session or Session()
+        self.next_id = 0
+        if greet:
+            assert "ok" in self.send("hello", protocol=1)
+
+    def raw(self, request: Any) -> dict[str, Any]:
+        line = json.dumps(request).encode()
+        reply = reply_for(self.session, line)
+        json.dumps(reply)  # every reply is JSON-serialisable as it stands
+        return reply
+
+    def send(self, op: str, app: list[str] | None = None, release: list[int] | None = None, **args: Any) -> dict:
+        self.next_id += 1
+        request: dict[str, Any] = {"id": self.next_id, "op": op, "args": args}
+        if app is not None:
+            request["app"] = {"access_groups": app}
+        if release is not None:
+            request["release"] = release
+        reply = self.raw(request)
+        assert reply["id"] == self.next_id
+        return reply
+
+    def ok(self, op: str, **kwargs: Any) -> dict[str, Any]:
+        reply = self.send(op, **kwargs)
+        assert "ok" in reply, reply
+        return reply["ok"]
+
+
+def key_parameters(permanent: dict[str, Any] | None) -> dict[str, Any]:
+    private = {"atag": d(b"com.example.key")}
+    if permanent is not None:
+        private["perm"] = permanent
+    return dic(type=s("73"), bsiz={"int": 256}, private=dic(**private))
+
+
+@pytest.mark.model
+def test_hello_reports_version_and_ops_and_other_requests_wait_for_it() -> None:
+    client = Client(greet=False)
+    early = client.send("SecItemDelete", query=dic(**{"class": s("genp")}))
+    assert early["error"]["code"] == "handshake_required"
+    refused = client.send("hello", protocol=2)
+    assert refused["error"]["code"] == "unsupported_protocol"
+    assert refused["error"]["supported"] == [1]
+    hello = client.ok("hello", protocol=1, client="test")
+    assert hello["protocol"] == 1 and hello["engine"] == "keychainsim"
+    assert {"SecItemAdd", "SecItemCopyMatching", "explain", "dump", "reset", "trace"} <= set(hello["ops"])
+
+
+@pytest.mark.model
+def test_values_keep_their_types_through_the_engine() -> None:
+    client = Client()
+    attributes = dic(
+        **{"class": s("genp")},
+        svce=s("api"),
+        acct=d(b"alice"),
+        v_Data=d(b"\x00secret\xff"),
+        gena=d(b"\x01\x02"),
+        icmt=s("comment \u00e9"),
+    )
+    assert client.ok("SecItemAdd", attributes=attributes)["status"] == 0
+    query = dic(**{"class": s("genp")}, svce=s("api"), r_Attributes={"bool": True}, r_Data={"bool": True})
+    found = client.ok("SecItemCopyMatching", query=query)
+    result = found["result"]["dict"]
+    assert result["v_Data"] == d(b"\x00secret\xff")
+    assert result["acct"] == d(b"alice")  # stored as data, returned as data (R2: type kept)
+    assert result["icmt"] == s("comment \u00e9")
+    assert result["sync"] == {"int": 0}
+    assert set(result["cdat"]) == {"date"} and result["cdat"]["date"].endswith("Z")
+
+
+@pytest.mark.apple_source
+def test_a_number_is_not_a_boolean_for_kSecAttrIsPermanent() -> None:
+    """OSX/sec/Security/SecKey.m getBoolForKey: kSecAttrIsPermanent must be a CFBoolean; an int 1 is ignored.
+    The wire keeps {"int": 1} apart from {"bool": true}, so the engine sees what the Swift code wrote."""
+    client = Client()
+    for permanent, stored in (({"int": 1}, False), ({"bool": True}, True)):
+        client.ok("reset")
+        created = client.ok("SecKeyCreateRandomKey", parameters=key_parameters(permanent))
+        assert created["error"] is None and created["result"]["ref"]["kind"] == "key"
+        query = dic(**{"class": s("keys")}, kcls={"int": 1})
+        assert (client.ok("SecItemCopyMatching", query=query)["status"] == 0) is stored
+
+
+@pytest.mark.model
+def test_refs_are_handles_that_round_trip_and_can_be_released() -> None:
+    client = Client()
+    key = client.ok("SecKeyCreateRandomKey", parameters=key_parameters({"bool": True}))["result"]
+    public = client.ok("SecKeyCopyPublicKey", key=key)["result"]
+    assert public["ref"]["kind"] == "key" and public["ref"]["handle"] != key["ref"]["handle"]
+    exported = client.ok("SecKeyCopyExternalRepresentation", key=public)
+    raw = base64.b64decode(exported["result"]["data"])
+    assert exported["error"] is None and len(raw) == 65 and raw[0] == 4  # X9.63 uncompressed P-256 point
+    # The same key by ref finds the stored private key.
+    query = dic(**{"class": s("keys")}, v_Ref=key, r_Attributes={"bool": True})
+    found = client.ok("SecItemCopyMatching", query=query)
+    assert found["status"] == 0 and found["result"]["dict"]["kcls"] == {"int": 1}
+    released = client.ok("release", handles=[public["ref"]["handle"]])
+    assert released["released"] == 1
+    gone = client.send("SecKeyCopyExternalRepresentation", key=public)
+    assert gone["error"]["code"] == "bad_value" and gone["error"]["path"] == "key"
+    assert "handle" in gone["error"]["message"]
+    wrong_kind = client.send("SecCertificateCopyData", certificate={"ref": key["ref"] | {"kind": "certificate"}})
+    assert (
+        wrong_kind["error"]["code"] == "bad_value" and "is a key, not a certificate" in wrong_kind["error"]["message"]
+    )
+
+
+@pytest.mark.model
+def test_release_rides_on_any_request() -> None:
+    client = Client()
+    key = client.ok("SecKeyCreateRandomKey", parameters=key_parameters(None))["result"]
+    handle = key["ref"]["handle"]
+    client.send("SecCopyErrorMessageString", release=[handle], status={"int": 0})
+    assert client.ok("release", handles=[handle])["released"] == 0
+
+
+@pytest.mark.parametrize(
+    ("request_line", "code", "needle"),
+    [
+        (b"not json", "bad_json", "not JSON"),
+        (b"[1, 2]", "bad_request", "JSON object"),
+        (b'{"op": "hello"}', "bad_request", '"id"'),
+        (b'{"id": 1, "op": "SecItemFly"}', "unknown_op", "SecItemFly"),
+        (b'{"id": 1, "op": "SecItemAdd", "args": {}}', "bad_request", '"attributes"'),
+        (
+            b'{"id": 1, "op": "SecItemAdd", "args": {"attributes": {"dict": {"class": "genp"}}}}',
+            "bad_value",
+            "attributes.class",
+        ),
+        (
+            b'{"id": 1, "op": "SecItemAdd", "args": {"attributes": {"dict": {"v_Data": {"data": "%%"}}}}}',
+            "bad_value",
+            "base64",
+        ),
+        (b'{"id": 1, "op": "SecItemAdd", "args": {"attributes": {"int": 1.5}}}', "bad_value", "JSON integer"),
+        (
+            b'{"id": 1, "op": "SecItemAdd", "args": {"attributes": {"date": "2025-01-01T00:00:00"}}}',
+            "bad_value",
+            "time zone",
+        ),
+        (b'{"id": 1, "op": "SecItemAdd", "args": {"attributes": {"colour": 1}}}', "bad_value", "unknown value type"),
+        (b'{"id": 1, "op": "reset", "args": {"platform": "watchos"}}', "bad_argument", "watchos"),
+        (b'{"id": 1, "op": "issue", "args": {"csr": {"data": ""}, "faults": ["late"]}}', "bad_argument", "other_key"),
+        (b'{"id": 1, "op": "SecItemAdd", "app": {"groups": []}, "args": {}}', "bad_request", "access_groups"),
+    ],
+)
+@pytest.mark.model
+def test_bad_requests_get_structured_errors_and_the_engine_keeps_serving(
+    request_line: bytes, code: str, needle: str
+) -> None:
+    client = Client()
+    reply = reply_for(client.session, request_line)
+    assert reply["error"]["code"] == code, reply
+    assert needle in reply["error"]["message"]
+    assert client.ok("SecCopyErrorMessageString", status={"int": -25300})["result"] == s(
+        "The specified item could not be found in the keychain."
+    )
+
+
+@pytest.mark.apple_source
+def test_error_message_for_an_unknown_status_is_the_formatted_number() -> None:
+    """OSX/sec/Security/SecBase.c SecCopyErrorMessageString: no message in the tables -> "OSStatus %d"."""
+    client = Client()
+    assert client.ok("SecCopyErrorMessageString", status={"int": -1})["result"] == s("OSStatus -1")
+
+
+@pytest.mark.model
+def test_not_modelled_keys_are_an_error_not_ignored() -> None:
+    client = Client()
+    reply = client.send("SecItemCopyMatching", query=dic(**{"class": s("genp")}, u_Tomb={"bool": True}))
+    assert reply["error"]["code"] == "not_modelled"
+    assert "not modelled" in reply["error"]["message"]
+
+
+@pytest.mark.apple_docs
+def test_another_apps_entitlements_and_the_explanation_of_what_it_cannot_see() -> None:
+    """kSecAttrAccessGroup documentation: items in a group the caller is not entitled to are invisible."""
+    client = Client()
+    client.ok("reset", access_groups=[APP, SHARED])
+    attributes = dic(**{"class": s("genp")}, svce=s("api"), v_Data=d(b"x"))
+    assert client.ok("SecItemAdd", attributes=attributes)["status"] == 0
+    query = dic(**{"class": s("genp")}, svce=s("api"))
+    assert client.ok("SecItemCopyMatching", query=query)["status"] == 0
+    assert client.ok("SecItemCopyMatching", query=query, app=[SHARED])["status"] == -25300
+    report = client.ok("explain", query=query, app=[SHARED])
+    assert report["status"] == -25300
+    assert "access.group_not_visible" in [f["code"] for f in report["findings"]]
+    steps = client.ok("trace")["steps"]
+    assert [(st["call"], st["status"], st["access_groups"]) for st in steps] == [
+        ("SecItemAdd", 0, [APP, SHARED]),
+        ("SecItemCopyMatching", 0, [APP, SHARED]),
+        ("SecItemCopyMatching", -25300, [SHARED]),
+    ]
+
+
+@pytest.mark.apple_docs
+def test_lock_and_restart_change_what_the_engine_returns() -> None:
+    """kSecAttrAccessibleWhenUnlocked documentation: unreadable while the device is locked (-25308)."""
+    client = Client()
+    attributes = dic(**{"class": s("genp")}, svce=s("api"), v_Data=d(b"x"))
+    client.ok("SecItemAdd", attributes=attributes)
+    query = dic(**{"class": s("genp")}, r_Data={"bool": True})
+    assert client.ok("lock") == {"locked": True}
+    assert client.ok("SecItemCopyMatching", query=query)["status"] == -25308
+    client.ok("unlock")
+    assert client.ok("SecItemCopyMatching", query=query)["result"] == d(b"x")
+    client.ok("restart")
+    assert client.ok("SecItemCopyMatching", query=query)["status"] == -25308
+
+
+@pytest.mark.model
+def test_the_flow_helpers_history_and_dump() -> None:
+    """csr + issue give a certificate for the key; explain draws on the trace since the last reset."""
+    client = Client()
+    client.ok("reset", clock={"date": "2025-06-01T12:00:00Z"})
+    key = client.ok("SecKeyCreateRandomKey", parameters=key_parameters(None))["result"]  # never stored
+    csr = client.ok("csr", key=key, subject=dic(CN=s("device-1"), O=s("Example")))["result"]["dict"]
+    assert base64.b64decode(csr["der"]["data"])[:1] == b"\x30"
+    assert csr["pem"]["string"].startswith("-----BEGIN CERTIFICATE REQUEST-----")
+    issued = client.ok("issue", csr=csr["der"], faults=[])["result"]["dict"]
+    assert len(issued["chain"]["array"]) == 3
+    certificate = client.ok("SecCertificateCreateWithData", data=issued["der"])["result"]
+    assert certificate["ref"]["kind"] == "certificate"
+    assert client.ok("SecCertificateCreateWithData", data=d(issued["pem"]["string"].encode()))["result"] == {
+        "null": True
+    }
+    summary = client.ok("SecCertificateCopySubjectSummary", certificate=certificate)["result"]
+    assert summary == s("device-1")
+    add = dic(**{"class": s("cert")}, v_Ref=certificate, labl=s("client"))
+    assert client.ok("SecItemAdd", attributes=add)["status"] == 0
+    query = dic(**{"class": s("idnt")}, labl=s("client"), r_Ref={"bool": True})
+    assert client.ok("SecItemCopyMatching", query=query)["status"] == -25300
+    codes = [f["code"] for f in client.ok("explain", query=query)["findings"]]
+    assert "trace.key_not_stored" in codes
+    calls = [step["call"] for step in client.ok("trace")["steps"]]
+    assert calls == [
+        "SecKeyCreateRandomKey",
+        "SecCertificateCreateWithData",
+        "SecCertificateCreateWithData",
+        "SecCertificateCopySubjectSummary",
+        "SecItemAdd",
+        "SecItemCopyMatching",
+    ]
+    document = client.ok("dump", format="json")["document"]
+    assert [item["class"] for item in document["items"]] == ["cert"]
+    assert "no private key in the same keychain has klbl = this pkhh" in client.ok("dump")["text"]
+
+
+@pytest.mark.model
+def test_serve_runs_as_a_real_process_over_pipes() -> None:
+    executable = Path(sys.executable).parent / "keychainsim"
+    requests = [
+        {"id": 1, "op": "hello", "args": {"protocol": 1}},
+        {
+            "id": 2,
+            "op": "SecItemAdd",
+            "args": {"attributes": dic(**{"class": s("genp")}, svce=s("a"), v_Data=d(b"pw"))},
+        },
+        {"id": 3, "op": "SecItemCopyMatching", "args": {"query": dic(**{"class": s("genp")}, r_Data={"bool": True})}},
+        {"id": 4, "op": "SecItemAdd", "args": {"attributes": dic(**{"class": s("genp")}, svce=s("a"))}},
+    ]
+    stdin = "".join(json.dumps(r) + "\n" for r in requests) + "\n{broken\n"
+    done = subprocess.run(
+        [str(executable), "--platform", "macos", "serve", "--stdio"],
+        input=stdin.encode(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    replies = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert [r["id"] for r in replies] == [1, 2, 3, 4, None]
+    assert replies[2]["ok"] == {"status": 0, "result": d(b"pw")}
+    assert replies[3]["ok"]["status"] == -25299  # errSecDuplicateItem
+    assert replies[4]["error"]["code"] == "bad_json"
+    usage = subprocess.run([str(executable), "serve"], capture_output=True, timeout=120)
+    assert usage.returncode == 2 and b"--stdio" in usage.stderr
