@@ -8,14 +8,32 @@ cycle through the application that mounts them.
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 from typing import Any
 
 __all__ = ["app", "main"]
 
+ENGINE_ARGV = ["serve", "--stdio"]
+"""How the Swift library starts the engine; this exact command line skips the command-line framework."""
+
+
+def main() -> None:
+    """Console-script entry point (``keychainsim = "keychainsim.cli:main"``).
+
+    ``keychainsim serve --stdio`` goes straight to the engine server: a Swift test starts one engine per
+    simulated device, and importing typer (with its pydantic adapters) would double the engine's start
+    time. Every other command line, ``serve`` with global options included, goes through typer.
+    """
+    if sys.argv[1:] == ENGINE_ARGV:
+        from keychainsim.server.stdio import serve
+
+        sys.exit(serve(sys.stdin.buffer, sys.stdout.buffer))
+    import_module("keychainsim.cli.application").main()
+
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
+    if name == "app":
         application = import_module("keychainsim.cli.application")
         return getattr(application, name)
     raise AttributeError(f"module 'keychainsim.cli' has no attribute {name!r}")

@@ -385,6 +385,7 @@ class Session:
     def op_issue(self, args: dict[str, Any]) -> dict[str, Any]:
         """The session's test CA issues a client certificate for a DER CSR, with the faults asked for."""
         from keychainsim.crypto.ca import Fault
+        from keychainsim.crypto.pem import der_to_pem
 
         csr = self._in(args, "csr")
         faults = args.get("faults", [])
@@ -396,7 +397,13 @@ class Session:
         issued = self.ca.issue(csr, faults=faults)
         return {
             "result": self._out(
-                {"der": issued.der, "pem": issued.pem, "chain": list(issued.chain), "chain_pem": issued.chain_pem}
+                {
+                    "der": issued.der,
+                    "pem": issued.pem,
+                    "chain": list(issued.chain),
+                    "chain_pem": issued.chain_pem,
+                    "ca_pem": [der_to_pem(c) for c in issued.chain if c != issued.der],
+                }
             )
         }
 

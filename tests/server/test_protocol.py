@@ -300,17 +300,14 @@ def test_serve_runs_as_a_real_process_over_pipes() -> None:
         {"id": 4, "op": "SecItemAdd", "args": {"attributes": dic(**{"class": s("genp")}, svce=s("a"))}},
     ]
     stdin = "".join(json.dumps(r) + "\n" for r in requests) + "\n{broken\n"
-    done = subprocess.run(
-        [str(executable), "--platform", "macos", "serve", "--stdio"],
-        input=stdin.encode(),
-        capture_output=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr.decode()
-    replies = [json.loads(line) for line in done.stdout.decode().splitlines()]
-    assert [r["id"] for r in replies] == [1, 2, 3, 4, None]
-    assert replies[2]["ok"] == {"status": 0, "result": d(b"pw")}
-    assert replies[3]["ok"]["status"] == -25299  # errSecDuplicateItem
-    assert replies[4]["error"]["code"] == "bad_json"
+    # The exact command line the Swift library uses (a fast path past typer), and one with global options.
+    for argv in (["serve", "--stdio"], ["--platform", "macos", "-g", SHARED, "serve", "--stdio"]):
+        done = subprocess.run([str(executable), *argv], input=stdin.encode(), capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr.decode()
+        replies = [json.loads(line) for line in done.stdout.decode().splitlines()]
+        assert [r["id"] for r in replies] == [1, 2, 3, 4, None]
+        assert replies[2]["ok"] == {"status": 0, "result": d(b"pw")}
+        assert replies[3]["ok"]["status"] == -25299  # errSecDuplicateItem
+        assert replies[4]["error"]["code"] == "bad_json"
     usage = subprocess.run([str(executable), "serve"], capture_output=True, timeout=120)
     assert usage.returncode == 2 and b"--stdio" in usage.stderr

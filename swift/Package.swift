@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+// KeychainSim: Apple's Security API surface (SecItem, SecKey, SecCertificate, ...) for Swift on Linux,
+// answered by keychainsim's Python engine (`keychainsim serve --stdio`, docs/protocol.md). The package
+// depends on the toolchain alone. On Linux the same library is also importable as `Security`, so a
+// file that says `import Security` compiles unchanged.
+import PackageDescription
+
+var products: [Product] = [.library(name: "KeychainSim", targets: ["KeychainSim"])]
+var targets: [Target] = [
+    .target(name: "KeychainSim"),
+    .testTarget(name: "KeychainSimTests", dependencies: ["KeychainSim"]),
+]
+#if os(Linux)
+// Apple platforms have the real Security framework; a second module of that name would shadow it.
+products.append(.library(name: "Security", targets: ["Security"]))
+targets += [
+    .target(name: "Security", dependencies: ["KeychainSim"]),
+    .testTarget(name: "ForumThreadTests", dependencies: ["Security", "KeychainSim"]),
+]
+#endif
+
+let package = Package(
+    name: "KeychainSim",
+    products: products,
+    targets: targets,
+    swiftLanguageModes: [.v6]
+)

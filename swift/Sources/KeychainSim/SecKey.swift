@@ -1,0 +1,77 @@
+import Foundation
+
+// SecKey.h, with Apple's Swift signatures: functions that can fail fill an `Unmanaged<CFError>?`.
+
+/// Generate a key pair; the halves the parameters make permanent are stored in the keychain
+/// (kSecAttrIsPermanent must be a boolean true: a number is ignored, as on a device).
+public func SecKeyCreateRandomKey(
+    _ parameters: CFDictionary, _ error: UnsafeMutablePointer<Unmanaged<CFError>?>?
+) -> SecKey? {
+    do {
+        let (reply, connection) = try Calls.onDevice("SecKeyCreateRandomKey", ["parameters": parameters])
+        return try Calls.valueReply(reply, connection, error: error) as? SecKey
+    } catch let failure {
+        Calls.fail("SecKeyCreateRandomKey", failure, error)
+        return nil
+    }
+}
+
+/// The public key of a key pair.
+public func SecKeyCopyPublicKey(_ key: SecKey) -> SecKey? {
+    keyCall("SecKeyCopyPublicKey", key, [:], error: nil) as? SecKey
+}
+
+/// The key's external representation: X9.63 for EC public keys (04 || X || Y), PKCS#1 for RSA.
+public func SecKeyCopyExternalRepresentation(
+    _ key: SecKey, _ error: UnsafeMutablePointer<Unmanaged<CFError>?>?
+) -> CFData? {
+    keyCall("SecKeyCopyExternalRepresentation", key, [:], error: error) as? NSData
+}
+
+/// The key's attributes (kSecAttrKeyType, kSecAttrKeySizeInBits, kSecAttrApplicationLabel, ...).
+public func SecKeyCopyAttributes(_ key: SecKey) -> CFDictionary? {
+    keyCall("SecKeyCopyAttributes", key, [:], error: nil) as? NSDictionary
+}
+
+/// A key from its external representation and attributes (kSecAttrKeyType, kSecAttrKeyClass).
+public func SecKeyCreateWithData(
+    _ keyData: CFData, _ attributes: CFDictionary, _ error: UnsafeMutablePointer<Unmanaged<CFError>?>?
+) -> SecKey? {
+    do {
+        let (reply, connection) = try Calls.onDevice("SecKeyCreateWithData", ["data": keyData, "attributes": attributes])
+        return try Calls.valueReply(reply, connection, error: error) as? SecKey
+    } catch let failure {
+        Calls.fail("SecKeyCreateWithData", failure, error)
+        return nil
+    }
+}
+
+/// Sign `dataToSign` with a private key.
+public func SecKeyCreateSignature(
+    _ key: SecKey, _ algorithm: SecKeyAlgorithm, _ dataToSign: CFData,
+    _ error: UnsafeMutablePointer<Unmanaged<CFError>?>?
+) -> CFData? {
+    keyCall("SecKeyCreateSignature", key, ["algorithm": algorithm.rawValue, "data": dataToSign], error: error) as? NSData
+}
+
+/// Check `signature` over `signedData` with a public key.
+public func SecKeyVerifySignature(
+    _ key: SecKey, _ algorithm: SecKeyAlgorithm, _ signedData: CFData, _ signature: CFData,
+    _ error: UnsafeMutablePointer<Unmanaged<CFError>?>?
+) -> Bool {
+    let args: [String: Any] = ["algorithm": algorithm.rawValue, "signed_data": signedData, "signature": signature]
+    return (keyCall("SecKeyVerifySignature", key, args, error: error) as? NSNumber)?.boolValue ?? false
+}
+
+/// A call on the engine that holds `key`, returning its result (and filling `error` when there is one).
+private func keyCall(
+    _ name: String, _ key: SecKey, _ args: [String: Any], error: UnsafeMutablePointer<Unmanaged<CFError>?>?
+) -> AnyObject? {
+    do {
+        let (reply, connection) = try Calls.on(name, key, args.merging(["key": key]) { a, _ in a })
+        return try Calls.valueReply(reply, connection, error: error)
+    } catch let failure {
+        Calls.fail(name, failure, error)
+        return nil
+    }
+}
