@@ -6,7 +6,16 @@ from typing import Annotated, Any
 
 import typer
 
-from keychainsim.cli.state import EXIT_OK, emit_json, expected_status, guard, open_keychain, options, status_exit
+from keychainsim.cli.state import (
+    EXIT_OK,
+    emit_json,
+    expected_status,
+    guard,
+    load_device_dump,
+    open_keychain,
+    options,
+    status_exit,
+)
 
 app = typer.Typer(rich_markup_mode=None)
 PANEL = "SecItem calls"
@@ -146,6 +155,12 @@ def explain(
     attr: list[str] | None = AttrOption,
     as_add: bool = typer.Option(False, "--add", help="Explain the dictionary as a SecItemAdd (errSecDuplicateItem)."),
     codes: bool = typer.Option(False, "--codes", help="List every finding code and its meaning, then exit."),
+    dump_file: str | None = typer.Option(
+        None,
+        "--dump",
+        help="Explain against a device dump (KeychainDump.swift) instead of the store; without a query, check "
+        "every certificate's identity and the device's identities against the model's (exit 1 if they differ).",
+    ),
     json_output: bool = JsonOption,
 ) -> None:
     """Why a query returns what it returns: status, matches, near misses and findings with evidence."""
@@ -165,8 +180,14 @@ def explain(
     with guard():
         from keychainsim.explain import explain as run_explain
 
+        if dump_file is not None:
+            kc, origin = load_device_dump(dump_file, opts.access_groups)
+            if file is None and not attr:
+                _check_dump_identities(kc, origin, json_output or opts.json)
+                return
         query = build_dictionary(file, attr)
-        kc = open_keychain(opts)
+        if dump_file is None:
+            kc = open_keychain(opts)
         report = run_explain(kc, query, call="SecItemAdd" if as_add else "SecItemCopyMatching")
         if json_output or opts.json:
             emit_json(report.to_dict())
@@ -176,3 +197,45 @@ def explain(
                 from keychainsim.explain.report import row_label
 
                 typer.echo(f"  near miss {row_label(near.row)}: {near.describe()}")
+
+
+def _check_dump_identities(kc: Any, origin: Any, as_json: bool) -> None:
+    """Each certificate's identity lookup explained, and the device's identities held against the model's."""
+    from keychainsim.explain import explain as run_explain
+
+    comparison = origin.identities
+    checks = []
+    for item in sorted(kc.all_items(), key=lambda i: i.rowid):
+        if item.item_class != "cert":
+            continue
+        label = item.get("labl")
+        query = {"class": "idnt", "labl": label} if label else {"class": "idnt", "pkhh": item.get("pkhh")}
+        checks.append((item, run_explain(kc, query, call="SecItemCopyMatching")))
+    disagrees = comparison is not None and not comparison.agrees
+    if as_json:
+        emit_json(
+            {
+                "certificates": [{"rowid": item.rowid, "report": report.to_dict()} for item, report in checks],
+                "identity_check": None if comparison is None else comparison.to_dict(),
+                "source": origin.source,
+            }
+        )
+        raise typer.Exit(1 if disagrees else EXIT_OK)
+    if not checks:
+        typer.echo("no certificates in the dump: no identity to explain")
+    for item, report in checks:
+        label = item.get("labl")
+        named = f"label {label!r}" if label else "no label (looked up by its pkhh)"
+        typer.echo(f"certificate row {item.rowid}, {named}: identity lookup {report.status}")
+        for finding in report.findings:
+            typer.echo(f"  {finding.code}: {finding.message}")
+    if comparison is None:
+        typer.echo("the dump does not carry the device's identities (an older KeychainDump.swift): nothing to compare")
+    elif comparison.agrees:
+        count = len(comparison.device.identities)
+        typer.echo(f"the model agrees with the device: {count} identit{'y' if count == 1 else 'ies'}")
+    else:
+        typer.echo("the model disagrees with the device (a fidelity problem in keychainsim; please report it):")
+        for sentence in comparison.disagreements():
+            typer.echo(f"  {sentence}")
+    raise typer.Exit(1 if disagrees else EXIT_OK)

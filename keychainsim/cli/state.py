@@ -85,6 +85,25 @@ def open_keychain(opts: Options) -> Any:
     return Keychain(platform=opts.platform, access_groups=groups, store=opts.store_path, lock_timeout=opts.lock_timeout)
 
 
+def load_device_dump(path: str, access_groups: list[str]) -> tuple[Any, Any]:
+    """A dump file as a keychain, and its :class:`~keychainsim.probe.DumpOrigin`. Disagreements with the
+    device are shown by the commands (not as Python warnings); ``-g`` groups make the keychain another
+    app's view of the same items.
+
+    Raises:
+        InputError: the file is not a readable dump.
+    """
+    import warnings
+
+    from keychainsim.probe import DumpDisagreement, dump_origin, load_dump
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DumpDisagreement)
+        kc = load_dump(path)
+    origin = dump_origin(kc)
+    return (kc.with_entitlements(access_groups) if access_groups else kc), origin
+
+
 def fail(message: str, code: int) -> NoReturn:
     """One line on stderr, then the exit code."""
     typer.echo(f"keychainsim: {message}", err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from keychainsim.cli.state import choice, emit_json, guard, open_keychain, options
+from keychainsim.cli.state import choice, emit_json, guard, load_device_dump, open_keychain, options
 
 app = typer.Typer(rich_markup_mode=None)
 PANEL = "Store and device"
@@ -79,6 +79,9 @@ def dump(
     ctx: typer.Context,
     format: str = typer.Option("text", "--format", help="text, plain (NSDictionary style) or json."),
     secrets: bool = typer.Option(False, "--secrets", help="Include secret data in JSON."),
+    from_file: str | None = typer.Option(
+        None, "--from", help="A dump file (KeychainDump.swift on a device, or --format json) instead of the store."
+    ),
     json_output: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Every item of every class, whether this app can see it and why not, and how identities pair."""
@@ -89,7 +92,10 @@ def dump(
     with guard():
         from keychainsim.probe import dump as probe_dump
 
-        kc = open_keychain(opts)
+        if from_file is not None:
+            kc, _ = load_device_dump(from_file, opts.access_groups)
+        else:
+            kc = open_keychain(opts)
         if format == "rich":
             from keychainsim.cli.state import console
 

@@ -3,7 +3,8 @@
 - :func:`dump` shows every item of every class with every attribute, whether the calling app can see it
   and why not, and how certificates and private keys pair into identities (text, rich, plain, JSON).
 - :func:`load_dump` turns a JSON dump (from :func:`dump` or the device-side probe in
-  ``probes/device/KeychainDump.swift``) back into a keychain, so a device's state can be explained here.
+  ``probes/device/KeychainDump.swift``) back into a keychain, so a device's state can be explained here;
+  :func:`dump_origin` says what loading found (the device's identities against the model's join).
 - :func:`snapshot` and :func:`diff` compare the items at two moments.
 - :func:`trace` records every Sec* call made inside a block, with status, refusal reason, result and
   the items after each call.
@@ -12,7 +13,7 @@ Importing this package does not import rich: rendering is loaded on first use.
 """
 
 from keychainsim.probe.dumps import Dump, DumpItem, Near, Pair, Unpaired, dump
-from keychainsim.probe.load import load_dump
+from keychainsim.probe.load import DumpDisagreement, DumpOrigin, dump_origin, load_dump
 from keychainsim.probe.snapshots import Change, Diff, Snapshot, diff, snapshot
 from keychainsim.probe.traces import Step, Trace, current_trace, trace
 from keychainsim.probe.visibility import Device, Hidden
@@ -22,7 +23,9 @@ __all__ = [
     "Device",
     "Diff",
     "Dump",
+    "DumpDisagreement",
     "DumpItem",
+    "DumpOrigin",
     "Hidden",
     "Near",
     "Pair",
@@ -33,6 +36,7 @@ __all__ = [
     "current_trace",
     "diff",
     "dump",
+    "dump_origin",
     "load_dump",
     "snapshot",
     "trace",

@@ -18,18 +18,27 @@ from typing import TYPE_CHECKING, Any
 from keychainsim.errors import InputError
 from keychainsim.model.item import DP, FILE, Item
 from keychainsim.model.reject import Reject
-from keychainsim.probe.names import CLASS_NAMES
+from keychainsim.probe.names import CLASS_NAMES, CLASS_ORDER
 from keychainsim.probe.values import BadValue, decode_value, encode_secret, encode_value, is_secret
 from keychainsim.probe.visibility import REASON_CODES, Device
 
 if TYPE_CHECKING:
+    from keychainsim.probe.device_identities import DeviceIdentities
     from keychainsim.probe.dumps import Dump
 
 FORMAT_NAME = "keychainsim-dump"
 FORMAT_VERSION = 1
 
 _TOP_FIELDS = {"format", "version", "platform", "access_groups", "device", "items"}
-_TOP_OPTIONAL = {"identities", "source", "statuses"}
+_TOP_OPTIONAL = {
+    "identities",
+    "source",
+    "statuses",
+    "default_access_group",
+    "classes",
+    "device_identities",
+    "identity_check",
+}
 _ITEM_FIELDS = {"rowid", "keychain", "class", "attributes"}
 _ITEM_OPTIONAL = {"visible", "hidden_because", "ref"}
 _DEVICE_FIELDS = {"unlocked", "unlocked_since_boot", "passcode_set"}
@@ -75,7 +84,7 @@ def dump_document(dump: Dump, secrets: bool = False) -> dict[str, Any]:
         doc["visible"] = entry.visible
         doc["hidden_because"] = [h.to_dict() for h in entry.hidden]
         items.append(doc)
-    return {
+    document: dict[str, Any] = {
         "access_groups": list(dump.access_groups),
         "device": dump.device.to_dict(),
         "format": FORMAT_NAME,
@@ -105,6 +114,18 @@ def dump_document(dump: Dump, secrets: bool = False) -> dict[str, Any]:
         "platform": dump.platform,
         "version": FORMAT_VERSION,
     }
+    origin = dump.origin
+    if origin is not None:
+        # What a device dump said beyond its items is kept, so dump -> load -> dump keeps it.
+        if origin.default_access_group is not None:
+            document["default_access_group"] = origin.default_access_group
+        if origin.classes != CLASS_ORDER:
+            document["classes"] = list(origin.classes)
+        if origin.identities is not None:
+            document["device_identities"] = origin.identities.device.to_dict()
+            check = origin.identities.to_dict()
+            document["identity_check"] = {k: check[k] for k in ("agrees", "disagreements", "model")}
+    return document
 
 
 @dataclass(frozen=True)
@@ -115,6 +136,14 @@ class LoadedDump:
     access_groups: tuple[str, ...]
     device: Device
     items: tuple[Item, ...]
+    default_access_group: str | None = None
+    """Where the device put an item added without kSecAttrAccessGroup (device probe only)."""
+    classes: tuple[str, ...] = ("genp", "inet", "cert", "keys")
+    """The classes the dump covers (a device dump may be limited to keys and certificates)."""
+    device_identities: DeviceIdentities | None = None
+    """The device's own answer to the identity query (device probe only)."""
+    description: str = ""
+    """The document's ``source`` text (where it was written)."""
 
 
 def parse_document(text: str, source: str) -> LoadedDump:
@@ -160,7 +189,31 @@ def parse_document(text: str, source: str) -> LoadedDump:
             raise InputError(source, f"items[{index}]: rowid {item.rowid} appears twice")
         seen.add(item.rowid)
         items.append(item)
-    return LoadedDump(platform, tuple(groups), device, tuple(items))
+    default = data.get("default_access_group")
+    if default is not None and (not isinstance(default, str) or not default):
+        raise InputError(source, f"default_access_group {default!r} is not a non-empty string")
+    classes = data.get("classes", list(CLASS_ORDER))
+    if not isinstance(classes, list) or not classes or any(c not in CLASS_ORDER for c in classes):
+        raise InputError(source, f"classes must be a non-empty array of {', '.join(CLASS_ORDER)}")
+    for item in items:
+        if item.item_class not in classes:
+            raise InputError(source, f"row {item.rowid} is a {item.item_class} item, but classes lists {classes}")
+    identities = None
+    if data.get("device_identities") is not None:
+        from keychainsim.probe.device_identities import parse
+
+        identities = parse(data["device_identities"], {i.rowid: i for i in items}, source)
+    text = data.get("source", "")
+    return LoadedDump(
+        platform,
+        tuple(groups),
+        device,
+        tuple(items),
+        default_access_group=default,
+        classes=tuple(classes),
+        device_identities=identities,
+        description=text if isinstance(text, str) else "",
+    )
 
 
 def _device(raw: Any, source: str) -> Device:

@@ -20,6 +20,7 @@ from keychainsim.probe.visibility import Device, Hidden, hidden_reasons
 
 if TYPE_CHECKING:
     from keychainsim.keychain import Keychain
+    from keychainsim.probe.load import DumpOrigin
 
 FORMATS = ("text", "rich", "plain", "json")
 
@@ -121,10 +122,14 @@ class Dump:
     items: tuple[DumpItem, ...]
     pairs: tuple[Pair, ...] = ()
     unpaired: tuple[Unpaired, ...] = ()
+    origin: DumpOrigin | None = None
+    """For a keychain loaded from a dump: the file, the device's identities against the model's join."""
 
     @classmethod
     def of(cls, kc: Keychain) -> Dump:
         """Read ``kc`` (one store transaction) and work out visibility and identities."""
+        from keychainsim.probe.load import dump_origin
+
         view = engine_state.read(kc)
         groups = tuple(kc.caller.access_groups)
         by_row = {
@@ -138,6 +143,7 @@ class Dump:
             items=tuple(by_row.values()),
             pairs=pairs,
             unpaired=_unpaired(tuple(by_row.values()), pairs),
+            origin=dump_origin(kc),
         )
 
     def by_class(self, item_class: str) -> tuple[DumpItem, ...]:

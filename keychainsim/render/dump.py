@@ -19,6 +19,7 @@ from keychainsim.render.lines import Lines
 from keychainsim.render.values import display_value, ordered_keys, quoted, short_hash
 
 if TYPE_CHECKING:
+    from keychainsim.probe.device_identities import IdentityComparison
     from keychainsim.probe.dumps import Dump, DumpItem, Pair, Unpaired
 
 HEADER = Style(bold=True)
@@ -44,6 +45,10 @@ class DumpView:
             yield class_section(self.dump, item_class, width)
         yield rule(f"idnt · {CLASS_NAMES['idnt']} · cert pkhh = key klbl, key priv = 1", width)
         yield identity_tree(self.dump)
+        origin = self.dump.origin
+        if origin is not None and origin.identities is not None:
+            yield rule("the device's identities against the model's join", width)
+            yield identity_check(origin.identities)
 
 
 def header(dump: Dump) -> Lines:
@@ -58,6 +63,30 @@ def header(dump: Dump) -> Lines:
         f"{_count(len(dump.items), 'item')} ({hidden} hidden from this app) · "
         f"{_count(len(dump.pairs), 'identity', 'identities')} · {len(dump.unpaired)} unpaired"
     )
+    origin = dump.origin
+    if origin is not None:
+        described = f" ({origin.description})" if origin.description else ""
+        lines.add(f"loaded from {origin.source}{described}", hang=12)
+        if origin.classes != CLASS_ORDER:
+            lines.add(f"the dump covers only {', '.join(origin.classes)}: other classes were not read")
+        for note in origin.notes:
+            lines.add(f"note: {note}", hang=6)
+    return lines
+
+
+def identity_check(comparison: IdentityComparison) -> Lines:
+    """The device's identity query against the model's on the same items: agreement, or each disagreement."""
+    lines = Lines()
+    count = len(comparison.device.identities)
+    if comparison.agrees:
+        lines.add(
+            ("✓ the model agrees with the device: ", VISIBLE),
+            f"{_count(count, 'identity', 'identities')}, status {comparison.device.status}",
+        )
+        return lines
+    lines.add(("✗ the model disagrees with the device (a fidelity problem; please report it)", HIDDEN))
+    for sentence in comparison.disagreements():
+        lines.add("  ✗ ", (sentence, REASON), hang=4)
     return lines
 
 

@@ -1,0 +1,201 @@
+"""The device's own identity join, as a device dump records it, held against the model's.
+
+Identities are never stored: securityd forms them by joining certificates and private keys
+(``cert.pkhh = keys.klbl``, pitfalls catalog R6). A device dump (``probes/device/KeychainDump.swift``)
+asks the device for ``kSecClassIdentity`` too, so the loaded dump carries the device's answer: ground
+truth for the model's join. :func:`compare` runs the same query on the loaded keychain and names every
+identity one side forms and the other does not; a disagreement means the model (or the dump) is wrong,
+and it is reported rather than hidden.
+
+The document field (``device_identities``, FORMAT.md)::
+
+    {"status": 0, "identities": [{"certificate": 2, "key": 1, "klbl": "0a1b...", "label": "client"}]}
+
+``certificate`` and ``key`` are the row ids of the halves among the dump's items (null when the probe
+found no such row, e.g. a dump limited to other classes); ``klbl`` is the private key's application label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from keychainsim.errors import InputError
+
+if TYPE_CHECKING:
+    from keychainsim.keychain import Keychain
+    from keychainsim.model.item import Item
+
+_FIELDS = {"certificate", "key", "klbl", "label"}
+
+IDENTITY_QUERY: dict[str, Any] = {
+    "class": "idnt",
+    "m_Limit": "m_LimitAll",
+    "r_Ref": True,
+    "r_Attributes": True,
+    "sync": "syna",
+}
+"""What the device probe asks (KeychainDump.swift): every identity, synchronizable or not, with its ref."""
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    """One identity the device returned: the rows of its certificate and private key."""
+
+    certificate: int | None
+    key: int | None
+    klbl: bytes | None = None
+    label: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "certificate": self.certificate,
+            "key": self.key,
+            "klbl": None if self.klbl is None else self.klbl.hex(),
+            "label": self.label,
+        }
+
+    def describe(self) -> str:
+        cert = "an unknown certificate" if self.certificate is None else f"certificate row {self.certificate}"
+        key = "an unknown private key" if self.key is None else f"private key row {self.key}"
+        label = f" (label {self.label!r})" if self.label else ""
+        return f"{cert}{label} with {key}"
+
+
+@dataclass(frozen=True)
+class DeviceIdentities:
+    """The device's answer to :data:`IDENTITY_QUERY`: its status and the identities it returned."""
+
+    status: int
+    identities: tuple[DeviceIdentity, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"identities": [i.to_dict() for i in self.identities], "status": self.status}
+
+
+@dataclass(frozen=True)
+class IdentityComparison:
+    """The device's identities against the model's answer to the same query on the loaded items."""
+
+    device: DeviceIdentities
+    model_status: int
+    model: tuple[DeviceIdentity, ...]
+    only_device: tuple[DeviceIdentity, ...]
+    only_model: tuple[DeviceIdentity, ...]
+
+    @property
+    def agrees(self) -> bool:
+        return self.device.status == self.model_status and not self.only_device and not self.only_model
+
+    def disagreements(self) -> list[str]:
+        """One sentence per disagreement, naming the rows; empty when the model agrees with the device."""
+        out: list[str] = []
+        if self.device.status != self.model_status:
+            out.append(
+                f"the device answered the identity query with {_status(self.device.status)}, "
+                f"the model with {_status(self.model_status)}"
+            )
+        out.extend(
+            f"the device forms an identity from {i.describe()}; the model's join does not" for i in self.only_device
+        )
+        out.extend(
+            f"the model forms an identity from {i.describe()}; the device returned none" for i in self.only_model
+        )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "agrees": self.agrees,
+            "device": self.device.to_dict(),
+            "disagreements": self.disagreements(),
+            "model": {"identities": [i.to_dict() for i in self.model], "status": self.model_status},
+        }
+
+
+def parse(raw: Any, items: dict[int, Item], source: str) -> DeviceIdentities:
+    """Check and decode a dump's ``device_identities`` against its items.
+
+    Raises:
+        InputError: naming ``source`` and the field (a row that is not a certificate or a key, bad hex).
+    """
+    if not isinstance(raw, dict) or set(raw) != {"status", "identities"}:
+        raise InputError(source, "device_identities must be an object with exactly 'status' and 'identities'")
+    status = raw["status"]
+    if not isinstance(status, int) or isinstance(status, bool):
+        raise InputError(source, f"device_identities.status {status!r} is not an OSStatus number")
+    entries = raw["identities"]
+    if not isinstance(entries, list):
+        raise InputError(source, "device_identities.identities must be an array")
+    identities: list[DeviceIdentity] = []
+    for index, entry in enumerate(entries):
+        where = f"device_identities.identities[{index}]"
+        if not isinstance(entry, dict) or not set(entry) <= _FIELDS or not {"certificate", "key"} <= set(entry):
+            raise InputError(source, f"{where} must be an object with certificate, key (and optional klbl, label)")
+        cert, key = entry["certificate"], entry["key"]
+        _check_row(cert, "cert", items, f"{where}.certificate", source)
+        _check_row(key, "keys", items, f"{where}.key", source)
+        klbl = entry.get("klbl")
+        try:
+            label_bytes = None if klbl is None else bytes.fromhex(klbl)
+        except (TypeError, ValueError):
+            raise InputError(source, f"{where}.klbl {klbl!r} is not hex") from None
+        label = entry.get("label")
+        if label is not None and not isinstance(label, str):
+            raise InputError(source, f"{where}.label must be a string")
+        identities.append(DeviceIdentity(cert, key, label_bytes, label))
+    return DeviceIdentities(status, tuple(identities))
+
+
+def _check_row(rowid: Any, item_class: str, items: dict[int, Item], where: str, source: str) -> None:
+    if rowid is None:
+        return
+    if not isinstance(rowid, int) or isinstance(rowid, bool):
+        raise InputError(source, f"{where} {rowid!r} is not a row id")
+    item = items.get(rowid)
+    if item is None or item.item_class != item_class:
+        what = "no item" if item is None else f"a {item.item_class} item"
+        raise InputError(source, f"{where}: row {rowid} is {what}, expected a {item_class} item of this dump")
+
+
+def compare(kc: Keychain, device: DeviceIdentities) -> IdentityComparison:
+    """Ask the loaded keychain the device probe's identity query and hold its answer against the device's."""
+    from keychainsim import tracing
+
+    query = dict(IDENTITY_QUERY)
+    if kc.platform == "macos":
+        query["nleg"] = True  # kSecUseDataProtectionKeychain: the probe dumps the data protection keychain
+    with tracing.inside():
+        status, result = kc.SecItemCopyMatching(query)
+    model = tuple(_rows_of(kc, entry) for entry in (result or [])) if int(status) == 0 else ()
+    device_pairs = {(i.certificate, i.key) for i in device.identities}
+    model_pairs = {(i.certificate, i.key) for i in model}
+    return IdentityComparison(
+        device=device,
+        model_status=int(status),
+        model=model,
+        only_device=tuple(i for i in device.identities if (i.certificate, i.key) not in model_pairs),
+        only_model=tuple(i for i in model if (i.certificate, i.key) not in device_pairs),
+    )
+
+
+def _rows_of(kc: Keychain, entry: dict[str, Any]) -> DeviceIdentity:
+    """The rows of a model identity: the certificate by its DER, the private key by its application label,
+    as the device probe finds them (it can only compare what the API returns). A loaded dump's keys carry
+    no key material, so the model's result may hold no ref; its attributes still name both halves."""
+    identity = entry.get("v_Ref")
+    cert_der = entry.get("certdata") or (identity.certificate.der if identity is not None else None)
+    klbl = entry.get("klbl") or (identity.private_key.application_label if identity is not None else None)
+    cert_row = key_row = None
+    for item in sorted(kc.all_items(), key=lambda i: i.rowid):
+        if cert_row is None and item.item_class == "cert" and item.get("v_Data") == cert_der:
+            cert_row = item.rowid
+        elif key_row is None and item.item_class == "keys" and item.get("klbl") == klbl and item.get("kcls") == 1:
+            key_row = item.rowid
+    label = entry.get("labl")
+    return DeviceIdentity(cert_row, key_row, klbl, label if isinstance(label, str) else None)
+
+
+def _status(code: int) -> str:
+    from keychainsim.status import OSStatus
+
+    return f"{OSStatus(code).name} ({code})" if code in OSStatus._value2member_map_ else str(code)
