@@ -15,6 +15,8 @@ var targets: [Target] = [
 products.append(.library(name: "Security", targets: ["Security"]))
 targets += [
     .target(name: "Security", dependencies: ["KeychainSim"]),
+    // The README's first run: an app's enrollment on the simulated device, with `import Security`.
+    .executableTarget(name: "KeychainSimDemo", dependencies: ["Security"]),
     .testTarget(name: "ForumThreadTests", dependencies: ["Security", "KeychainSim"]),
 ]
 #endif

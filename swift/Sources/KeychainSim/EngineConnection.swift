@@ -66,7 +66,7 @@ final class EngineConnection: @unchecked Sendable {
         let fromEngine = Pipe()
         let stderrFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("keychainsim-engine-\(getpid())-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
         process.standardInput = toEngine
         process.standardOutput = fromEngine
         process.standardError = try FileHandle(forWritingTo: stderrFile)

@@ -22,7 +22,9 @@ enum Locator {
             .appendingPathComponent(".venv/bin/keychainsim").path
     }
 
-    static func find(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    static func find(
+        environment: [String: String] = ProcessInfo.processInfo.environment, checkout: String = repositoryVenvEngine
+    ) throws -> String {
         if let configured = environment[environmentVariable], !configured.isEmpty {
             guard FileManager.default.isExecutableFile(atPath: configured) else {
                 throw EngineError.notFound(
@@ -35,10 +37,10 @@ enum Locator {
             let candidate = "\(directory)/keychainsim"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        if FileManager.default.isExecutableFile(atPath: repositoryVenvEngine) { return repositoryVenvEngine }
+        if FileManager.default.isExecutableFile(atPath: checkout) { return checkout }
         throw EngineError.notFound(
             "KeychainSim needs keychainsim's engine and found none (\(environmentVariable) is not set, no `keychainsim` "
-                + "on PATH, no \(repositoryVenvEngine)). \(howToInstall)"
+                + "on PATH, no \(checkout)). \(howToInstall)"
         )
     }
 
