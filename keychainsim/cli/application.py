@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from keychainsim.cli import crypto_commands, item_commands, run_command, serve_command, store_commands
+from keychainsim.cli import crypto_commands, glossary_command, item_commands, run_command, serve_command, store_commands
 from keychainsim.cli.state import DEFAULT_LOCK_TIMEOUT, EXIT_CODES_HELP, LOCK_TIMEOUT_ENV, Options
 from keychainsim.enroll import cli as enroll_commands
 
@@ -69,7 +69,15 @@ def root(
     )
 
 
-for group in (store_commands, item_commands, crypto_commands, run_command, serve_command, enroll_commands):
+for group in (
+    store_commands,
+    item_commands,
+    crypto_commands,
+    run_command,
+    serve_command,
+    enroll_commands,
+    glossary_command,
+):
     app.add_typer(group.app)
 
 

@@ -339,7 +339,9 @@ def identity(
             typer.echo(f"identity -> certificate {cert!r}")
             typer.echo(f"         -> key {key!r}  (pkhh == klbl {same})")
         if report is not None:
+            from keychainsim.cli.show import explanation_text
+
             if status == 0:
                 typer.echo("warning: the lookup succeeded, but the identity it returned is not usable:", err=True)
-            typer.echo(str(report), err=True)
+            typer.echo(explanation_text(report), err=True)
     raise typer.Exit(code)

@@ -192,11 +192,11 @@ def explain(
         if json_output or opts.json:
             emit_json(report.to_dict())
         else:
-            typer.echo(str(report))
-            for near in report.near_misses[:10]:
-                from keychainsim.explain.report import row_label
+            from keychainsim.cli.show import explanation_text
+            from keychainsim.explain.report import row_label
 
-                typer.echo(f"  near miss {row_label(near.row)}: {near.describe()}")
+            near = [f"  near miss {row_label(n.row)}: {n.describe()}" for n in report.near_misses[:10]]
+            typer.echo(explanation_text(report, near))
 
 
 def _check_dump_identities(kc: Any, origin: Any, as_json: bool) -> None:

@@ -57,7 +57,9 @@ def step_lines(done: Any) -> list[str]:
             # A success with a finding is a wrong success (an identity that cannot sign): say what is wrong.
             lines += [f"      ! [{f.code}] {f.message}" for f in done.report.findings]
     if done.report is not None and (done.failures or step.call == "explain"):
-        lines += ["      " + line for line in str(done.report).splitlines()]
+        from keychainsim.cli.show import explanation_text
+
+        lines += ["      " + line for line in explanation_text(done.report).splitlines()]
     if done.dump_text is not None:
         lines += ["      | " + line for line in str(done.dump_text).rstrip("\n").splitlines()]
     return lines

@@ -66,3 +66,15 @@ def result_lines(result: Any) -> list[str]:
         else:
             lines.append("  " + value_text(None, row))
     return lines
+
+
+def explanation_text(report: Any, extra: list[str] | None = None) -> str:
+    """An explain report as text, its near-miss lines (``extra``), and the constant names of the raw keys
+    it uses (``terms: klbl = kSecAttrApplicationLabel, ...``)."""
+    from keychainsim.render.glossary import terms_line
+
+    lines = [str(report), *(extra or [])]
+    legend = terms_line("\n".join(lines))
+    if legend is not None:
+        lines.append("  " + legend)
+    return "\n".join(lines)
