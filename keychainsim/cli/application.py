@@ -13,7 +13,15 @@ from typing import Annotated
 
 import typer
 
-from keychainsim.cli import crypto_commands, glossary_command, item_commands, run_command, serve_command, store_commands
+from keychainsim.cli import (
+    crypto_commands,
+    glossary_command,
+    item_commands,
+    learn_command,
+    run_command,
+    serve_command,
+    store_commands,
+)
 from keychainsim.cli.state import DEFAULT_LOCK_TIMEOUT, EXIT_CODES_HELP, LOCK_TIMEOUT_ENV, Options
 from keychainsim.enroll import cli as enroll_commands
 
@@ -76,6 +84,7 @@ for group in (
     run_command,
     serve_command,
     enroll_commands,
+    learn_command,
     glossary_command,
 ):
     app.add_typer(group.app)

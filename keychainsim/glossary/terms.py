@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -149,7 +148,7 @@ def _declarations() -> list[_Declared]:
     """Every constant in declaration order, with the section heading and trailing comment of its line."""
     from keychainsim import constants
 
-    source = Path(constants.__file__).read_text(encoding="utf-8")
+    source = resources.files("keychainsim").joinpath("constants.py").read_text(encoding="utf-8")
     section = ""
     out: list[_Declared] = []
     for line in source.splitlines():

@@ -301,7 +301,9 @@ def write_schema(path: Path = SCHEMA_PATH) -> None:
 
 def load_schema() -> dict[str, Any]:
     """The schema as shipped in the package."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    from importlib import resources  # the package may be imported from a zip: read it as package data
+
+    return json.loads(resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":

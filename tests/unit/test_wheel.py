@@ -27,12 +27,20 @@ def test_wheel_contains_the_package_and_imports_from_itself(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "keychainsim/py.typed" in names
     assert "keychainsim/schema/tables.py" in names
+    assert "keychainsim/glossary/meanings.yaml" in names  # the glossary's and the course's package data
+    assert "keychainsim/lessons/04-label-belongs-to-the-certificate.yaml" in names
+    assert "keychainsim/lessons/scenarios/12-pkcs12.yaml" in names
+    assert "keychainsim/lessons/scenarios/device.p12" in names
     assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)
     code = (
         "import keychainsim, keychainsim.constants as c;"
         "from keychainsim import Keychain;"
         "kc = Keychain();"
-        "print(kc.SecItemAdd({c.kSecClass: c.kSecClassGenericPassword})[0] == 0, keychainsim.__file__)"
+        "from keychainsim.lessons import load_course; from keychainsim.lessons.run import run_lesson;"
+        "from keychainsim.glossary import lookup;"
+        "ok = kc.SecItemAdd({c.kSecClass: c.kSecClassGenericPassword})[0] == 0;"
+        "ok = ok and run_lesson(load_course()[11]).answer == -25300 and lookup('pdmn')[0].meaning != '';"
+        "print(ok, keychainsim.__file__)"
     )
     run = subprocess.run(
         [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(wheel)!r}); {code}"],
