@@ -20,6 +20,7 @@ class Backend:
 
     def __init__(self, store: str | Path | None = None, lock_timeout: float = 10.0) -> None:
         self._db: Database | None = Database() if store is None else None
+        self._in_memory = nullcontext(self._db)  # reusable: it only hands out the database
         self._store: Any = None
         self._signature: Any = None
         self._depth = 0
@@ -36,8 +37,7 @@ class Backend:
     def transaction(self) -> AbstractContextManager[Database]:
         """The database for one call (see :meth:`_file_transaction`); in memory, the database itself."""
         if self._store is None:
-            assert self._db is not None
-            return nullcontext(self._db)
+            return self._in_memory
         return self._file_transaction()
 
     @contextmanager

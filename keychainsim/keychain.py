@@ -26,7 +26,7 @@ from keychainsim.engine.copy import copy_matching
 from keychainsim.engine.delete import delete
 from keychainsim.engine.update import update
 from keychainsim.model.item import DP, Item
-from keychainsim.model.query import check_python_types
+from keychainsim.model.query import check_python_types, plain_dictionary
 from keychainsim.model.reject import Reject
 from keychainsim.status import OSStatus
 
@@ -213,16 +213,18 @@ class Keychain:
         self._current = record
         with tracing.inside():
             for arg in args:
-                check_python_types(arg, f"{name} argument", _ref_types())
+                if not plain_dictionary(arg):
+                    check_python_types(arg, f"{name} argument", _ref_types())
             try:
                 with self._backend.transaction() as db:
                     status, result = body(db)
             except Reject as refused:
                 status, result = refused.status, None
                 record.reason, record.key = refused.reason, refused.key
-        record.status = OSStatus(status)
+        record.status = status if type(status) is OSStatus else OSStatus(status)
         self.last_call = record
-        self._notify(name, args, (record.status, result))
+        if self.observers:
+            self._notify(name, args, (record.status, result))
         return record.status, result
 
     # -- keys and identities -----------------------------------------------------------------

@@ -35,6 +35,13 @@ class Caller:
     user_response: str = "approve"
     """How the simulated user answers authentication prompts: approve, cancel or fail."""
 
+    def __post_init__(self) -> None:
+        # Compiled queries are cached per caller, so the caller is hashed on every call: once is enough.
+        object.__setattr__(self, "_hash", hash((self.access_groups, self.musr, self.anchors, self.user_response)))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined,no-any-return]
+
     @property
     def writable(self) -> tuple[str, ...]:
         """Groups an add, update or delete may touch: the list without the token group (§I.2)."""

@@ -17,7 +17,8 @@ from keychainsim.engine.client import prepare as client_prepare
 from keychainsim.engine.context import Caller, Clock, system_clock
 from keychainsim.engine.database import Database
 from keychainsim.engine.identity import IdentityResultRow, IdentityRow, check_identity_query, join
-from keychainsim.engine.protection import require
+from keychainsim.engine.protection import available, require
+from keychainsim.engine.query_cache import QueryCache
 from keychainsim.engine.results import ResultRow, shape
 from keychainsim.model.item import Item
 from keychainsim.model.match import FilterContext, Matcher, Scope
@@ -66,7 +67,7 @@ def prepare(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]
 def rows_for(db: Database, query: Query, matcher: Matcher, keychain: str) -> Iterable[Item | IdentityRow]:
     """Candidate rows in scan order: the class table (pruned by an index) or the identity join."""
     if query.item_class == "idnt":
-        return join(db, keychain)
+        return join(db, keychain, matcher.terms)
     ref = query.persistent_ref
     if ref is not None and ref.uuid is not None:
         hit = db.by_ref(ref.uuid)
@@ -79,16 +80,19 @@ def run(
 ) -> list[Item | IdentityRow]:
     """The matching rows, in order, up to the limit; raises Reject(-25308) at an undecryptable row."""
     limit = query.limit
-    context = filter_context(db, query, matcher, keychain, clock)
+    context = filter_context(db, query, matcher, keychain, clock) if query.match else NO_CONTEXT
     found: list[Item | IdentityRow] = []
     if limit == 0:
         return found
+    device = db.device
+    secret = bool(query.returns & SECRET_RETURNS)
     for row in rows_for(db, query, matcher, keychain):
         if matcher.misses(row):
             continue
         for item in row.group_items:
-            require(item.get("pdmn"), db.device, f"reading the matching {item.item_class} row {item.rowid}")
-        if query.returns & SECRET_RETURNS and _needs_auth(row):
+            if not available(item.get("pdmn"), device):
+                require(item.get("pdmn"), device, f"reading the matching {item.item_class} row {item.rowid}")
+        if secret and _needs_auth(row):
             # Decrypting the secret part of an item with access-control constraints needs the user
             # (secd-81-item-acl-stress.m): Skip leaves such items out, Fail gives -25308; otherwise the
             # simulated user answers the prompt as Keychain(user_response=...) says.
@@ -103,7 +107,7 @@ def run(
             answer = PROMPT_ANSWERS[matcher.scope.user_response]
             if answer is not None:
                 raise Reject(answer[0], answer[1], key="accc")
-        if matcher.filter_misses(row, context):
+        if query.match and matcher.filter_misses(row, context):
             continue
         found.append(row)
         if limit is not None and len(found) >= limit:
@@ -198,36 +202,17 @@ def result_row(row: Item | IdentityRow, platform: str) -> ResultRow:
     return IdentityResultRow(row) if isinstance(row, IdentityRow) else ResultRow(row, platform)
 
 
-_PLAIN = (str, bytes, int, bool, float, type(None), datetime)
-_COMPILED: dict[tuple[Any, ...], tuple[Query, Matcher]] = {}
-_COMPILED_MAX = 512
+def _prepare_client_dictionary(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
+    return prepare(caller, client_prepare(dictionary, "copy"))
+
+
+_CACHE = QueryCache(_prepare_client_dictionary)
 
 
 def compiled(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
-    """``prepare`` of the client-prepared dictionary, remembered for dictionaries of plain values.
-
-    An app asks the same question many times; parsing and compiling it again each time would cost more
-    than the lookup itself. Only successful compilations are kept, keyed by the caller and by every key,
-    value and value type in order (so ``True`` and ``1``, which Apple treats differently, never share).
-    """
-    parts: list[Any] = [caller]
-    for k, v in dictionary.items():
-        kind = type(v)
-        if kind not in _PLAIN:
-            parts = []
-            break
-        parts.append((k, kind, v))
-    key: tuple[Any, ...] | None = tuple(parts) if parts else None
-    if key is not None:
-        hit = _COMPILED.get(key)
-        if hit is not None:
-            return hit
-    result = prepare(caller, client_prepare(dictionary, "copy"))
-    if key is not None:
-        if len(_COMPILED) >= _COMPILED_MAX:
-            _COMPILED.clear()
-        _COMPILED[key] = result
-    return result
+    """``prepare`` of the client-prepared dictionary, reused for dictionaries of the same shape (see
+    :mod:`keychainsim.engine.query_cache`)."""
+    return _CACHE.get(caller, dictionary)
 
 
 def copy_matching(

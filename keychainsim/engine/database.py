@@ -4,20 +4,96 @@ Apple's keychain is SQLite with a UNIQUE constraint per class and indexes on the
 (§C.1, §C.3). This is the same shape in memory: a lookup by an indexed attribute touches only the rows
 with that value, and the matcher then decides on those rows alone. Row order is insertion (rowid) order,
 the order a full-table scan returns (§E.7).
+
+An index maps a column's match key to the rows holding it. Most values of an indexed column belong to one
+row (an account, a persistent reference, a digest), so a value maps to that row's id itself, and only a
+value shared by several rows maps to a set of ids: a set per row would cost more than the row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator
+import heapq
+import itertools
+from collections.abc import Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from keychainsim.model.item import Item
+from keychainsim.model.values import kind_default, match_key
+from keychainsim.schema import CLASSES
 from keychainsim.store.state import DeviceState, KeychainState, StoredItem
 
 TableKey = tuple[str, str]  # (keychain, item class)
+Bucket = int | set[int]
+"""The rows holding one value of an indexed column: a row id, or the set of them when several share it."""
 
-INDEXED_EXTRA = ("agrp",)
-"""Indexed here although not I-flagged in Apple's schema: every query filters on the access group."""
+INDEXED_EXTRA = ("labl",)
+"""Indexed here although not I-flagged in Apple's schema: kSecAttrLabel is how apps find certificates and
+identities, and the identity join narrows by it."""
+
+UNIQUENESS_PROBES: dict[str, tuple[str, ...]] = {
+    "genp": ("acct", "svce"),
+    "inet": ("acct", "srvr"),
+    "cert": ("slnr", "issr"),
+    "keys": ("klbl", "atag"),
+}
+"""Per class, indexed columns that are part of the uniqueness tuple in both keychain implementations
+(``schema.primary_key`` and ``FILE_PRIMARY_KEYS``): a row with the same tuple has the same value in each,
+so the smallest of their buckets holds every row an add could collide with. Their indexes file a row
+without the column under the column's default, as the uniqueness check compares it (§C.3)."""
+
+INDEXED_KEYS: dict[str, tuple[str, ...]] = {
+    name: tuple(a.key for a in schema.attributes if a.indexed or a.key in INDEXED_EXTRA)
+    for name, schema in CLASSES.items()
+}
+"""Per class, the columns the database keeps an index on."""
+
+
+def bucket_rows(bucket: Bucket | None) -> Collection[int]:
+    """The row ids of an index bucket (none for a value no row holds)."""
+    if bucket is None:
+        return ()
+    if type(bucket) is int:
+        return (bucket,)
+    return bucket  # type: ignore[return-value]
+
+
+def bucket_size(bucket: Bucket | None) -> int:
+    if bucket is None:
+        return 0
+    return 1 if type(bucket) is int else len(bucket)  # type: ignore[arg-type]
+
+
+def _probe_key(item: Item, column: str) -> Hashable:
+    """The match key a uniqueness probe column files ``item`` under: its value, else the default."""
+    value = item.key_of(column)
+    if value is None:
+        attr = CLASSES[item.item_class].by_key[column]
+        value = match_key(attr, kind_default(attr.kind))
+    return value
+
+
+def _add(bucket_map: dict[Hashable, Bucket], value: Hashable, rowid: int) -> None:
+    bucket = bucket_map.get(value)
+    if bucket is None:
+        bucket_map[value] = rowid
+    elif type(bucket) is int:
+        if bucket != rowid:
+            bucket_map[value] = {bucket, rowid}
+    else:
+        bucket.add(rowid)  # type: ignore[union-attr]
+
+
+def _discard(bucket_map: dict[Hashable, Bucket], value: Hashable, rowid: int) -> None:
+    bucket = bucket_map.get(value)
+    if bucket is None:
+        return
+    if type(bucket) is int:
+        if bucket == rowid:
+            del bucket_map[value]
+        return
+    bucket.discard(rowid)  # type: ignore[union-attr]
+    if len(bucket) == 1:  # type: ignore[arg-type]
+        bucket_map[value] = next(iter(bucket))  # type: ignore[call-overload]
 
 
 @dataclass
@@ -25,14 +101,17 @@ class Database:
     """Every item of every class in both keychain implementations, with the device state."""
 
     rows: dict[TableKey, dict[int, Item]] = field(default_factory=dict)
-    unique: dict[TableKey, dict[tuple[Hashable, ...], int]] = field(default_factory=dict)
-    index: dict[tuple[str, str, str], dict[Hashable, set[int]]] = field(default_factory=dict)
-    by_persistref: dict[bytes, tuple[TableKey, int]] = field(default_factory=dict)
+    index: dict[TableKey, dict[str, dict[Hashable, Bucket]]] = field(default_factory=dict)
+    """Per table, per indexed column (every one of ``INDEXED_KEYS``, empty until a row holds it), the
+    rows by match key."""
     next_rowid: int = 1
     device: DeviceState = field(default_factory=DeviceState)
     clock_ms: int = 0
     changes: int = 0
     """Mutation counter: a store saves only when it moved."""
+    examined: int = 0
+    """Rows handed to the matcher by index lookups and scans: how tests see that a lookup used an index
+    (a full scan of N rows adds N, an index probe adds the rows sharing the value)."""
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -49,61 +128,129 @@ class Database:
 
     def find_unique(self, item: Item) -> Item | None:
         """The row holding ``item``'s uniqueness tuple, if any (it may be a tombstone)."""
-        rowid = self.unique.get((item.keychain, item.item_class), {}).get(item.unique_key())
-        return None if rowid is None else self.get(item.keychain, item.item_class, rowid)
+        keychain, item_class = item.keychain, item.item_class
+        table = self.rows.get((keychain, item_class))
+        if not table:
+            return None
+        columns = self.index[(keychain, item_class)]
+        smallest: Collection[int] | None = None
+        for column in UNIQUENESS_PROBES[item_class]:
+            rows = bucket_rows(columns[column].get(_probe_key(item, column)))
+            if smallest is None or len(rows) < len(smallest):
+                smallest = rows
+        key = item.unique_key()
+        for rowid in sorted(smallest or ()):
+            row = table[rowid]
+            if row.unique_key() == key:
+                return row
+        return None
 
     def by_ref(self, uuid: bytes) -> Item | None:
-        hit = self.by_persistref.get(uuid)
-        return None if hit is None else self.rows[hit[0]].get(hit[1])
+        """The row whose persistent reference is ``uuid``, through each table's persistref index."""
+        for tkey, columns in self.index.items():
+            for rowid in bucket_rows(columns["persistref"].get(uuid)):
+                self.examined += 1
+                return self.rows[tkey][rowid]
+        return None
 
-    def candidates(self, keychain: str, item_class: str, terms: Iterable[tuple[str, Hashable]]) -> Iterable[Item]:
+    def lookup(self, keychain: str, item_class: str, key: str, wanted: Hashable) -> list[Item] | None:
+        """The rows whose indexed column ``key`` has match key ``wanted``, in rowid order; None when the
+        column has no index here (the caller then scans)."""
+        if key not in INDEXED_KEYS.get(item_class, ()):
+            return None
+        columns = self.index.get((keychain, item_class))
+        if columns is None:
+            return []
+        rowids = bucket_rows(columns[key].get(wanted))
+        table = self.rows[(keychain, item_class)]
+        self.examined += len(rowids)
+        if len(rowids) <= 1:
+            return [table[r] for r in rowids]
+        return [table[r] for r in sorted(rowids)]
+
+    def candidates(self, keychain: str, item_class: str, terms: Iterable[tuple[str, Hashable]]) -> list[Item]:
         """Rows that can satisfy ``terms``: the smallest index bucket among indexed terms, else all rows.
 
         Pruning by an index only removes rows whose value for that attribute differs, which the matcher
         would reject anyway; the verdict stays the matcher's.
         """
-        table = self.table(keychain, item_class)
+        narrowed = self.narrowed(keychain, item_class, terms)
+        if narrowed is not None:
+            return narrowed
+        table = self.rows.get((keychain, item_class), {})
+        self.examined += len(table)
+        return list(table.values())
+
+    def narrowed(self, keychain: str, item_class: str, terms: Iterable[tuple[str, Hashable]]) -> list[Item] | None:
+        """The rows of the smallest index bucket among the indexed ``terms``, in rowid order; None when no
+        term names an indexed column (only a scan can answer then)."""
+        table = self.rows.get((keychain, item_class))
+        if not table:
+            return []
+        columns = self.index[(keychain, item_class)]
         best: set[int] | None = None
         for key, wanted in terms:
-            bucket = self.index.get((keychain, item_class, key))
+            bucket_map = columns.get(key)
+            if bucket_map is None:
+                continue  # no index on this column
+            bucket = bucket_map.get(wanted)
             if bucket is None:
-                continue
-            rowids = bucket.get(wanted, set())
-            if best is None or len(rowids) < len(best):
-                best = rowids
-                if not best:
-                    break
+                return []
+            if type(bucket) is int:
+                self.examined += 1
+                return [table[bucket]]  # type: ignore[index]
+            if best is None or len(bucket) < len(best):  # type: ignore[arg-type]
+                best = bucket  # type: ignore[assignment]
         if best is None:
-            return list(table.values())
-        if len(best) == 1:
-            return [table[r] for r in best]
+            return None
+        self.examined += len(best)
         return [table[r] for r in sorted(best)]
 
     def neighbours(
-        self, keychain: str, item_class: str, terms: Iterable[tuple[str, Hashable]], limit: int | None = None
+        self, keychain: str, item_class: str, terms: Iterable[tuple[str, Hashable]], limit: int
     ) -> list[Item]:
-        """Rows sharing indexed values with ``terms``, those sharing the most first (then in rowid order);
-        every row when no term is indexed; at most ``limit`` rows.
+        """At most ``limit`` rows sharing indexed values with ``terms``, those sharing the most first
+        (then in rowid order); the first rows of the table when no term is indexed or none is shared.
 
         These are the near misses worth explaining: a row that differs from the query in every indexed
         attribute is not the item the caller was looking for, and the rows that share the most values
         (those excluded only by an implicit predicate share them all) are the ones to show first.
+
+        The work is bounded by the index, not by the table: a row sharing two or more values lies in
+        some bucket other than the largest, so only those smaller buckets are scored, value by value;
+        the largest bucket, whose other rows share one value each, only fills what is left, lowest
+        rowids first.
         """
-        table = self.table(keychain, item_class)
-        shared: dict[int, int] = {}
-        indexed = False
-        for key, wanted in terms:
-            bucket = self.index.get((keychain, item_class, key))
-            if bucket is None or key in INDEXED_EXTRA:  # a whole access group is no neighbourhood
+        table = self.rows.get((keychain, item_class), {})
+        columns = self.index.get((keychain, item_class), {})
+        wanted: list[tuple[str, Hashable]] = []
+        buckets: list[Collection[int]] = []
+        for key, value in terms:
+            bucket_map = columns.get(key)
+            if bucket_map is None or key == "agrp":  # a whole access group is no neighbourhood
                 continue
-            indexed = True
-            for rowid in bucket.get(wanted, ()):
-                shared[rowid] = shared.get(rowid, 0) + 1
-        if not indexed or not shared:
-            rows = list(table.values())
-            return rows if limit is None else rows[:limit]
-        ranked = sorted(shared, key=lambda r: (-shared[r], r))
-        return [table[r] for r in (ranked if limit is None else ranked[:limit])]
+            wanted.append((key, value))
+            rows = bucket_rows(bucket_map.get(value))
+            if rows:
+                buckets.append(rows)
+        if not buckets:
+            self.examined += min(limit, len(table))
+            return list(itertools.islice(table.values(), limit))
+        buckets.sort(key=len)
+        largest = buckets.pop()
+        scored: set[int] = set().union(*buckets) if buckets else set()
+        self.examined += len(scored)
+
+        def shared(rowid: int) -> int:
+            item = table[rowid]
+            return sum(1 for key, value in wanted if item.key_of(key) == value)
+
+        ranked = heapq.nsmallest(limit, ((-shared(r), r) for r in scored))
+        if len(ranked) < limit:
+            rest = heapq.nsmallest(limit - len(ranked), (r for r in largest if r not in scored))
+            self.examined += len(rest)
+            ranked.extend((-1, r) for r in rest)
+        return [table[r] for _, r in ranked]
 
     def has_live(self, item_class: str) -> bool:
         """Whether any keychain holds a non-tombstone item of the class."""
@@ -124,14 +271,18 @@ class Database:
     def put(self, item: Item) -> None:
         """Insert or replace the row ``item.rowid``; keeps every index in step."""
         tkey = (item.keychain, item.item_class)
-        table = self.rows.setdefault(tkey, {})
+        table = self.rows.get(tkey)
+        if table is None:
+            table = self.rows[tkey] = {}
+            self.index[tkey] = {column: {} for column in INDEXED_KEYS[item.item_class]}
         old = table.get(item.rowid)
         if old is not None:
             self._unindex(old)
         table[item.rowid] = item
         self._index(item)
         self.changes += 1
-        self.next_rowid = max(self.next_rowid, item.rowid + 1)
+        if item.rowid >= self.next_rowid:
+            self.next_rowid = item.rowid + 1
 
     def remove(self, item: Item) -> None:
         table = self.rows.get((item.keychain, item.item_class), {})
@@ -140,34 +291,19 @@ class Database:
             self._unindex(old)
             self.changes += 1
 
-    def _indexed_keys(self, item: Item) -> Iterator[str]:
-        for attr in item.schema.attributes:
-            if (attr.indexed or attr.key in INDEXED_EXTRA) and attr.key in item.attrs:
-                yield attr.key
-
     def _index(self, item: Item) -> None:
-        tkey = (item.keychain, item.item_class)
-        self.unique.setdefault(tkey, {})[item.unique_key()] = item.rowid
-        for key in self._indexed_keys(item):
-            bucket = self.index.setdefault((item.keychain, item.item_class, key), {})
-            bucket.setdefault(item.key_of(key), set()).add(item.rowid)
-        if item.persistref:
-            self.by_persistref[item.persistref] = (tkey, item.rowid)
+        probes = UNIQUENESS_PROBES[item.item_class]
+        for key, bucket_map in self.index[(item.keychain, item.item_class)].items():
+            value = _probe_key(item, key) if key in probes else item.key_of(key)
+            if value is not None:
+                _add(bucket_map, value, item.rowid)
 
     def _unindex(self, item: Item) -> None:
-        tkey = (item.keychain, item.item_class)
-        unique = self.unique.get(tkey, {})
-        if unique.get(item.unique_key()) == item.rowid:
-            del unique[item.unique_key()]
-        for key in self._indexed_keys(item):
-            bucket = self.index.get((item.keychain, item.item_class, key), {})
-            rowids = bucket.get(item.key_of(key))
-            if rowids is not None:
-                rowids.discard(item.rowid)
-                if not rowids:
-                    del bucket[item.key_of(key)]
-        if item.persistref and self.by_persistref.get(item.persistref) == (tkey, item.rowid):
-            del self.by_persistref[item.persistref]
+        probes = UNIQUENESS_PROBES[item.item_class]
+        for key, bucket_map in self.index[(item.keychain, item.item_class)].items():
+            value = _probe_key(item, key) if key in probes else item.key_of(key)
+            if value is not None:
+                _discard(bucket_map, value, item.rowid)
 
     def copy(self) -> Database:
         """A copy whose tables can change without touching this one (for all-or-nothing updates)."""

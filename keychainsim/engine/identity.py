@@ -9,7 +9,7 @@ names ``agrp``, ``pdmn``, ``sync`` and ``mdat`` (§H.2).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from typing import Any
 
 from keychainsim.engine.database import Database
@@ -68,18 +68,51 @@ def check_identity_query(attrs: dict[str, Any]) -> None:
         )
 
 
-def join(db: Database, keychain: str) -> Iterator[IdentityRow]:
-    """Every (certificate, private key) pair, key by key in rowid order: a hash join on pkhh = klbl."""
-    pkhh_index = db.index.get((keychain, "cert", "pkhh"), {})
-    certs = db.table(keychain, "cert")
-    for key in db.table(keychain, "keys").values():
+def join(db: Database, keychain: str, terms: Iterable[tuple[str, Hashable]] = ()) -> Iterator[IdentityRow]:
+    """The (certificate, private key) pairs that can satisfy ``terms``, key by key in rowid order.
+
+    As SQLite plans the join: the caller's terms narrow each side through its indexes (certificate
+    columns such as the label, issuer or serial; key columns such as the application label or tag), and
+    the narrower side is joined to the other through the index on the join column (``keys.klbl`` or
+    ``cert.pkhh``). With no indexed term on either side, every private key is joined to its certificates.
+    Narrowing only leaves out pairs the matcher would reject; the verdict stays the matcher's.
+    """
+    cert_terms = [(k, v) for k, v in terms if k in CERTIFICATE_SIDE]
+    key_terms = [(k, v) for k, v in terms if k not in CERTIFICATE_SIDE]
+    certs = db.narrowed(keychain, "cert", cert_terms)
+    keys = db.narrowed(keychain, "keys", key_terms)
+    if certs is None and keys is None:
+        yield from _join_every_key(db, keychain)
+        return
+    pairs: list[IdentityRow] = []
+    if keys is None or (certs is not None and len(certs) <= len(keys)):
+        for cert in certs or ():
+            label = cert.key_of("pkhh")
+            if label is not None:
+                pairs.extend(IdentityRow(cert, key) for key in db.lookup(keychain, "keys", "klbl", label) or ())
+    else:
+        for key in keys:
+            label = key.key_of("klbl")
+            if label is not None:
+                pairs.extend(IdentityRow(cert, key) for cert in db.lookup(keychain, "cert", "pkhh", label) or ())
+    pairs = [p for p in pairs if p.key.get("priv") == 1]
+    if len(pairs) > 1:
+        pairs.sort(key=lambda p: (p.key.rowid, p.certificate.rowid))
+    yield from pairs
+
+
+def _join_every_key(db: Database, keychain: str) -> Iterator[IdentityRow]:
+    """Every private key joined to the certificates of its public key hash (the join without narrowing)."""
+    keys = db.table(keychain, "keys")
+    db.examined += len(keys)
+    for key in keys.values():
         if key.get("priv") != 1:
             continue
         label = key.key_of("klbl")
         if label is None:
             continue
-        for rowid in sorted(pkhh_index.get(label, ())):
-            yield IdentityRow(certs[rowid], key)
+        for cert in db.lookup(keychain, "cert", "pkhh", label) or ():
+            yield IdentityRow(cert, key)
 
 
 class IdentityResultRow(ResultRow):

@@ -37,8 +37,7 @@ _PLAIN_ACCESS_CONTROL = {p: SecAccessControl(p) for p in VALID_PROTECTIONS}
 
 def attributes_for_copy(item: Item) -> dict[str, Any]:
     """§C.7: every R-flagged attribute the item has, plus ``accc`` synthesized from its protection."""
-    keep = RETURNED_BY_COPY[item.item_class]
-    out = {key: value for key, value in item.attrs.items() if key in keep}
+    out = item.project(RETURNED_BY_COPY[item.item_class])
     if "accc" not in out and item.keychain == "dp":
         protection = item.get("pdmn", "ak")
         out["accc"] = _PLAIN_ACCESS_CONTROL.get(protection) or SecAccessControl(protection)
@@ -48,8 +47,7 @@ def attributes_for_copy(item: Item) -> dict[str, Any]:
 def attributes_for_add(item: Item) -> dict[str, Any]:
     """§D.5: SecItemAdd's attribute dictionary uses the A-flag mask, so ``tomb`` and ``musr`` are missing
     and ``accc`` appears only when the caller passed one (inferred from ``SecDbItemCopyResult()``)."""
-    keep = RETURNED_BY_ADD[item.item_class]
-    return {key: value for key, value in item.attrs.items() if key in keep}
+    return item.project(RETURNED_BY_ADD[item.item_class])
 
 
 def persistent_ref(item_class: str, item: Item) -> bytes:

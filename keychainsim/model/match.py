@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
 from keychainsim.model.item import Item
-from keychainsim.model.query import Query, attribute_for
+from keychainsim.model.query import Query, attribute_for, shallow_replace
 from keychainsim.model.values import match_key
 
 # Kinds of failed constraint; explain maps them to finding codes.
@@ -89,6 +89,11 @@ class Matcher:
             self.sync_wanted = 0 if query.sync is None else query.sync
         self.tomb_wanted = None if query.tomb_given else 0
 
+    def rebound(self, query: Query, terms: list[tuple[str, Hashable]]) -> Matcher:
+        """This matcher for ``query``, a query of the same shape whose terms are ``terms`` (the same keys,
+        in the same order, keyed as ``__init__`` keys them): the implicit predicates are the shape's."""
+        return shallow_replace(self, query=query, terms=terms)
+
     def misses(self, row: Row) -> list[Miss]:
         """Every constraint the row fails before decryption (the SQL WHERE clause)."""
         out: list[Miss] = []
@@ -96,25 +101,24 @@ class Matcher:
         single = row if type(row) is Item else None  # a stored item answers every term itself
         for key, wanted in self.terms:
             item = single or row.term_item(key)
-            if item.key_of(key) != wanted:
-                out.append(Miss(ATTRIBUTE, key, wanted_values[key], item.attrs.get(key), item.item_class))
+            if not item.key_is(key, wanted):
+                out.append(Miss(ATTRIBUTE, key, wanted_values[key], item.get(key), item.item_class))
         state = single or row.state_item
-        attrs = state.attrs
-        if self.sync_wanted is not None and attrs.get("sync", 0) != self.sync_wanted:
-            out.append(Miss(SYNC, "sync", self.sync_wanted, attrs.get("sync", 0), state.item_class))
-        if self.tomb_wanted is not None and attrs.get("tomb", 0) != self.tomb_wanted:
-            out.append(Miss(TOMBSTONE, "tomb", 0, attrs.get("tomb", 0), state.item_class))
+        if self.sync_wanted is not None and state.get("sync", 0) != self.sync_wanted:
+            out.append(Miss(SYNC, "sync", self.sync_wanted, state.get("sync", 0), state.item_class))
+        if self.tomb_wanted is not None and state.get("tomb", 0) != self.tomb_wanted:
+            out.append(Miss(TOMBSTONE, "tomb", 0, state.get("tomb", 0), state.item_class))
         groups = self.scope.groups
         if groups is not None:
             # An explicit kSecAttrAccessGroup is both a term and the searched group: report it once, as
             # the term, for the item the term was compared on.
             term_item = row.term_item("agrp") if "agrp" in wanted_values else None
             for item in (single,) if single is not None else row.group_items:
-                if item.attrs.get("agrp") in groups:
+                if item.get("agrp") in groups:
                     continue
                 if item is term_item and any(m.key == "agrp" for m in out):
                     continue
-                out.append(Miss(ACCESS_GROUP, "agrp", list(groups), item.attrs.get("agrp"), item.item_class))
+                out.append(Miss(ACCESS_GROUP, "agrp", list(groups), item.get("agrp"), item.item_class))
         ref = self.ref
         if ref is not None:
             target = row.ref_item
@@ -135,7 +139,7 @@ class Matcher:
         return [
             Miss(ATTRIBUTE, key, self.query.attrs[key], item.get(key), item.item_class)
             for key, wanted in self.terms
-            if key in keys and item.key_of(key) != wanted
+            if key in keys and not item.key_is(key, wanted)
         ]
 
     def filter_misses(self, row: Row, context: FilterContext | None = None) -> list[Miss]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from keychainsim.errors import NotModeledError
 from keychainsim.model.access_control import SecAccessControl
@@ -91,6 +91,20 @@ class PersistentRef:
         return self.item_class.encode() + self.rowid.to_bytes(8, "big")
 
 
+T = TypeVar("T")
+
+
+def shallow_replace(obj: T, **fields: Any) -> T:
+    """A copy of ``obj`` (a plain object with a ``__dict__``) with ``fields`` replaced and everything else
+    shared: how a compiled query is reused for new values. ``dataclasses.replace`` would run ``__init__``
+    again, which costs more than the lookup the query serves."""
+    copied = obj.__dict__.copy()
+    copied.update(fields)
+    clone = object.__new__(type(obj))
+    clone.__dict__ = copied
+    return clone
+
+
 @dataclass
 class Query:
     """A parsed dictionary. ``attrs`` are the caller's attribute terms, coerced; implicit predicates
@@ -114,6 +128,11 @@ class Query:
     dp_flag: bool | None = None
     auth_ui: str | None = None
     ignored: list[str] = field(default_factory=list)
+
+    def with_attrs(self, attrs: dict[str, Any], source: dict[str, Any]) -> Query:
+        """This query with other attribute values under the same keys (how a compiled query of the same
+        shape is reused); everything else is shared, as a parsed query is never changed."""
+        return shallow_replace(self, attrs=attrs, source=source)
 
     @property
     def explicit_group(self) -> str | None:
@@ -332,10 +351,18 @@ CF_TYPES: tuple[type, ...] = (
 _EXACT_CF_TYPES = frozenset(CF_TYPES)
 
 
+def plain_dictionary(value: Any) -> bool:
+    """Whether ``value`` is a dict whose values all have exactly a CF counterpart type (the common case,
+    decided without a Python loop; anything else goes through :func:`check_python_types`)."""
+    return type(value) is dict and _EXACT_CF_TYPES.issuperset(map(type, value.values()))
+
+
 def check_python_types(dictionary: Any, what: str, ref_types: tuple[type, ...] = ()) -> None:
     """Python-level misuse: raise TypeError naming the key when a value has no CF counterpart."""
     if not isinstance(dictionary, dict):
         raise TypeError(f"{what} must be a dict, got {type(dictionary).__name__}")
+    if _EXACT_CF_TYPES.issuperset(map(type, dictionary.values())):
+        return
     allowed = CF_TYPES + ref_types
     for key, value in dictionary.items():
         if type(value) not in _EXACT_CF_TYPES and not isinstance(value, allowed):

@@ -57,9 +57,22 @@ def number_from_text(text: str) -> int | None:
     return number
 
 
+_KEPT_AS_IS: dict[type, tuple[Kind, ...]] = {
+    str: (Kind.BLOB, Kind.STRING, Kind.ACCESS),
+    bytes: (Kind.BLOB, Kind.DATA),
+    int: (Kind.BLOB, Kind.NUMBER, Kind.SYNC, Kind.TOMB),
+    float: (Kind.BLOB, Kind.NUMBER, Kind.SYNC, Kind.TOMB),
+}
+"""The common cases below, decided by one lookup: values of these exact types that ``coerce`` keeps as
+they are for these kinds (the checks below agree; this only skips them)."""
+
+
 def coerce(attr: Attr, value: Any) -> Any:
     """The value the engine stores or compares for ``attr``; raises :class:`Reject` (-50) as Apple does."""
     kind = attr.kind
+    kept = _KEPT_AS_IS.get(type(value))
+    if kept is not None and kind in kept:
+        return value
     if isinstance(value, bytearray | memoryview):
         value = bytes(value)
     if kind is Kind.BLOB:
@@ -151,21 +164,28 @@ def value_bytes(value: Any) -> bytes:
 def match_key(attr: Attr, value: Any) -> Hashable:
     """What equality compares for ``attr``: two values match exactly when their match keys are equal.
 
-    Hashed columns compare the bytes (equal bytes, equal SHA-1); other columns compare with SQLite
-    equality, where a number never equals text (§C.6).
+    Hashed columns compare the bytes (equal bytes, equal SHA-1): the key is those bytes, as text when
+    they are UTF-8, so that a string, the usual case, is its own key. Other columns compare with SQLite
+    equality, where a number never equals text and text never equals data: Python's equality between
+    ``str``, ``bytes``, numbers and dates says the same, so a value is its own key there (a boolean is
+    the number it stands for). The key is most often the stored object itself, which keeps the indexes
+    small and lets the matcher compare stored values directly.
     """
     if attr.hashed:
-        return ("bytes", value_bytes(value))
-    if isinstance(value, bool):
-        return ("number", int(value))
-    if isinstance(value, int | float):
-        return ("number", value)
-    if isinstance(value, str):
-        return ("text", value)
-    if isinstance(value, bytes):
-        return ("bytes", value)
-    if isinstance(value, datetime):
-        return ("date", value)
+        if type(value) is str:
+            return value
+        data = value_bytes(value)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data
+    kind = type(value)
+    if kind is str or kind is bytes or kind is int or kind is float or kind is datetime:
+        return value
+    if kind is bool:
+        return int(value)
+    if isinstance(value, str | bytes | int | float | datetime):
+        return value
     return ("other", repr(value))
 
 

@@ -1,4 +1,4 @@
-"""The installed console script as a real process: startup cost, exit codes, a store locked by another
+"""The installed console script as a real process: help, exit codes, a store locked by another
 process, and stderr carrying one line, never a traceback."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -34,16 +33,11 @@ def test_help_imports_neither_engine_nor_crypto_nor_rich() -> None:
 
 
 @pytest.mark.model
-def test_help_starts_fast(tmp_path: Path) -> None:
-    best = min(_timed(lambda: run("--help", store=tmp_path / "k.json")) for _ in range(3))
-    assert best < 1.0, f"keychainsim --help took {best:.2f} s (target 0.3 s; see benchmarks/bench.py cli)"
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    result = fn()
+def test_help_exits_0_and_lists_the_commands(tmp_path: Path) -> None:
+    # How fast it starts is measured by benchmarks/ (a test never asserts a wall-clock time).
+    result = run("--help", store=tmp_path / "k.json")
     assert result.returncode == 0
-    return time.perf_counter() - start
+    assert "find" in result.stdout and "dump" in result.stdout
 
 
 @pytest.mark.model

@@ -1,10 +1,14 @@
-"""Budgets from issue 4: a dump of 1,000 items renders in under a second; importing the probe is cheap."""
+"""A dump of a thousand items shows every one of them, in each format; importing the probe stays cheap.
+
+How long a dump takes is measured by ``benchmarks/performance.py`` (a test never asserts a wall-clock time).
+"""
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -38,14 +42,25 @@ def thousand_items():
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("format", ["text", "plain", "json"])
-def test_dump_of_1000_items_renders_in_under_a_second(thousand_items, format):
-    dump(thousand_items, format=format)  # warm up imports and caches
-    start = time.perf_counter()
-    out = dump(thousand_items, format=format)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"{format} dump of 1,000 items took {elapsed:.2f}s"
-    assert out.count("row ") >= 1000 or format != "text"
+def test_text_dump_of_1000_items_has_a_row_for_each(thousand_items):
+    out = dump(thousand_items, format="text")
+    rows = {int(n) for n in re.findall(r"^\s*row (\d+)\b", out, re.MULTILINE)}
+    assert rows == set(range(1, 1001))
+
+
+@pytest.mark.model
+def test_json_dump_of_1000_items_lists_each_once(thousand_items):
+    document = json.loads(dump(thousand_items, format="json"))
+    assert sorted(item["rowid"] for item in document["items"]) == list(range(1, 1001))
+
+
+@pytest.mark.model
+def test_plain_dump_of_1000_items_prints_each_result_dictionary(thousand_items):
+    out = dump(thousand_items, format="plain")
+    # 250 items of each stored class, all visible, and 125 identities (the odd-numbered certificates
+    # carry their key's hash).
+    assert out.count("        {") == 1000 + 125
+    assert "not returned to this app" not in out
 
 
 @pytest.mark.model

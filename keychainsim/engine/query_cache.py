@@ -1,0 +1,140 @@
+"""Compiled queries, reused: parsing and checking a dictionary would cost more than the lookup itself.
+
+An app asks the same few questions, each time in a new dictionary and often with other values (another
+account, another label). A dictionary of a known *shape* (per caller: the same keys and value types, and
+the same values for every key whose value does more than give a WHERE term) gets the compiled query of
+the first dictionary of that shape, with this dictionary's attribute values coerced and keyed exactly as
+``parse()`` and ``Matcher()`` do (``values.coerce``, ``values.match_key``), so a refused value gets the
+same status and message; the same dictionary as the last one of its shape (every key, value and type)
+gets the last compiled query back.
+
+The compiled query is the one matcher's input either way: the cache saves parsing, not matching. Only
+dictionaries of plain values (strings, data, numbers, booleans, dates, None) are cached, and a
+dictionary the engine refuses is never cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from datetime import datetime
+from operator import itemgetter
+from typing import Any
+
+from keychainsim.engine.context import Caller
+from keychainsim.model.match import Matcher
+from keychainsim.model.query import Query, attribute_for
+from keychainsim.model.values import coerce, match_key
+from keychainsim.schema import Attr
+
+PLAIN_TYPES = frozenset({str, bytes, int, bool, float, type(None), datetime})
+"""Value types a cached dictionary may hold: immutable, hashable, and compared by value."""
+
+VALUE_SENSITIVE = frozenset({"agrp", "sync", "tomb", "nleg", "clip", "dspk", "accc", "issr", "ggrp"})
+"""Attributes whose value does more than give a WHERE term: the groups searched and the entitlement
+check (agrp), the implicit predicates (sync, tomb), keychain routing (nleg), refusals (clip, dspk,
+ggrp), the access-control checks (accc) and the client's issuer normalization (issr). A shape keeps
+their values; only other attributes' values vary within it."""
+
+Compile = Callable[[Caller, dict[str, Any]], tuple[Query, Matcher]]
+
+
+class _Template:
+    """A compiled query and where each varying attribute goes in its query and its matcher's terms."""
+
+    __slots__ = ("last", "matcher", "query", "varying")
+
+    def __init__(self, query: Query, matcher: Matcher, varying: tuple[tuple[str, Attr, int], ...]) -> None:
+        self.query = query
+        self.matcher = matcher
+        self.varying = varying
+        self.last: tuple[tuple[Any, ...], tuple[Query, Matcher]] | None = None
+        """The last dictionary's items and its compiled query: an app repeating a question (in a new
+        dictionary each time) gets it back without binding again. One slot, replaced as a whole."""
+
+    def get(self, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
+        """The compiled query of ``dictionary``: the last one when its items are the same, else bound."""
+        items = tuple(dictionary.items())
+        last = self.last
+        if last is not None and last[0] == items:
+            return last[1]
+        result = self.bind(dictionary)
+        self.last = (items, result)
+        return result
+
+    def bind(self, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
+        """The compiled query of ``dictionary``, a dictionary of this template's shape (raises Reject)."""
+        attrs = dict(self.query.attrs)
+        terms = list(self.matcher.terms)
+        for key, attr, position in self.varying:
+            value = coerce(attr, dictionary[key])
+            attrs[key] = value
+            terms[position] = (key, match_key(attr, value))
+        query = self.query.with_attrs(attrs, dictionary)
+        return query, self.matcher.rebound(query, terms)
+
+
+def _template(query: Query, matcher: Matcher, keys: tuple[str, ...]) -> tuple[tuple[str, ...], _Template]:
+    """The keys whose values a shape keeps, and the template of a freshly compiled query."""
+    positions = {key: position for position, (key, _) in enumerate(matcher.terms)}
+    varying = []
+    for key in keys:
+        attr = attribute_for(query.item_class, key) if len(key) == 4 and key not in VALUE_SENSITIVE else None
+        if attr is not None and key in positions and key in query.attrs:
+            varying.append((key, attr, positions[key]))
+    names = {key for key, _, _ in varying}
+    fixed = tuple(key for key in keys if key not in names)
+    return fixed, _Template(query, matcher, tuple(varying))
+
+
+def _getter(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A function giving the values of ``keys`` as a tuple (itemgetter returns a bare value for one key)."""
+    if not keys:
+        return lambda _: ()
+    if len(keys) == 1:
+        one = itemgetter(keys[0])
+        return lambda d: (one(d),)
+    return itemgetter(*keys)  # type: ignore[return-value]
+
+
+class _Shape:
+    __slots__ = ("fixed", "fixed_values", "templates")
+
+    def __init__(self, fixed: tuple[str, ...]) -> None:
+        self.fixed = fixed
+        self.fixed_values = _getter(fixed)
+        self.templates: dict[tuple[Any, ...], _Template] = {}
+
+
+class QueryCache:
+    """Compiled queries by caller and dictionary shape, bounded (cleared when full: an app asks few)."""
+
+    def __init__(self, compile: Compile, limit: int = 512) -> None:
+        self._compile = compile
+        self._limit = limit
+        self._shapes: dict[Hashable, _Shape] = {}
+
+    def clear(self) -> None:
+        self._shapes.clear()
+
+    def get(self, caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
+        types = tuple(map(type, dictionary.values()))
+        if not PLAIN_TYPES.issuperset(types):
+            return self._compile(caller, dictionary)
+        keys = tuple(dictionary)
+        shape_key = (caller, keys, types)
+        shape = self._shapes.get(shape_key)
+        if shape is not None:
+            template = shape.templates.get(shape.fixed_values(dictionary))
+            if template is not None:
+                return template.get(dictionary)
+        result = self._compile(caller, dictionary)
+        fixed, template = _template(*result, keys)
+        if shape is None:
+            if len(self._shapes) >= self._limit:
+                self._shapes.clear()
+            shape = self._shapes[shape_key] = _Shape(fixed)
+        if shape.fixed == fixed:  # the same keys keep the same values in every class; checked, not assumed
+            if len(shape.templates) >= self._limit:
+                shape.templates.clear()
+            shape.templates[shape.fixed_values(dictionary)] = template
+        return result
