@@ -175,6 +175,18 @@ class Keychain:
         with self._backend.transaction() as db:
             return not db.device.unlocked
 
+    @property
+    def revision(self) -> tuple[Any, int]:
+        """A token that changes whenever a stored item or the device state changes, so that a reader (a trace)
+        can reuse what it read while it stays the same. Compare it with :meth:`same_revision`: it holds the
+        database object, and a store re-read from its file is another object."""
+        with self._backend.transaction() as db:
+            return (db, db.changes)
+
+    @staticmethod
+    def same_revision(a: tuple[Any, int] | None, b: tuple[Any, int] | None) -> bool:
+        return a is not None and b is not None and a[0] is b[0] and a[1] == b[1]
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Group calls into one store transaction (one lock, one read, one write)."""

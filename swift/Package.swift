@@ -8,6 +8,8 @@ import PackageDescription
 var products: [Product] = [.library(name: "KeychainSim", targets: ["KeychainSim"])]
 var targets: [Target] = [
     .target(name: "KeychainSim"),
+    // benchmarks/swift_engine.py builds and runs it (release): round trips from Swift through the engine.
+    .executableTarget(name: "KeychainSimBenchmark", dependencies: ["KeychainSim"]),
     .testTarget(name: "KeychainSimTests", dependencies: ["KeychainSim"]),
 ]
 #if os(Linux)

@@ -151,6 +151,8 @@ class Diff:
 
 def diff(a: Snapshot, b: Snapshot) -> Diff:
     """Items added, removed and changed from ``a`` to ``b`` (each list in row order)."""
+    if a is b:
+        return Diff()
     added = tuple(i for i in b.items if key_of(i) not in a)
     removed = tuple(i for i in a.items if key_of(i) not in b)
     changed: list[Change] = []

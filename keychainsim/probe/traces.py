@@ -82,6 +82,7 @@ class Trace:
     def __init__(self, kc: Keychain) -> None:
         self.kc = kc
         self.steps: list[Step] = []
+        self._revision = kc.revision
         self.initial: Snapshot = Snapshot.of(kc)
         self._last = self.initial
         self._paused = 0
@@ -115,7 +116,7 @@ class Trace:
         caller: tuple[str, ...] | None,
         view: Keychain,
     ) -> None:
-        after = Snapshot.of(view)
+        after = self._snapshot_after(view)
         step = Step(
             index=len(self.steps) + 1,
             call=name,
@@ -131,6 +132,15 @@ class Trace:
         )
         self._last = after
         self.steps.append(step)
+
+    def _snapshot_after(self, view: Keychain) -> Snapshot:
+        """The items after a call: the previous snapshot when the call changed nothing (a search, a refused
+        add), so a long trace of reads costs no copy of the keychain per call."""
+        revision = view.revision
+        if view.same_revision(revision, self._revision):
+            return self._last
+        self._revision = revision
+        return Snapshot.of(view)
 
     @contextmanager
     def paused(self) -> Iterator[None]:
