@@ -172,7 +172,7 @@ class Keychain:
 
     @property
     def is_locked(self) -> bool:
-        with self._backend.transaction() as db:
+        with self._backend.reading() as db:
             return not db.device.unlocked
 
     @property
@@ -195,7 +195,7 @@ class Keychain:
 
     def all_items(self) -> list[Item]:
         """Every stored item of both keychains, tombstones included, whatever the caller may see."""
-        with self._backend.transaction() as db:
+        with self._backend.reading() as db:
             return sorted(db.all_items(), key=lambda i: i.rowid)
 
     # -- SecItem -----------------------------------------------------------------------------
@@ -204,7 +204,7 @@ class Keychain:
         return self._call("SecItemAdd", (attributes,), lambda db: self._add(db, attributes))
 
     def SecItemCopyMatching(self, query: dict[str, Any]) -> tuple[OSStatus, Any]:
-        return self._call("SecItemCopyMatching", (query,), lambda db: self._copy(db, query))
+        return self._call("SecItemCopyMatching", (query,), lambda db: self._copy(db, query), write=False)
 
     def SecItemUpdate(self, query: dict[str, Any], attributes_to_update: dict[str, Any]) -> OSStatus:
         status, _ = self._call(
@@ -219,7 +219,7 @@ class Keychain:
         return status
 
     def _call(
-        self, name: str, args: tuple[Any, ...], body: Callable[[Any], tuple[OSStatus, Any]]
+        self, name: str, args: tuple[Any, ...], body: Callable[[Any], tuple[OSStatus, Any]], write: bool = True
     ) -> tuple[OSStatus, Any]:
         record = CallRecord(name, OSStatus.errSecSuccess, details={"args": args})
         self._current = record
@@ -228,7 +228,7 @@ class Keychain:
                 if not plain_dictionary(arg):
                     check_python_types(arg, f"{name} argument", _ref_types())
             try:
-                with self._backend.transaction() as db:
+                with self._backend.transaction(write=write) as db:
                     status, result = body(db)
             except Reject as refused:
                 status, result = refused.status, None
@@ -272,7 +272,7 @@ class Keychain:
 
         attributes = certificate._keychain_attributes(for_query=False)
         label = attributes.get("pkhh")
-        with tracing.inside(), self._backend.transaction() as db:
+        with tracing.inside(), self._backend.reading() as db:
             for item in sorted(db.all_items(), key=lambda i: i.rowid):
                 if (
                     item.item_class == "keys"

@@ -17,10 +17,11 @@ def init(ctx: typer.Context, json_output: bool = typer.Option(False, "--json", h
     with guard():
         import os
 
+        from keychainsim.backend import Backend
+
         path = opts.store_path
         existed = os.path.exists(path)
-        kc = open_keychain(opts)
-        count = len(kc.all_items())  # loads (and so checks) an existing file; creates a missing one
+        count = Backend(path, lock_timeout=opts.lock_timeout).create()  # reads (and so checks) an existing file
         if json_output or opts.json:
             emit_json({"store": path, "created": not existed, "items": count})
         else:
@@ -36,11 +37,10 @@ def reset(
     """Start from scratch: replace the store with an empty keychain (unlocked, after first unlock)."""
     opts = options(ctx)
     with guard():
-        from keychainsim.store import FileStore
+        from keychainsim.backend import Backend
 
         path = opts.store_path
-        store = FileStore(path, lock_timeout=opts.lock_timeout)
-        store.reset(force=force)
+        Backend(path, lock_timeout=opts.lock_timeout).reset(force=force)
         if json_output or opts.json:
             emit_json({"store": path, "reset": True})
         else:

@@ -112,6 +112,8 @@ class Database:
     examined: int = 0
     """Rows handed to the matcher by index lookups and scans: how tests see that a lookup used an index
     (a full scan of N rows adds N, an index probe adds the rows sharing the value)."""
+    touched: set[tuple[TableKey, int]] | None = None
+    """Rows put or removed while a file store tracks them (its transaction journals just those)."""
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -283,6 +285,8 @@ class Database:
         self.changes += 1
         if item.rowid >= self.next_rowid:
             self.next_rowid = item.rowid + 1
+        if self.touched is not None:
+            self.touched.add((tkey, item.rowid))
 
     def remove(self, item: Item) -> None:
         table = self.rows.get((item.keychain, item.item_class), {})
@@ -290,6 +294,8 @@ class Database:
         if old is not None:
             self._unindex(old)
             self.changes += 1
+            if self.touched is not None:
+                self.touched.add(((item.keychain, item.item_class), item.rowid))
 
     def _index(self, item: Item) -> None:
         probes = UNIQUENESS_PROBES[item.item_class]

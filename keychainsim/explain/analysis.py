@@ -40,7 +40,7 @@ def _refused(call: str, query: dict[str, Any], refused: Reject) -> Report:
 
 def explain_copy(kc: Any, query: dict[str, Any]) -> Report:
     call = "SecItemCopyMatching"
-    with kc._backend.transaction() as db:
+    with kc._backend.reading() as db:
         reason = ""
         try:
             try:
@@ -152,7 +152,7 @@ def _other_keychain(db: Database, parsed: Any, searched: str) -> Finding | None:
 def explain_add(kc: Any, attributes: dict[str, Any]) -> Report:
     """Replay the add on a copy of the data: a -25299 names the row it collides with and why."""
     call = "SecItemAdd"
-    with kc._backend.transaction() as db:
+    with kc._backend.reading() as db:
         scratch = db.copy()
         outcome = AddOutcome()
         try:

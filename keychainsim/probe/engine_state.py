@@ -34,7 +34,7 @@ class EngineView:
 
 def read(kc: Keychain) -> EngineView:
     """Items (rowid order), device state and identity pairs of ``kc``'s store, in one transaction."""
-    with kc._backend.transaction() as db:
+    with kc._backend.reading() as db:
         items = tuple(sorted(db.all_items(), key=lambda i: i.rowid))
         state = db.device
         device = Device(state.unlocked, state.unlocked_since_boot, state.passcode_set)

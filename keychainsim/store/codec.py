@@ -15,11 +15,16 @@ precision past 2**53, and Python refuses to print ints of more than 4300 decimal
 
 The document is what tinydb keeps in a file: tables of documents keyed by decimal ids. Table
 ``_meta`` sorts first (the leading underscore follows tinydb's own ``_default``) so that the save
-counter sits in the first bytes of the file, where :mod:`keychainsim.store.file` reads it cheaply::
+counter sits in the first bytes of the file; items are keyed by rowid (schema 2; schema 1 keyed them
+by position and is still read)::
 
-    {"_meta": {"1": {"generation": 7, "keychainsim": "0.1.0", "schema": 1}},
+    {"_meta": {"1": {"generation": 7, "keychainsim": "0.1.0", "schema": 2}},
      "items": {"1": {"attrs": {...}, "item_class": "genp", "keychain": "dp", "rowid": 1}, ...},
      "state": {"1": {"clock_ms": 0, "device": {...}, "next_rowid": 2}}}
+
+A journal record (:mod:`keychainsim.store.layout`) is a patch in the same layout: the changed item
+documents by rowid (``null`` for a deleted one) and the state row, so one change is encoded and decoded
+by the same code as a whole document.
 
 Decoding is strict: an unknown table, field or tag is an error rather than something to skip,
 because the next save would silently drop whatever was skipped.
@@ -28,13 +33,16 @@ because the next save would silently drop whatever was skipped.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from keychainsim import __version__
 from keychainsim.errors import StorageError
 from keychainsim.model.access_control import SecAccessControl
-from keychainsim.store.state import SCHEMA_VERSION, DeviceState, KeychainState, StoredItem
+from keychainsim.store.layout import apply_patch
+from keychainsim.store.state import READABLE_SCHEMAS, SCHEMA_VERSION, Change, DeviceState, KeychainState, StoredItem
 
 META_TABLE = "_meta"
 ITEMS_TABLE = "items"
@@ -287,57 +295,85 @@ def _json_type(value: Any) -> str:
 
 # -- the document -----------------------------------------------------------------------------------
 
+ItemCheck = Callable[[StoredItem], "str | None"]
+"""A check the caller adds to decoding: what makes an item unusable (named in the error), or None."""
+
 
 def state_to_document(state: KeychainState, *, generation: int, version: str) -> dict[str, dict[str, Any]]:
     """The tinydb document for ``state``, stamped with the save counter and the writer's version.
 
-    Items keep their list order as tinydb document ids 1, 2, 3, ...
+    Items are keyed by rowid, which a journal record names them by.
 
     Raises:
         TypeError: a field or attribute value cannot be stored; names the item and the attribute.
     """
     items: dict[str, Any] = {}
-    for position, item in enumerate(state.items, start=1):
-        where = f"items[{position - 1}]"
-        _require(item, StoredItem, where)
-        _require(item.keychain, str, f"{where}.keychain")
-        _require(item.item_class, str, f"{where}.item_class")
-        _require(item.rowid, int, f"{where}.rowid")
-        _require(item.attrs, dict, f"{where}.attrs")
-        attrs: dict[str, Any] = {}
-        for key, value in item.attrs.items():
-            if type(key) is not str:
-                raise TypeError(f"cannot store {where} (rowid {item.rowid}): attribute key {key!r} is not a str")
-            try:
-                attrs[key] = _encode(value)
-            except _Unencodable as error:
-                raise TypeError(
-                    f"cannot store {where} (rowid {item.rowid}, {item.item_class}) attribute "
-                    f"{key!r}{_trail(error)}: {error.problem}"
-                ) from None
-        items[str(position)] = {
-            "attrs": attrs,
-            "item_class": item.item_class,
-            "keychain": item.keychain,
-            "rowid": item.rowid,
-        }
-    device = state.device
-    _require(device, DeviceState, "device")
-    for name in sorted(_DEVICE_FIELDS):
-        _require(getattr(device, name), bool, f"device.{name}")
-    _require(state.next_rowid, int, "next_rowid")
-    _require(state.clock_ms, int, "clock_ms")
+    for position, item in enumerate(state.items):
+        doc = item_to_document(item, f"items[{position}]")
+        doc_id = str(item.rowid)
+        if doc_id in items:
+            raise TypeError(f"cannot store items[{position}]: rowid {item.rowid} is used by another item")
+        items[doc_id] = doc
     return {
         META_TABLE: {"1": {"generation": generation, "keychainsim": version, "schema": SCHEMA_VERSION}},
         ITEMS_TABLE: items,
-        STATE_TABLE: {
-            "1": {
-                "clock_ms": state.clock_ms,
-                "device": {name: getattr(device, name) for name in sorted(_DEVICE_FIELDS)},
-                "next_rowid": state.next_rowid,
-            }
-        },
+        STATE_TABLE: {"1": _state_row(state.next_rowid, state.device, state.clock_ms)},
     }
+
+
+def item_to_document(item: StoredItem, where: str) -> dict[str, Any]:
+    """One item's document (its attributes tagged as the module docstring says).
+
+    Raises:
+        TypeError: a field or attribute value cannot be stored; names the item and the attribute.
+    """
+    _require(item, StoredItem, where)
+    _require(item.keychain, str, f"{where}.keychain")
+    _require(item.item_class, str, f"{where}.item_class")
+    _require(item.rowid, int, f"{where}.rowid")
+    _require(item.attrs, dict, f"{where}.attrs")
+    if item.rowid < 1:
+        raise TypeError(f"cannot store {where}: rowid {item.rowid} is not positive")
+    attrs: dict[str, Any] = {}
+    for key, value in item.attrs.items():
+        if type(key) is not str:
+            raise TypeError(f"cannot store {where} (rowid {item.rowid}): attribute key {key!r} is not a str")
+        try:
+            attrs[key] = _encode(value)
+        except _Unencodable as error:
+            raise TypeError(
+                f"cannot store {where} (rowid {item.rowid}, {item.item_class}) attribute "
+                f"{key!r}{_trail(error)}: {error.problem}"
+            ) from None
+    return {"attrs": attrs, "item_class": item.item_class, "keychain": item.keychain, "rowid": item.rowid}
+
+
+def _state_row(next_rowid: int, device: DeviceState, clock_ms: int) -> dict[str, Any]:
+    _require(device, DeviceState, "device")
+    for name in sorted(_DEVICE_FIELDS):
+        _require(getattr(device, name), bool, f"device.{name}")
+    _require(next_rowid, int, "next_rowid")
+    _require(clock_ms, int, "clock_ms")
+    return {
+        "clock_ms": clock_ms,
+        "device": {name: getattr(device, name) for name in sorted(_DEVICE_FIELDS)},
+        "next_rowid": next_rowid,
+    }
+
+
+def change_to_patch(change: Change) -> dict[str, dict[str, Any]]:
+    """The journal patch for ``change``: changed item documents by rowid (null when deleted), the state row.
+
+    Raises:
+        TypeError: as :func:`item_to_document`, or an item's rowid is not the one it is filed under.
+    """
+    items: dict[str, Any] = {}
+    for rowid, item in change.items.items():
+        where = f"changed item {rowid}"
+        if item is not None and item.rowid != rowid:
+            raise TypeError(f"cannot store {where}: it holds rowid {item.rowid}")
+        items[str(rowid)] = None if item is None else item_to_document(item, where)
+    return {ITEMS_TABLE: items, STATE_TABLE: {"1": _state_row(change.next_rowid, change.device, change.clock_ms)}}
 
 
 def _require(value: Any, kind: type, where: str) -> None:
@@ -367,7 +403,7 @@ def meta_from_document(document: Any, path: str) -> StoreMeta:
         raise StorageError(
             path,
             f"written by a newer keychainsim ({version}): store schema {schema}, "
-            f"this version reads schema {SCHEMA_VERSION} or older",
+            f"this version ({__version__}) reads schemas {READABLE_SCHEMAS[0]} to {SCHEMA_VERSION}",
             _FIX_NEWER,
         )
     _check_fields(row, _META_FIELDS, META_TABLE, path)
@@ -379,23 +415,31 @@ def meta_from_document(document: Any, path: str) -> StoreMeta:
     return StoreMeta(schema, version, generation)
 
 
-def state_from_document(document: Any, path: str) -> KeychainState:
+def state_from_document(document: Any, path: str, check: ItemCheck | None = None) -> KeychainState:
     """The state a document read from ``path`` holds.
+
+    Args:
+        check: also refuse an item this returns a problem for (the model's fit, for the engine).
 
     Raises:
         StorageError: naming the table, item and field that is wrong, if the document is not exactly
-            what :func:`state_to_document` writes (or a newer keychainsim wrote it).
+            what :func:`state_to_document` writes (schema 1 documents are read too), or a newer
+            keychainsim wrote it.
     """
-    meta_from_document(document, path)
+    meta = meta_from_document(document, path)
     unknown = set(document) - set(TABLES)
     if unknown:
         raise StorageError(
             path, f"unknown tables {sorted(unknown)} (a save would drop them)", "move those tables elsewhere"
         )
-    items = _decode_items(document.get(ITEMS_TABLE, {}), path)
+    items = _decode_items(document.get(ITEMS_TABLE, {}), path, keyed_by_rowid=meta.schema >= 2, check=check)
     if STATE_TABLE not in document:
         raise _broken(path, f"the {STATE_TABLE} table is missing")
-    row = _single_row(document[STATE_TABLE], STATE_TABLE, path)
+    next_rowid, device, clock_ms = _decode_state_row(_single_row(document[STATE_TABLE], STATE_TABLE, path), path)
+    return KeychainState(items=items, next_rowid=next_rowid, device=device, clock_ms=clock_ms)
+
+
+def _decode_state_row(row: dict[str, Any], path: str) -> tuple[int, DeviceState, int]:
     _check_fields(row, _STATE_FIELDS, STATE_TABLE, path)
     for name in ("next_rowid", "clock_ms"):
         if type(row[name]) is not int:
@@ -407,44 +451,103 @@ def state_from_document(document: Any, path: str) -> KeychainState:
     for name in sorted(_DEVICE_FIELDS):
         if type(device[name]) is not bool:
             raise _broken(path, f"{STATE_TABLE}.device.{name} is {device[name]!r}, not true or false")
-    return KeychainState(
-        items=items,
-        next_rowid=row["next_rowid"],
-        device=DeviceState(**{name: device[name] for name in _DEVICE_FIELDS}),
-        clock_ms=row["clock_ms"],
-    )
+    return row["next_rowid"], DeviceState(**{name: device[name] for name in _DEVICE_FIELDS}), row["clock_ms"]
 
 
-def _decode_items(table: Any, path: str) -> list[StoredItem]:
+def _decode_items(table: Any, path: str, *, keyed_by_rowid: bool, check: ItemCheck | None) -> list[StoredItem]:
     if type(table) is not dict:
         raise _broken(path, f"the {ITEMS_TABLE} table is a {_json_type(table)}, not an object")
     rows: list[tuple[int, StoredItem]] = []
+    seen: set[int] = set()
     for doc_id, doc in table.items():
         number = _doc_id(doc_id, ITEMS_TABLE, path)
-        where = f"{ITEMS_TABLE} document {doc_id}"
-        if type(doc) is not dict:
-            raise _broken(path, f"{where} is a {_json_type(doc)}, not an object")
-        _check_fields(doc, _ITEM_FIELDS, where, path)
-        keychain, item_class, rowid, attrs = doc["keychain"], doc["item_class"], doc["rowid"], doc["attrs"]
-        if type(rowid) is not int:
-            raise _broken(path, f"{where}: rowid {rowid!r} is not an integer")
-        where = f"{where} (rowid {rowid})"
-        for name, text in (("keychain", keychain), ("item_class", item_class)):
-            if type(text) is not str:
-                raise _broken(path, f"{where}: {name} {text!r} is not a string")
-        if type(attrs) is not dict:
-            raise _broken(path, f"{where}: attrs is a {_json_type(attrs)}, not an object")
-        values: dict[str, Any] = {}
-        for key, data in attrs.items():
-            try:
-                values[key] = _decode(data)
-            except _Malformed as error:
-                raise _broken(
-                    path, f"{where}, {item_class} attribute {key!r}{_trail(error)}: {error.problem}"
-                ) from None
-        rows.append((number, StoredItem(keychain, item_class, rowid, values)))
+        item = decode_item(doc_id, doc, path, check)
+        if keyed_by_rowid and item.rowid != number:
+            raise _broken(path, f"{ITEMS_TABLE} document {doc_id} holds rowid {item.rowid}")
+        if item.rowid in seen:
+            raise _broken(path, f"{ITEMS_TABLE} document {doc_id}: rowid {item.rowid} is used by another item")
+        seen.add(item.rowid)
+        rows.append((item.rowid, item))
     rows.sort(key=lambda row: row[0])
     return [item for _, item in rows]
+
+
+def decode_item(doc_id: str, doc: Any, path: str, check: ItemCheck | None = None) -> StoredItem:
+    """The item in one ``items`` document (``doc_id`` is only for messages).
+
+    Raises:
+        StorageError: the document is malformed, or ``check`` finds a problem; the message names it.
+    """
+    where = f"{ITEMS_TABLE} document {doc_id}"
+    if type(doc) is not dict:
+        raise _broken(path, f"{where} is a {_json_type(doc)}, not an object")
+    if doc.keys() != _ITEM_FIELDS:
+        _check_fields(doc, _ITEM_FIELDS, where, path)
+    keychain, item_class, rowid, attrs = doc["keychain"], doc["item_class"], doc["rowid"], doc["attrs"]
+    if type(rowid) is not int or rowid < 1:
+        raise _broken(path, f"{where}: rowid {rowid!r} is not a positive integer")
+    where = f"{where} (rowid {rowid})"
+    if type(keychain) is not str or type(item_class) is not str:
+        name, text = ("keychain", keychain) if type(keychain) is not str else ("item_class", item_class)
+        raise _broken(path, f"{where}: {name} {text!r} is not a string")
+    if type(attrs) is not dict:
+        raise _broken(path, f"{where}: attrs is a {_json_type(attrs)}, not an object")
+    values: dict[str, Any] = {}
+    for key, data in attrs.items():
+        kind = type(data)
+        if kind is str or kind is int or kind is float or kind is bool or data is None:
+            values[key] = data
+            continue
+        try:
+            values[key] = _decode(data)
+        except _Malformed as error:
+            raise _broken(path, f"{where}, {item_class} attribute {key!r}{_trail(error)}: {error.problem}") from None
+    item = StoredItem(keychain, item_class, rowid, values)
+    if check is not None:
+        problem = check(item)
+        if problem is not None:
+            raise StorageError(
+                path,
+                f"{where}, {item_class}: {problem}",
+                "no SecItem call stores such an item: fix or delete it by hand, or restore a backup",
+            )
+    return item
+
+
+def patch_document(document: dict[str, Any], patch: Any, path: str, where: str) -> None:
+    """Apply one journal patch to a document in place, after checking it names only patchable tables.
+
+    Raises:
+        StorageError: the patch is not tables of documents by id, or names a table a patch never holds.
+    """
+    if type(patch) is not dict or not set(patch) <= {ITEMS_TABLE, STATE_TABLE}:
+        raise _broken(path, f"{where} is not a patch of the {ITEMS_TABLE} and {STATE_TABLE} tables")
+    apply_patch(document, patch, path, where)
+
+
+def change_from_patch(patch: Any, path: str, where: str, check: ItemCheck | None = None) -> Change:
+    """The change one journal patch records, decoded as strictly as a whole document.
+
+    Raises:
+        StorageError: the patch or one of its items is malformed (or fails ``check``).
+    """
+    if type(patch) is not dict or set(patch) != {ITEMS_TABLE, STATE_TABLE}:
+        raise _broken(path, f"{where} is not a patch of the {ITEMS_TABLE} and {STATE_TABLE} tables")
+    docs = patch[ITEMS_TABLE]
+    if type(docs) is not dict:
+        raise _broken(path, f"{where}: the {ITEMS_TABLE} table is a {_json_type(docs)}, not an object")
+    items: dict[int, StoredItem | None] = {}
+    for doc_id, doc in docs.items():
+        rowid = _doc_id(doc_id, ITEMS_TABLE, path)
+        if doc is None:
+            items[rowid] = None
+            continue
+        item = decode_item(doc_id, doc, path, check)
+        if item.rowid != rowid:
+            raise _broken(path, f"{where}: {ITEMS_TABLE} document {doc_id} holds rowid {item.rowid}")
+        items[rowid] = item
+    next_rowid, device, clock_ms = _decode_state_row(_single_row(patch[STATE_TABLE], STATE_TABLE, path), path)
+    return Change(items, next_rowid, device, clock_ms)
 
 
 def _broken(path: str, problem: str) -> StorageError:

@@ -13,8 +13,13 @@ from typing import Any
 
 from keychainsim.model.access_control import SecAccessControl
 
-SCHEMA_VERSION = 1
-"""Version of the saved layout. A file with a larger number was written by a newer keychainsim."""
+SCHEMA_VERSION = 2
+"""Version of the saved layout. 1: a JSON document alone, items keyed by position (keychainsim before
+the journal; still read, and rewritten as 2 by the first write). 2: the document keyed by rowid, then a
+journal of changes (:mod:`keychainsim.store.layout`). A file with a larger number was written by a newer
+keychainsim and is refused."""
+
+READABLE_SCHEMAS = (1, 2)
 
 VALUE_TYPES = (type(None), bool, int, float, str, bytes, datetime, list, dict, SecAccessControl)
 """Types an attribute value may have (lists and dicts nest; dict keys are str)."""
@@ -54,3 +59,14 @@ class KeychainState:
     device: DeviceState = field(default_factory=DeviceState)
     clock_ms: int = 0
     """Last modification time handed out, in ms since 1970, so mdat stays monotonic across processes."""
+
+
+@dataclass
+class Change:
+    """What one transaction changed, as one journal record keeps it: the new content of each changed
+    item by rowid (None for a deleted one), and the counters and device state after the change."""
+
+    items: dict[int, StoredItem | None]
+    next_rowid: int
+    device: DeviceState
+    clock_ms: int

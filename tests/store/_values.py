@@ -39,12 +39,12 @@ items = st.builds(
     StoredItem,
     keychain=st.sampled_from(["dp", "file"]) | st.text(),
     item_class=st.sampled_from(["genp", "inet", "cert", "keys"]),
-    rowid=st.integers(),
+    rowid=st.integers(min_value=1, max_value=2**63 - 1),
     attrs=st.dictionaries(st.text(), values, max_size=6),
 )
 states = st.builds(
     KeychainState,
-    items=st.lists(items, max_size=6),
+    items=st.lists(items, max_size=6, unique_by=lambda item: item.rowid),
     next_rowid=st.integers(),
     device=st.builds(DeviceState, st.booleans(), st.booleans(), st.booleans()),
     clock_ms=st.integers(),
@@ -65,8 +65,12 @@ def canonical(value: Any) -> Any:
 
 
 def canonical_state(state: KeychainState) -> Any:
+    """``canonical`` for a state; items in rowid order, the order a store gives them back in."""
     return (
-        [(i.keychain, i.item_class, canonical(i.rowid), canonical(i.attrs)) for i in state.items],
+        [
+            (i.keychain, i.item_class, canonical(i.rowid), canonical(i.attrs))
+            for i in sorted(state.items, key=lambda item: item.rowid)
+        ],
         canonical(state.next_rowid),
         state.device,
         canonical(state.clock_ms),

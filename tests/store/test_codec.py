@@ -20,8 +20,8 @@ from keychainsim.store.codec import (
     value_from_json,
     value_to_json,
 )
+from keychainsim.store.layout import parse_snapshot, serialize_snapshot
 from keychainsim.store.state import SCHEMA_VERSION, KeychainState, StoredItem
-from keychainsim.store.storage import parse, serialize
 
 from ._values import canonical, canonical_state, sample_state, states, values
 
@@ -39,8 +39,8 @@ def short_id(value: Any) -> str:
 
 def through_file_bytes(state: KeychainState) -> KeychainState:
     """The full path a state takes on disk, minus the disk: document, bytes, parse, decode."""
-    raw = serialize(state_to_document(state, generation=1, version="test"))
-    return state_from_document(parse(raw, PATH), PATH)
+    raw = serialize_snapshot(state_to_document(state, generation=1, version="test"))
+    return state_from_document(parse_snapshot(raw, PATH).document, PATH)
 
 
 # -- round trips ---------------------------------------------------------------------------------------
@@ -164,39 +164,70 @@ def test_subclasses_of_value_types_are_stored_as_the_base_value() -> None:
 # -- the document and determinism ------------------------------------------------------------------------
 
 
-def test_item_order_survives_more_than_nine_items() -> None:
-    # Document ids sort as strings in the file ("1", "10", "11", "2", ...); order must not follow that.
+def test_items_come_back_in_rowid_order_past_nine_items() -> None:
+    # Document ids sort as strings in a JSON object ("1", "10", "11", "2", ...); order must not follow that.
     state = sample_state()
-    assert [item.rowid for item in through_file_bytes(state).items] == [item.rowid for item in state.items]
+    assert [item.rowid for item in through_file_bytes(state).items] == sorted(item.rowid for item in state.items)
 
 
 def test_same_state_gives_identical_bytes() -> None:
-    first = serialize(state_to_document(sample_state(), generation=5, version="0.1.0"))
-    second = serialize(state_to_document(sample_state(), generation=5, version="0.1.0"))
+    first = serialize_snapshot(state_to_document(sample_state(), generation=5, version="0.1.0"))
+    second = serialize_snapshot(state_to_document(sample_state(), generation=5, version="0.1.0"))
     assert first == second
     reordered = sample_state()
     reordered.items[0].attrs = dict(reversed(list(reordered.items[0].attrs.items())))
-    assert serialize(state_to_document(reordered, generation=5, version="0.1.0")) == first
+    reordered.items.reverse()
+    assert serialize_snapshot(state_to_document(reordered, generation=5, version="0.1.0")) == first
 
 
-def test_the_document_is_in_tinydb_layout_with_meta_first() -> None:
+def test_the_document_is_in_tinydb_layout_keyed_by_rowid_with_meta_first() -> None:
     document = state_to_document(sample_state(), generation=9, version="0.1.0")
     assert sorted(document) == ["_meta", "items", "state"]
     assert document["_meta"] == {"1": {"generation": 9, "keychainsim": "0.1.0", "schema": SCHEMA_VERSION}}
-    assert list(document["items"])[:3] == ["1", "2", "3"]
-    assert serialize(document).startswith(b'{\n  "_meta": {\n    "1": {\n      "generation": 9,\n')
+    assert sorted(document["items"], key=int)[:3] == ["3", "7", "100"]
+    assert all(doc["rowid"] == int(doc_id) for doc_id, doc in document["items"].items())
+    raw = serialize_snapshot(document)
+    assert raw.startswith(
+        b'{"_meta": {\n"1": {"generation": 9, "keychainsim": "0.1.0", "schema": 2}\n},\n"items": {\n"3": '
+    )
+    # One item per line, in rowid order: a diff of two stores shows the items that differ.
+    lines = raw.decode().splitlines()
+    assert [line.split(":")[0] for line in lines[4:7]] == ['"3"', '"7"', '"100"']
+    assert json.loads(raw) == document
+
+
+def test_a_schema_1_document_keyed_by_position_is_still_read() -> None:
+    # What keychainsim wrote before the journal: ids 1, 2, 3 in item order, whatever the rowids.
+    document = state_to_document(sample_state(), generation=4, version="0.0.9")
+    document["_meta"]["1"]["schema"] = 1
+    document["items"] = {str(n): doc for n, doc in enumerate(document["items"].values(), start=1)}
+    state = state_from_document(document, PATH)
+    assert canonical_state(state) == canonical_state(sample_state())
+    assert [item.rowid for item in state.items] == sorted(item.rowid for item in sample_state().items)
+
+
+def test_two_items_with_one_rowid_are_refused() -> None:
+    document = state_to_document(sample_state(), generation=4, version="0.0.9")
+    document["_meta"]["1"]["schema"] = 1
+    document["items"] = {"1": document["items"]["7"], "2": dict(document["items"]["3"], rowid=7)}
+    with pytest.raises(StorageError, match=r"items document 2: rowid 7 is used by another item"):
+        state_from_document(document, PATH)
+    duplicate = sample_state()
+    duplicate.items[1].rowid = 7
+    with pytest.raises(TypeError, match=r"rowid 7 is used by another item"):
+        state_to_document(duplicate, generation=1, version="x")
 
 
 # -- malformed documents --------------------------------------------------------------------------------
 
 
 def good_document() -> dict[str, Any]:
-    return json.loads(serialize(state_to_document(sample_state(), generation=1, version="0.1.0")))
+    return json.loads(serialize_snapshot(state_to_document(sample_state(), generation=1, version="0.1.0")))
 
 
 def set_attr(key: str, value: Any) -> Any:
     def mutate(document: dict[str, Any]) -> None:
-        document["items"]["1"]["attrs"][key] = value
+        document["items"]["7"]["attrs"][key] = value
 
     return mutate
 
@@ -236,11 +267,13 @@ MALFORMED = {
         ["'accc'", "integer flags"],
     ),
     "bad float tag": (set_attr("x", {"$float": "1.5"}), ["'x'", "nan, inf, -inf"]),
-    "item missing field": (delete_in("items", "2", "item_class"), ["items document 2", "missing ['item_class']"]),
-    "item extra field": (set_in("items", "2", "colour", "red"), ["items document 2", "unknown ['colour']"]),
-    "rowid a string": (set_in("items", "1", "rowid", "7"), ["items document 1", "rowid '7'"]),
-    "rowid a bool": (set_in("items", "1", "rowid", True), ["items document 1", "rowid True"]),
-    "attrs a list": (set_in("items", "1", "attrs", []), ["rowid 7", "attrs is a array"]),
+    "item missing field": (delete_in("items", "3", "item_class"), ["items document 3", "missing ['item_class']"]),
+    "item extra field": (set_in("items", "3", "colour", "red"), ["items document 3", "unknown ['colour']"]),
+    "rowid a string": (set_in("items", "7", "rowid", "7"), ["items document 7", "rowid '7'"]),
+    "rowid a bool": (set_in("items", "7", "rowid", True), ["items document 7", "rowid True"]),
+    "rowid zero": (set_in("items", "7", "rowid", 0), ["items document 7", "rowid 0"]),
+    "rowid not the id": (set_in("items", "7", "rowid", 8), ["items document 7 holds rowid 8"]),
+    "attrs a list": (set_in("items", "7", "attrs", []), ["rowid 7", "attrs is a array"]),
     "doc id not a number": (set_in("items", "x1", {}), ["document id 'x1'"]),
     "doc id zero-padded": (set_in("items", "01", {}), ["document id '01'"]),
     "items a list": (set_in("items", []), ["items table"]),
@@ -277,7 +310,7 @@ def test_a_newer_schema_is_refused_with_both_versions() -> None:
     with pytest.raises(StorageError) as caught:
         state_from_document(document, PATH)
     problem = caught.value.problem
-    assert f"schema {SCHEMA_VERSION + 1}" in problem and f"schema {SCHEMA_VERSION} or older" in problem
+    assert f"schema {SCHEMA_VERSION + 1}" in problem and f"reads schemas 1 to {SCHEMA_VERSION}" in problem
     assert "9.0.0" in problem and "upgrade" in caught.value.fix
 
 
@@ -301,5 +334,5 @@ def test_a_document_that_is_not_an_object_of_tables_is_refused(document: Any) ->
 )
 def test_unparsable_bytes_are_refused(raw: bytes, problem: str) -> None:
     with pytest.raises(StorageError) as caught:
-        parse(raw, PATH)
+        parse_snapshot(raw, PATH)
     assert problem in caught.value.problem and caught.value.fix

@@ -1,7 +1,8 @@
-"""FileStore in one process: load and save, signatures, and files it must refuse and never touch."""
+"""FileStore in one process: load, append and save, positions, compaction, and files it must refuse and never touch."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import stat
@@ -16,9 +17,10 @@ from tinydb import TinyDB
 from keychainsim import __version__
 from keychainsim.errors import StorageError
 from keychainsim.model.access_control import SecAccessControl
-from keychainsim.store import SCHEMA_VERSION, FileStore, KeychainState, StoredItem
+from keychainsim.store import ABSENT, SCHEMA_VERSION, Change, DeviceState, FileStore, KeychainState, StoredItem
 from keychainsim.store.codec import state_to_document
-from keychainsim.store.storage import AtomicJSONStorage, serialize
+from keychainsim.store.layout import frame, parse_snapshot, serialize_snapshot
+from keychainsim.store.storage import JournalStorage
 
 from ._values import canonical_state, sample_state, states
 
@@ -35,6 +37,29 @@ def load(store: FileStore) -> KeychainState:
         return session.load()
 
 
+def add(store: FileStore, rowid: int, account: str) -> None:
+    """One transaction as the engine makes it: read, then append the one item it adds."""
+    with store.locked() as session:
+        state = session.load()
+        item = StoredItem("dp", "genp", rowid, {"acct": account, "v_Data": b"\x00\x01"})
+        session.append(Change({rowid: item}, max(state.next_rowid, rowid + 1), state.device, state.clock_ms + 1))
+
+
+def accounts(state: KeychainState) -> list[str | None]:
+    return [item.attrs.get("acct") for item in state.items]
+
+
+def load_sorted(state: KeychainState) -> KeychainState:
+    """``state`` with its items in rowid order, as a store gives them back."""
+    return KeychainState(
+        sorted(state.items, key=lambda item: item.rowid), state.next_rowid, state.device, state.clock_ms
+    )
+
+
+def listing(store: FileStore) -> list[str]:
+    return sorted(os.listdir(os.path.dirname(store.file)))
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> FileStore:
     return FileStore(tmp_path / "keychain.json", lock_timeout=2.0)
@@ -45,8 +70,8 @@ def store(tmp_path: Path) -> FileStore:
 
 def test_a_missing_file_loads_as_an_empty_state_and_is_not_created(store: FileStore) -> None:
     with store.locked() as session:
-        assert session.signature() is None
         assert session.load() == KeychainState()
+        assert session.position == ABSENT
     assert not store.exists()
 
 
@@ -63,6 +88,19 @@ def test_every_state_round_trips_through_a_real_file(store: FileStore, state: Ke
     assert canonical_state(load(store)) == canonical_state(state)
 
 
+@given(state=states)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_every_change_round_trips_through_the_journal(store: FileStore, state: KeychainState) -> None:
+    # The same states, written as one journal record on top of an existing store.
+    save(store, KeychainState())
+    with store.locked() as session:
+        session.load()
+        session.append(
+            Change({item.rowid: item for item in state.items}, state.next_rowid, state.device, state.clock_ms)
+        )
+    assert canonical_state(load(store)) == canonical_state(state)
+
+
 def test_the_file_is_stamped_and_private(store: FileStore) -> None:
     save(store, sample_state())
     document = json.loads(Path(store.path).read_bytes())
@@ -72,17 +110,28 @@ def test_the_file_is_stamped_and_private(store: FileStore) -> None:
     assert json.loads(Path(store.path).read_bytes())["_meta"]["1"]["generation"] == 2
 
 
+def test_the_file_is_private_whatever_the_umask(store: FileStore) -> None:
+    previous = os.umask(0o777)  # every bit masked: only an explicit chmod gives the owner access
+    try:
+        save(store, sample_state())
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(store.lock_path).st_mode) == 0o600
+    assert canonical_state(load(store)) == canonical_state(sample_state())
+
+
 def test_same_state_gives_identical_file_bytes(tmp_path: Path) -> None:
     first, second = FileStore(tmp_path / "a.json"), FileStore(tmp_path / "b.json")
     save(first, sample_state())
     save(second, sample_state())
     assert Path(first.path).read_bytes() == Path(second.path).read_bytes()
-    assert Path(first.path).read_bytes() == serialize(
+    assert Path(first.path).read_bytes() == serialize_snapshot(
         state_to_document(sample_state(), generation=1, version=__version__)
     )
 
 
-def test_the_file_opens_in_stock_tinydb(store: FileStore) -> None:
+def test_a_compacted_file_opens_in_stock_tinydb(store: FileStore) -> None:
     save(store, sample_state())
     with TinyDB(store.path, access_mode="r") as db:
         assert db.tables() == {"_meta", "items", "state"}
@@ -90,10 +139,18 @@ def test_the_file_opens_in_stock_tinydb(store: FileStore) -> None:
         assert db.table("_meta", cache_size=0).get(doc_id=1)["schema"] == SCHEMA_VERSION
 
 
-def test_tinydb_tables_on_the_atomic_storage_never_serve_stale_data(tmp_path: Path) -> None:
+def test_tinydb_on_the_journal_storage_sees_the_journal(store: FileStore) -> None:
+    save(store, sample_state())
+    add(store, 200, "journalled")
+    with TinyDB(store.path, storage=JournalStorage) as db:
+        assert db.table("items", cache_size=0).get(doc_id=200)["attrs"]["acct"] == "journalled"
+        assert db.table("state", cache_size=0).get(doc_id=1)["next_rowid"] == 201
+
+
+def test_tinydb_tables_on_the_journal_storage_never_serve_stale_data(tmp_path: Path) -> None:
     path = str(tmp_path / "scratch.json")
-    mine = TinyDB(path, storage=AtomicJSONStorage).table("t", cache_size=0)
-    theirs = TinyDB(path, storage=AtomicJSONStorage).table("t", cache_size=0)
+    mine = TinyDB(path, storage=JournalStorage).table("t", cache_size=0)
+    theirs = TinyDB(path, storage=JournalStorage).table("t", cache_size=0)
     mine.insert({"n": 1})
     assert [dict(doc) for doc in theirs.all()] == [{"n": 1}]
     theirs.insert({"n": 2})
@@ -102,9 +159,17 @@ def test_tinydb_tables_on_the_atomic_storage_never_serve_stale_data(tmp_path: Pa
 
 def test_a_session_is_unusable_once_its_lock_is_released(store: FileStore) -> None:
     with store.locked() as session:
-        pass
+        session.load()
     with pytest.raises(RuntimeError, match="lock was released"):
         session.save(KeychainState())
+    with pytest.raises(RuntimeError, match="lock was released"):
+        session.append(Change({}, 1, DeviceState(), 0))
+    assert not store.exists()
+
+
+def test_an_append_needs_a_read_first(store: FileStore) -> None:
+    with store.locked() as session, pytest.raises(RuntimeError, match=r"load\(\) or refresh\(\) first"):
+        session.append(Change({}, 1, DeviceState(), 0))
     assert not store.exists()
 
 
@@ -115,70 +180,208 @@ def test_an_unstorable_value_changes_nothing(store: FileStore) -> None:
     broken.items.append(StoredItem("dp", "genp", 999, {"cdat": datetime(2026, 1, 1)}))
     with store.locked() as session, pytest.raises(TypeError, match=r"rowid 999.*'cdat'"):
         session.save(broken)
+    with store.locked() as session, pytest.raises(TypeError, match=r"changed item 999.*'cdat'"):
+        session.load()
+        session.append(Change({999: broken.items[-1]}, 1000, DeviceState(), 0))
     assert Path(store.path).read_bytes() == before
-    assert sorted(os.listdir(os.path.dirname(store.path))) == ["keychain.json", "keychain.json.lock"]
+    assert listing(store) == ["keychain.json", "keychain.json.lock"]
 
 
-# -- signatures ----------------------------------------------------------------------------------------
+# -- the journal -----------------------------------------------------------------------------------------
 
 
-def test_signature_changes_on_every_save_even_at_equal_size(store: FileStore) -> None:
+def test_an_append_adds_one_record_and_leaves_every_earlier_byte_alone(store: FileStore) -> None:
+    save(store, sample_state())
+    before = Path(store.path).read_bytes()
+    add(store, 500, "appended")
+    after = Path(store.path).read_bytes()
+    record = after[len(before) :]
+    assert after.startswith(before)
+    assert record.startswith(b"J") and record.endswith(b"\n") and record.count(b"\n") == 1
+    assert b'"500": {"attrs": {"acct": "appended"' in record
+    assert accounts(load(store))[-1] == "appended"
+
+
+def test_the_bytes_an_append_writes_do_not_grow_with_the_store(tmp_path: Path) -> None:
+    # The write is O(1): the same change costs the same record on a store of 10 items and of 2,000.
+    written = []
+    for size in (10, 2000):
+        store = FileStore(tmp_path / f"kc{size}.json")
+        state = KeychainState(next_rowid=size + 1)
+        state.items = [StoredItem("dp", "genp", n, {"acct": f"a{n}"}) for n in range(1, size + 1)]
+        save(store, state)
+        before = os.path.getsize(store.path)
+        add(store, 99_999, "same")
+        written.append(os.path.getsize(store.path) - before)
+    assert written[0] == written[1]
+
+
+def test_a_delete_is_journalled_as_null(store: FileStore) -> None:
+    save(store, sample_state())
+    with store.locked() as session:
+        state = session.load()
+        session.append(Change({7: None}, state.next_rowid, state.device, state.clock_ms))
+    assert b'{"items": {"7": null}' in Path(store.path).read_bytes()
+    assert 7 not in [item.rowid for item in load(store).items]
+
+
+def test_refresh_gives_exactly_what_another_writer_appended(store: FileStore) -> None:
+    save(store, sample_state())
+    with store.locked() as session:
+        session.load()
+        seen = session.position
+    other = FileStore(store.path)
+    add(other, 300, "theirs")
+    with store.locked() as session:
+        changes = session.refresh(seen)
+        assert changes is not None and len(changes) == 1
+        assert changes[0].items[300].attrs["acct"] == "theirs" and changes[0].next_rowid == 301
+        moved = session.position
+        assert moved != seen and moved.offset == os.path.getsize(store.path)
+        assert session.refresh(moved) == []  # nothing new: no reread
+
+
+def test_refresh_says_start_over_when_the_file_was_replaced(store: FileStore) -> None:
+    save(store, sample_state())
+    with store.locked() as session:
+        session.load()
+        seen = session.position
+    save(FileStore(store.path), KeychainState(clock_ms=5))  # a compaction or reset elsewhere: a new file
+    with store.locked() as session:
+        assert session.refresh(seen) is None
+        assert session.load().clock_ms == 5
+
+
+def test_refresh_says_start_over_when_the_file_was_rewritten_in_place(store: FileStore) -> None:
+    save(store, sample_state())
+    with store.locked() as session:
+        session.load()
+        seen = session.position
+    raw = Path(store.path).read_bytes()
+    with open(store.path, "r+b") as handle:  # same inode, same size, other bytes
+        handle.write(raw.replace(b'"bob"', b'"bib"'))
+    with store.locked() as session:
+        assert session.refresh(seen) is None
+        assert "bib" in accounts(session.load())
+
+
+def test_a_position_from_another_store_object_is_never_continued(store: FileStore) -> None:
+    save(store, sample_state())
+    with store.locked() as session:
+        session.load()
+        seen = session.position
+    with FileStore(store.path).locked() as session:
+        assert session.refresh(seen) is None
+
+
+def test_the_position_moves_with_every_append_even_at_equal_record_size(store: FileStore) -> None:
+    save(store, KeychainState())
     seen = []
     with store.locked() as session:
-        for _ in range(9):
-            session.save(KeychainState())
-        for clock in range(10, 50):
-            session.save(KeychainState(clock_ms=clock))
-            seen.append(session.signature())
-    assert len({signature.size for signature in seen}) == 1
-    assert len(set(seen)) == len(seen)
-    assert [signature.generation for signature in seen] == list(range(10, 50))
-
-
-def test_signature_changes_when_inode_mtime_and_size_all_repeat(store: FileStore) -> None:
-    # ext4 hands the inode just freed by os.replace to the next temporary file, so two saves later the
-    # file can have its old inode back; with equal size and an mtime in the same tick (forced here),
-    # stat alone cannot tell the versions apart.
-    with store.locked() as session:
-        session.save(KeychainState(clock_ms=11))
-        first = session.signature()
-        session.save(KeychainState(clock_ms=22))
-        session.save(KeychainState(clock_ms=33))
-        os.utime(store.path, ns=(first.mtime_ns, first.mtime_ns))
-        again = session.signature()
-    assert (again.mtime_ns, again.size) == (first.mtime_ns, first.size)
-    assert again != first
-
-
-def test_signature_is_stable_while_nothing_changes(store: FileStore) -> None:
-    save(store, sample_state())
-    with store.locked() as session:
-        first = session.signature()
         session.load()
-        assert session.signature() == first
+        for clock in range(10, 40):
+            session.append(Change({}, 1, DeviceState(), clock))
+            seen.append(session.position)
+    assert len({b.offset - a.offset for a, b in itertools.pairwise(seen)}) == 1
+    assert len(set(seen)) == len(seen)
+
+
+def test_a_long_journal_is_compacted_into_a_new_snapshot(store: FileStore) -> None:
+    save(store, sample_state())
+    generation = json.loads(Path(store.path).read_bytes())["_meta"]["1"]["generation"]
+    big = "x" * 5000
     with store.locked() as session:
-        assert session.signature() == first
+        state = session.load()
+        for n in range(30):  # 30 records of 5 KB: past the 64 KB floor
+            session.append(
+                Change(
+                    {1000 + n: StoredItem("dp", "genp", 1000 + n, {"acct": f"c{n}", "gena": big})},
+                    1001 + n,
+                    state.device,
+                    state.clock_ms,
+                )
+            )
+    raw = Path(store.path).read_bytes()
+    snapshot = parse_snapshot(raw, store.path)
+    assert snapshot.document["_meta"]["1"]["generation"] > generation  # replaced by a new snapshot
+    journal_lines = [line for line in raw.splitlines() if line.startswith(b"J")]
+    assert len(journal_lines) < 30 and raw[snapshot.end :].count(b"\n") == len(journal_lines)
+    assert accounts(load(store)) == accounts(load_sorted(sample_state())) + [f"c{n}" for n in range(30)]
+    assert listing(store) == ["keychain.json", "keychain.json.lock"]
 
 
-def test_a_file_in_foreign_formatting_is_still_tracked_and_saved(store: FileStore) -> None:
+TORN_TAILS = {
+    "cut mid-record": lambda record: record[: len(record) // 2],
+    "cut before the newline": lambda record: record[:-1],
+    "zeros (power cut after the size grew)": lambda record: b"\0" * len(record),
+    "only the mark": lambda record: b"J",
+    "bad checksum": lambda record: record.replace(b":", b":0", 1)[: len(record)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(TORN_TAILS))
+def test_a_torn_last_record_is_ignored_then_cut_by_the_next_writer(store: FileStore, name: str) -> None:
+    save(store, sample_state())
+    add(store, 300, "acknowledged")
+    acknowledged = Path(store.path).read_bytes()
+    never = frame(
+        {
+            "items": {"301": {"attrs": {"acct": "torn"}, "item_class": "genp", "keychain": "dp", "rowid": 301}},
+            "state": {
+                "1": {
+                    "clock_ms": 0,
+                    "device": {"passcode_set": True, "unlocked": True, "unlocked_since_boot": True},
+                    "next_rowid": 302,
+                }
+            },
+        }
+    )
+    Path(store.path).write_bytes(acknowledged + TORN_TAILS[name](never))
+    assert accounts(load(store))[-1] == "acknowledged"  # every acknowledged change, nothing torn
+    add(store, 302, "after the crash")
+    raw = Path(store.path).read_bytes()
+    assert raw.startswith(acknowledged) and b"torn" not in raw
+    assert accounts(load(store))[-2:] == ["acknowledged", "after the crash"]
+
+
+def test_a_damaged_record_followed_by_a_valid_one_is_corruption(store: FileStore) -> None:
+    save(store, sample_state())
+    add(store, 300, "first")
+    add(store, 301, "second")
+    raw = Path(store.path).read_bytes()
+    damaged = raw.replace(b'"first"', b'"fir$t"')  # same length, wrong checksum
+    Path(store.path).write_bytes(damaged)
+    with store.locked() as session:
+        with pytest.raises(StorageError, match=r"journal record at byte \d+ is damaged, and valid records follow"):
+            session.load()
+        with pytest.raises(StorageError, match="refusing to write"):
+            session.append(Change({}, 1, DeviceState(), 0))
+    assert Path(store.path).read_bytes() == damaged
+
+
+def test_a_first_write_to_a_schema_1_file_migrates_it(store: FileStore) -> None:
+    # The layout keychainsim wrote before the journal: indented, items keyed by position, schema 1.
+    document = state_to_document(sample_state(), generation=6, version="0.0.9")
+    document["_meta"]["1"]["schema"] = 1
+    document["items"] = {str(n): doc for n, doc in enumerate(document["items"].values(), start=1)}
+    old = (json.dumps(document, sort_keys=True, indent=2) + "\n").encode()
+    Path(store.path).write_bytes(old)
+    assert canonical_state(load(store)) == canonical_state(sample_state())
+    assert Path(store.path).read_bytes() == old  # reading changes nothing
+    add(store, 500, "new")
+    migrated = json.loads(Path(store.path).read_bytes())
+    assert migrated["_meta"]["1"] == {"generation": 7, "keychainsim": __version__, "schema": SCHEMA_VERSION}
+    assert sorted(migrated["items"], key=int) == [str(item.rowid) for item in load(store).items]
+    assert accounts(load(store)) == [*accounts(load_sorted(sample_state())), "new"]
+
+
+def test_a_file_in_foreign_formatting_is_still_read_and_written(store: FileStore) -> None:
     save(store, sample_state())
     document = json.loads(Path(store.path).read_bytes())
-    Path(store.path).write_text(json.dumps(document))  # one line, as another tool might write it
-    with store.locked() as session:
-        foreign = session.signature()
-        assert foreign is not None and foreign.generation is None and foreign.digest
-        assert canonical_state(session.load()) == canonical_state(sample_state())
-    # An in-place edit that keeps size and mtime still changes the signature.
-    mtime = os.stat(store.path).st_mtime_ns
-    Path(store.path).write_text(json.dumps(document).replace('"bob"', '"bib"'))
-    os.utime(store.path, ns=(mtime, mtime))
-    with store.locked() as session:
-        edited = session.signature()
-        assert edited is not None and edited.size == foreign.size and edited != foreign
-        state = session.load()
-        assert state.items[0].attrs["acct"] == "bib"
-        session.save(state)
-        assert session.signature().generation == 2
+    Path(store.path).write_text(json.dumps(document, indent=4))  # re-indented by another tool
+    assert canonical_state(load(store)) == canonical_state(sample_state())
+    add(store, 500, "appended")
+    assert accounts(load(store))[-1] == "appended"
 
 
 # -- files that must be refused and left alone ---------------------------------------------------------
@@ -187,23 +390,41 @@ def test_a_file_in_foreign_formatting_is_still_tracked_and_saved(store: FileStor
 def newer_schema_bytes() -> bytes:
     document = state_to_document(sample_state(), generation=3, version="9.0.0")
     document["_meta"]["1"]["schema"] = SCHEMA_VERSION + 1
-    return serialize(document)
+    return serialize_snapshot(document)
 
 
 def malformed_item_bytes() -> bytes:
     document = state_to_document(sample_state(), generation=3, version=__version__)
-    document["items"]["2"]["attrs"]["klbl"] = {"$bytes": "not hex"}
-    return serialize(document)
+    document["items"]["3"]["attrs"]["klbl"] = {"$bytes": "not hex"}
+    return serialize_snapshot(document)
+
+
+def schema_1_with_trailing_bytes() -> bytes:
+    document = state_to_document(sample_state(), generation=3, version="0.0.9")
+    document["_meta"]["1"]["schema"] = 1
+    return serialize_snapshot(document) + b"J2:00000000:{}\n"
+
+
+def malformed_record_bytes() -> bytes:
+    payload = b'{"items": {"5": {"attrs": {}, "rowid": 5}}, "state": {}}'
+    return serialize_snapshot(state_to_document(sample_state(), generation=3, version=__version__)) + frame(
+        json.loads(payload)
+    )
 
 
 REFUSED: dict[str, tuple[Any, str]] = {
     "not json": (b"this is not json\n", "not valid JSON"),
-    "truncated": (lambda: serialize(state_to_document(sample_state(), generation=1, version="x"))[:300], "JSON"),
+    "truncated": (
+        lambda: serialize_snapshot(state_to_document(sample_state(), generation=1, version="x"))[:300],
+        "JSON",
+    ),
     "empty": (b"", "empty"),
     "a list": (b"[]", "top level"),
     "another tinydb": (b'{"_default": {"1": {"name": "x"}}}', "no _meta table"),
     "newer schema": (newer_schema_bytes, f"schema {SCHEMA_VERSION + 1}"),
-    "malformed item": (malformed_item_bytes, "items document 2 (rowid 3), keys attribute 'klbl'"),
+    "malformed item": (malformed_item_bytes, "items document 3 (rowid 3), keys attribute 'klbl'"),
+    "schema 1 with a journal": (schema_1_with_trailing_bytes, "extra data after the document"),
+    "malformed journal record": (malformed_record_bytes, "items document 5"),
 }
 
 
@@ -213,11 +434,10 @@ def test_an_unusable_file_is_reported_and_never_modified(store: FileStore, name:
     raw = content() if callable(content) else content
     Path(store.path).write_bytes(raw)
     with store.locked() as session:
-        assert session.signature() is not None
         with pytest.raises(StorageError) as caught:
             session.load()
         assert caught.value.path == store.path and problem in caught.value.problem and caught.value.fix
-        with pytest.raises(StorageError, match="refusing to save"):
+        with pytest.raises(StorageError, match="refusing to write"):
             session.save(KeychainState())
     # A save in a fresh session that never tried to load is refused too.
     with store.locked() as session, pytest.raises(StorageError):
@@ -225,7 +445,26 @@ def test_an_unusable_file_is_reported_and_never_modified(store: FileStore, name:
     with pytest.raises(StorageError):
         store.reset()
     assert Path(store.path).read_bytes() == raw
-    assert sorted(os.listdir(os.path.dirname(store.path))) == ["keychain.json", "keychain.json.lock"]
+    assert listing(store) == ["keychain.json", "keychain.json.lock"]
+
+
+def test_an_item_the_check_refuses_is_a_store_problem(tmp_path: Path) -> None:
+    path = tmp_path / "keychain.json"
+    save(FileStore(path), sample_state())
+    before = path.read_bytes()
+
+    def no_keys(item: StoredItem) -> str | None:
+        return "keys are not welcome here" if item.item_class == "keys" else None
+
+    store = FileStore(path, check=no_keys)
+    with store.locked() as session, pytest.raises(StorageError) as caught:
+        session.load()
+    assert "items document 3 (rowid 3), keys: keys are not welcome here" in caught.value.problem
+    with pytest.raises(StorageError, match="keys are not welcome"):
+        store.reset()
+    assert path.read_bytes() == before
+    store.reset(force=True)
+    assert load(store) == KeychainState()
 
 
 def test_reset_with_force_replaces_an_unusable_file(store: FileStore) -> None:
@@ -236,25 +475,36 @@ def test_reset_with_force_replaces_an_unusable_file(store: FileStore) -> None:
 
 def test_reset_empties_a_good_store_and_keeps_counting(store: FileStore) -> None:
     save(store, sample_state())
+    add(store, 300, "journalled")
     store.reset()
-    with store.locked() as session:
-        assert session.load() == KeychainState()
-        assert session.signature().generation == 2
+    assert load(store) == KeychainState()
+    assert json.loads(Path(store.path).read_bytes())["_meta"]["1"]["generation"] == 2
 
 
 def test_an_unreadable_path_is_a_storage_error(store: FileStore) -> None:
     os.mkdir(store.path)  # not readable as a file, even by root
-    with store.locked() as session:
-        with pytest.raises(StorageError, match="cannot read"):
-            session.load()
-        with pytest.raises(StorageError, match="cannot read"):
-            session.signature()
+    with store.locked() as session, pytest.raises(StorageError, match="cannot read"):
+        session.load()
 
 
-def test_the_directory_is_created_on_first_save(tmp_path: Path) -> None:
-    store = FileStore(tmp_path / "new" / "dir" / "keychain.json")
-    save(store, KeychainState(clock_ms=1))
+def test_the_directory_is_created_0700_on_first_write(tmp_path: Path) -> None:
+    previous = os.umask(0)  # the most permissive umask: the mode must come from the store
+    try:
+        store = FileStore(tmp_path / "new" / "dir" / "keychain.json")
+        save(store, KeychainState(clock_ms=1))
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(tmp_path / "new" / "dir").st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(store.lock_path).st_mode) == 0o600
     assert load(store).clock_ms == 1
+
+
+def test_an_existing_directory_keeps_its_mode(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o755)
+    save(FileStore(shared / "keychain.json"), KeychainState())
+    assert stat.S_IMODE(os.stat(shared).st_mode) == 0o755
 
 
 def test_a_temporary_file_left_by_a_crash_is_removed_by_the_next_save(store: FileStore) -> None:
@@ -270,21 +520,38 @@ def test_a_temporary_file_left_by_a_crash_is_removed_by_the_next_save(store: Fil
 
 def test_the_store_reports_its_paths(tmp_path: Path) -> None:
     store = FileStore(tmp_path / "kc.json", lock_timeout=3)
-    assert store.path == str(tmp_path / "kc.json")
+    assert store.path == store.file == str(tmp_path / "kc.json")
     assert store.lock_path == str(tmp_path / "kc.json.lock")
     assert "kc.json" in repr(store)
 
 
-def test_locking_is_reentrant_in_one_thread_but_not_across_stores(store: FileStore) -> None:
-    other = FileStore(store.path, lock_timeout=0.2)
-    with store.locked() as outer:
-        with store.locked() as inner:
-            inner.save(KeychainState(clock_ms=1))
-        assert outer.load().clock_ms == 1
-        with pytest.raises(StorageError, match="locked by another process"), other.locked():
-            pass
-    with other.locked() as session:
-        assert session.load().clock_ms == 1
+# -- readers create nothing ----------------------------------------------------------------------------
+
+
+def test_a_reader_of_a_missing_store_creates_nothing(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "not" / "yet" / "keychain.json")
+    with store.locked(create=False) as session:
+        assert session.load() == KeychainState()
+    assert not (tmp_path / "not").exists()
+
+
+def test_a_reader_without_a_lock_file_reads_and_does_not_create_one(store: FileStore) -> None:
+    save(store, sample_state())
+    os.unlink(store.lock_path)
+    with store.locked(create=False) as session:
+        assert canonical_state(session.load()) == canonical_state(sample_state())
+    assert listing(store) == ["keychain.json"]
+
+
+def test_a_reader_that_writes_takes_the_lock_then(store: FileStore) -> None:
+    save(store, sample_state())
+    os.unlink(store.lock_path)
+    with store.locked(create=False) as session:
+        state = session.load()
+        item = StoredItem("dp", "genp", 300, {"acct": "late"})
+        session.append(Change({300: item}, 301, state.device, state.clock_ms))
+    assert listing(store) == ["keychain.json", "keychain.json.lock"]
+    assert accounts(load(store))[-1] == "late"
 
 
 def test_ten_thousand_items_round_trip(store: FileStore) -> None:
