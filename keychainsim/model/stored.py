@@ -24,64 +24,38 @@ from keychainsim.schema.model import Kind
 
 KEYCHAINS = (DP, FILE)
 
+Shape = tuple[frozenset[type], Callable[[Any], bool] | None, str]
+"""The Python types a kind's values have, a further test of the value (None: the type says all), and
+what to call the expected shape in a message."""
 
-def _blob(value: Any) -> str | None:
-    kind = type(value)
-    return None if kind is str or kind is bytes or kind is int or kind is float else "a string, data or a number"
+_DATE: Shape = (frozenset({datetime}), lambda value: value.utcoffset() is not None, "a date")
+_STRING: Shape = (frozenset({str}), None, "a string")
+# copyNumber keeps text that is not a 32-bit decimal number as text, and stores every number as a number.
+_NUMBER: Shape = (
+    frozenset({int, float, str}),
+    lambda value: type(value) is not str or number_from_text(value) is None,
+    "a number (or text that is not a decimal number)",
+)
 
-
-def _data(value: Any) -> str | None:
-    return None if type(value) is bytes else "data"
-
-
-def _number(value: Any) -> str | None:
-    kind = type(value)
-    if kind is int or kind is float:
-        return None
-    if kind is str and number_from_text(value) is None:
-        return None  # copyNumber keeps text that is not a 32-bit decimal number as text
-    return "a number (or text that is not a decimal number)"
-
-
-def _string(value: Any) -> str | None:
-    return None if type(value) is str else "a string"
-
-
-def _date(value: Any) -> str | None:
-    return None if type(value) is datetime and value.utcoffset() is not None else "a date"
-
-
-def _uuid(value: Any) -> str | None:
-    return None if type(value) is bytes and len(value) in (0, 16) else "0 or 16 bytes of data"
-
-
-def _sha1(value: Any) -> str | None:
-    return None if type(value) is bytes and len(value) == 20 else "20 bytes of data"
-
-
-def _access_control(value: Any) -> str | None:
-    return None if type(value) is SecAccessControl else "a SecAccessControl"
-
-
-_BY_KIND: dict[Kind, Callable[[Any], str | None]] = {
-    Kind.BLOB: _blob,
-    Kind.DATA: _data,
-    Kind.STRING: _string,
-    Kind.ACCESS: _string,
-    Kind.NUMBER: _number,
-    Kind.SYNC: _number,
-    Kind.TOMB: _number,
-    Kind.DATE: _date,
-    Kind.CREATION_DATE: _date,
-    Kind.MODIFICATION_DATE: _date,
-    Kind.UUID: _uuid,
-    Kind.SHA1: _sha1,
-    Kind.ACCESS_CONTROL: _access_control,
+SHAPES: dict[Kind, Shape] = {
+    Kind.BLOB: (frozenset({str, bytes, int, float}), None, "a string, data or a number"),
+    Kind.DATA: (frozenset({bytes}), None, "data"),
+    Kind.STRING: _STRING,
+    Kind.ACCESS: _STRING,
+    Kind.NUMBER: _NUMBER,
+    Kind.SYNC: _NUMBER,
+    Kind.TOMB: _NUMBER,
+    Kind.DATE: _DATE,
+    Kind.CREATION_DATE: _DATE,
+    Kind.MODIFICATION_DATE: _DATE,
+    Kind.UUID: (frozenset({bytes}), lambda value: len(value) in (0, 16), "0 or 16 bytes of data"),
+    Kind.SHA1: (frozenset({bytes}), lambda value: len(value) == 20, "20 bytes of data"),
+    Kind.ACCESS_CONTROL: (frozenset({SecAccessControl}), None, "a SecAccessControl"),
 }
-"""For each kind, a check returning None for a value ``coerce`` could have produced, else what was expected."""
+"""For each kind, the shape of the values ``coerce`` can produce for it."""
 
-_CHECKS: dict[str, dict[str, tuple[Kind, Callable[[Any], str | None]]]] = {
-    name: {attr.key: (attr.kind, _BY_KIND[attr.kind]) for attr in schema.attributes} for name, schema in CLASSES.items()
+_BY_CLASS: dict[str, dict[str, tuple[Kind, Shape]]] = {
+    name: {attr.key: (attr.kind, SHAPES[attr.kind]) for attr in schema.attributes} for name, schema in CLASSES.items()
 }
 
 
@@ -93,19 +67,17 @@ def misfit(keychain: str, item_class: str, attrs: Mapping[str, Any]) -> str | No
     """
     if keychain not in KEYCHAINS:
         return f"keychain {keychain!r} is not one of {', '.join(KEYCHAINS)}"
-    checks = _CHECKS.get(item_class)
-    if checks is None:
+    shapes = _BY_CLASS.get(item_class)
+    if shapes is None:
         return f"class {item_class!r} is not a stored class ({', '.join(CLASSES)})"
     for key, value in attrs.items():
-        entry = checks.get(key)
+        entry = shapes.get(key)
         if entry is None:
             return f"attribute {key!r} is not a {item_class} attribute"
-        expected = entry[1](value)
-        if expected is not None:
-            return (
-                f"attribute {key!r} ({entry[0].value}) holds {type(value).__name__} {_short(value)}, "
-                f"expected {expected}"
-            )
+        kind, (types, test, expected) = entry
+        if type(value) not in types or (test is not None and not test(value)):
+            held = f"{type(value).__name__} {_short(value)}"
+            return f"attribute {key!r} ({kind.value}) holds {held}, expected {expected}"
     return None
 
 

@@ -24,12 +24,13 @@ After ``fork()`` the child starts with no locks: what the parent held stays the 
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
 import os
 import threading
 import time
+import weakref
+from contextlib import suppress
 
 LOCK_FILE_MODE = 0o600
 DIRECTORY_MODE = 0o700
@@ -191,6 +192,12 @@ class PathLock:
         mine = os.fstat(fd)
         return (at_path.st_dev, at_path.st_ino) == (mine.st_dev, mine.st_ino)
 
+    def __del__(self) -> None:
+        fd = self._fd
+        if fd is not None:
+            with suppress(OSError):
+                os.close(fd)
+
     def _forget(self) -> None:
         """Start over as if never taken; closing our copy of the descriptor leaves another holder's flock."""
         self._condition = threading.Condition(threading.Lock())
@@ -201,7 +208,7 @@ class PathLock:
 
     def _close(self) -> None:
         if self._fd is not None:
-            with contextlib.suppress(OSError):
+            with suppress(OSError):
                 os.close(self._fd)
             self._fd = None
 
@@ -224,12 +231,14 @@ def make_private_directory(directory: str) -> None:
     os.chmod(directory, DIRECTORY_MODE)  # whatever the umask
 
 
-_registry: dict[str, PathLock] = {}
+_registry: weakref.WeakValueDictionary[str, PathLock] = weakref.WeakValueDictionary()
+"""Weak, so that a lock (and its open lock file) lives only as long as some store object uses it."""
 _registry_guard = threading.Lock()
 
 
 def path_lock(path: str) -> PathLock:
-    """The process's one :class:`PathLock` for the lock file at ``path`` (already a real path)."""
+    """The process's one :class:`PathLock` for the lock file at ``path`` (already a real path); keep a
+    reference for as long as you use it."""
     with _registry_guard:
         lock = _registry.get(path)
         if lock is None:
@@ -241,7 +250,7 @@ def _forget_after_fork() -> None:
     """In a forked child: drop the parent's locks without releasing them (they stay the parent's)."""
     global _registry_guard
     _registry_guard = threading.Lock()
-    for lock in _registry.values():
+    for lock in list(_registry.values()):
         lock._forget()
 
 

@@ -59,7 +59,7 @@ def test_store_locked_by_another_process_exits_4_and_changes_nothing(tmp_path: P
     before = store.read_bytes()
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import filelock, sys, time; lock = filelock.FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True);"
+         "import fcntl, sys, time; fd = open(sys.argv[1], 'a'); fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True);"
          " time.sleep(30)", str(store) + ".lock"],
         stdout=subprocess.PIPE, text=True,
     )
