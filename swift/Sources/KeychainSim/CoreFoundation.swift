@@ -33,6 +33,9 @@ public let kCFBooleanTrue: CFBoolean! = NSNumber(value: true)
 public let kCFBooleanFalse: CFBoolean! = NSNumber(value: false)
 public let kCFNull: CFNull! = NSNull()
 
+/// MacTypes.h's "no error", which much keychain code compares statuses with.
+public let noErr: OSStatus = 0
+
 public func CFErrorGetCode(_ err: CFError!) -> CFIndex { err.code }
 public func CFErrorGetDomain(_ err: CFError!) -> CFErrorDomain! { err.domain as NSString }
 public func CFErrorCopyDescription(_ err: CFError!) -> CFString! { err.localizedDescription as NSString }
