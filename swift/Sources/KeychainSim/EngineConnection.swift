@@ -46,7 +46,9 @@ final class EngineConnection: @unchecked Sendable {
     private let process: Process
     private let input: Int32
     private let output: Int32
-    private let stderrFile: URL
+    /// The engine's stderr, kept for the message when it stops: a file unlinked as soon as it is open, so no
+    /// log outlives the program (the shared device is never deinitialised).
+    private let stderrLog: FileHandle
     private var buffer: [UInt8] = []
     private var nextID = 1
     private var closed = false
@@ -67,15 +69,15 @@ final class EngineConnection: @unchecked Sendable {
         let stderrFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("keychainsim-engine-\(getpid())-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: stderrFile) }
         process.standardInput = toEngine
         process.standardOutput = fromEngine
         process.standardError = try FileHandle(forWritingTo: stderrFile)
         self.process = process
-        self.stderrFile = stderrFile
+        stderrLog = try FileHandle(forReadingFrom: stderrFile)
         do {
             try process.run()
         } catch {
-            try? FileManager.default.removeItem(at: stderrFile)
             throw EngineError.notFound(Locator.cannotStart(executable, error))
         }
         input = toEngine.fileHandleForWriting.fileDescriptor
@@ -89,7 +91,6 @@ final class EngineConnection: @unchecked Sendable {
 
     deinit {
         close()
-        try? FileManager.default.removeItem(at: stderrFile)
     }
 
     /// End of input ends the engine; wait for it so no process outlives its device.
@@ -215,7 +216,7 @@ final class EngineConnection: @unchecked Sendable {
             process.waitUntilExit()
         }
         let status = process.terminationStatus
-        let log = (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
+        let log = String(decoding: (try? stderrLog.readToEnd()) ?? Data(), as: UTF8.self)
         let tail = log.split(separator: "\n").suffix(3).joined(separator: " | ")
         return "\(executable) serve --stdio exited with status \(status)" + (tail.isEmpty ? "" : ": \(tail)")
     }

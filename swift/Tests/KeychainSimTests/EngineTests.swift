@@ -28,6 +28,7 @@ import Testing
 
     @Test func theEngineOnPathIsFound() throws {
         let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let script = try writeScript(in: directory, name: "keychainsim", body: "exit 0")
         #expect(try Locator.find(environment: ["PATH": "/nonexistent:\(directory.path)"], checkout: "/x") == script)
     }
@@ -35,6 +36,7 @@ import Testing
     @Test func anEngineWithoutTheServerIsIncompatible() throws {
         // What an older keychainsim without `serve` does: a usage error and exit status 2.
         let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let script = try writeScript(
             in: directory, name: "keychainsim",
             body: "echo \"Usage: keychainsim [OPTIONS] COMMAND [ARGS]...\" >&2\necho \"Error: No such command 'serve'.\" >&2\nexit 2")
@@ -51,6 +53,7 @@ import Testing
 
     @Test func anEngineOfAnotherProtocolVersionIsIncompatible() throws {
         let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let reply = #"{"id":1,"error":{"code":"unsupported_protocol","message":"the client speaks protocol 1; keychainsim 9.0 speaks 2","supported":[2]}}"#
         let script = try writeScript(in: directory, name: "keychainsim", body: "read line\necho '\(reply)'\ncat > /dev/null")
         let error = #expect(throws: EngineError.self) { try KeychainSimulator(engine: script) }
