@@ -20,6 +20,8 @@ targets += [
     // The README's first run: an app's enrollment on the simulated device, with `import Security`.
     .executableTarget(name: "KeychainSimDemo", dependencies: ["Security"]),
     .testTarget(name: "ForumThreadTests", dependencies: ["Security", "KeychainSim"]),
+    // probes/device/*.swift (linked in) compiled against KeychainSim and run on a simulated device.
+    .testTarget(name: "DeviceProbeTests", dependencies: ["Security", "KeychainSim"]),
 ]
 #endif
 

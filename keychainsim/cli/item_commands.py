@@ -200,22 +200,24 @@ def explain(
 
 
 def _check_dump_identities(kc: Any, origin: Any, as_json: bool) -> None:
-    """Each certificate's identity lookup explained, and the device's identities held against the model's."""
-    from keychainsim.explain import explain as run_explain
+    """Each leaf certificate's identity lookup explained, and the device's identities against the model's."""
+    from keychainsim.explain.certificates import certificate_identities
 
     comparison = origin.identities
-    checks = []
-    for item in sorted(kc.all_items(), key=lambda i: i.rowid):
-        if item.item_class != "cert":
-            continue
-        label = item.get("labl")
-        query = {"class": "idnt", "labl": label} if label else {"class": "idnt", "pkhh": item.get("pkhh")}
-        checks.append((item, run_explain(kc, query, call="SecItemCopyMatching")))
+    checks = certificate_identities(kc)
     disagrees = comparison is not None and not comparison.agrees
     if as_json:
         emit_json(
             {
-                "certificates": [{"rowid": item.rowid, "report": report.to_dict()} for item, report in checks],
+                "certificates": [
+                    {
+                        "rowid": c.rowid,
+                        "label": c.label,
+                        "ca": c.is_ca,
+                        "report": None if c.report is None else c.report.to_dict(),
+                    }
+                    for c in checks
+                ],
                 "identity_check": None if comparison is None else comparison.to_dict(),
                 "source": origin.source,
             }
@@ -223,11 +225,13 @@ def _check_dump_identities(kc: Any, origin: Any, as_json: bool) -> None:
         raise typer.Exit(1 if disagrees else EXIT_OK)
     if not checks:
         typer.echo("no certificates in the dump: no identity to explain")
-    for item, report in checks:
-        label = item.get("labl")
-        named = f"label {label!r}" if label else "no label (looked up by its pkhh)"
-        typer.echo(f"certificate row {item.rowid}, {named}: identity lookup {report.status}")
-        for finding in report.findings:
+    for check in checks:
+        named = f"label {check.label!r}" if check.label else "no label (looked up by its pkhh)"
+        if check.report is None:
+            typer.echo(f"certificate row {check.rowid}, {named}: a CA certificate (no identity expected)")
+            continue
+        typer.echo(f"certificate row {check.rowid}, {named}: identity lookup {check.report.status}")
+        for finding in check.report.findings:
             typer.echo(f"  {finding.code}: {finding.message}")
     if comparison is None:
         typer.echo("the dump does not carry the device's identities (an older KeychainDump.swift): nothing to compare")

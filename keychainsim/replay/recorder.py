@@ -168,7 +168,7 @@ def _class_of(call: str, args: tuple[Any, ...]) -> str | None:
     if call.startswith("SecItem") and args and isinstance(args[0], dict):
         value = args[0].get("class")
         return value if isinstance(value, str) else None
-    if call in ("SecKeyCreateRandomKey", "SecKeyCreateWithData"):
+    if call in ("SecKeyCreateRandomKey", "SecKeyCreateWithData", "SecKeyCopyAttributes"):
         return "keys"
     return None
 

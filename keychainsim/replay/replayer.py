@@ -122,7 +122,7 @@ class Replayer:
         outcome = CallOutcome(call, device=_device_summary(call))
         try:
             args = {name: self._argument(call, name, value) for name, value in call.args.items()}
-        except _Unreproducible as missing:
+        except (_Unreproducible, values.Unsupported) as missing:
             outcome.verdict = "unreproducible"
             outcome.causes.append(str(missing))
             self._lose_results(call, f"made by call {call.seq} ({call.call}), which could not be replayed")
@@ -302,7 +302,7 @@ class Replayer:
         self, call: Call, device: dict[str, Any], model: dict[str, Any], path: str, key: str | None
     ) -> list[str]:
         device_kind, model_kind = values.kind_of(device), values.kind_of(model)
-        if device_kind == "secret":
+        if device_kind in ("secret", "unsupported"):
             return []
         if device_kind != model_kind:
             return [f"{path}: device returned {_shape(device)}, model {_shape(model)}"]

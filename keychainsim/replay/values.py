@@ -15,8 +15,12 @@ from typing import Any
 
 from keychainsim.server.wire import REF_KINDS, TYPES, WireError
 
-RECORDING_TYPES = (*TYPES, "secret")
+RECORDING_TYPES = (*TYPES, "secret", "unsupported")
 """Every type a recorded value may carry."""
+
+
+class Unsupported(ValueError):
+    """A value the recorder could not encode (an object of a type the format has no kind for)."""
 
 
 class Withheld:
@@ -50,6 +54,13 @@ def check(value: Any, path: str, depth: int = 0) -> None:
         length = payload.get("length") if isinstance(payload, dict) else None
         if set(payload or {}) != {"length"} or type(length) is not int or length < 0:
             raise WireError(path, 'a secret is {"secret": {"length": <bytes>}}')
+    elif kind == "unsupported":
+        if (
+            not isinstance(payload, dict)
+            or set(payload) != {"description"}
+            or not isinstance(payload["description"], str)
+        ):
+            raise WireError(path, 'an unsupported value is {"unsupported": {"description": <text>}}')
     elif kind == "array":
         if not isinstance(payload, list):
             raise WireError(path, "expected a JSON array")
@@ -125,6 +136,8 @@ def translate(
         return ref(payload["handle"], payload["kind"])
     if kind == "secret":
         return data(bytes(payload["length"]))
+    if kind == "unsupported":
+        raise Unsupported(f"the recorder could not encode a value ({payload['description']})")
     if kind == "data":
         raw = data_of(value)
         return value if raw is None else data(substitute(raw))
@@ -143,6 +156,8 @@ def plain(value: dict[str, Any]) -> Any:
         return f"<{payload['kind']} #{payload['handle']}>"
     if kind == "secret":
         return Withheld(payload["length"])
+    if kind == "unsupported":
+        return f"<unsupported: {payload['description']}>"
     if kind == "data":
         return data_of(value)
     if kind == "null":

@@ -10,54 +10,71 @@
 // Copy the file off the device (Xcode > Devices and Simulators > the app's container, or the simulator's
 // data directory) and on a desktop:
 //
-//     from keychainsim.probe import load_dump, dump
-//     kc = load_dump("keychain-dump.json"); print(dump(kc))
+//     keychainsim explain --dump keychain-dump.json      # each certificate's identity, device vs model
+//     keychainsim dump --from keychain-dump.json         # every item, who can see it, how identities pair
 //
 // What it reads is what Apple DTS's dump reads: one SecItemCopyMatching per class with kSecMatchLimitAll,
 // kSecReturnAttributes and kSecReturnRef, plus kSecAttrSynchronizableAny so that synchronizable items show
-// up too. It never sets kSecReturnData: passwords and private keys stay on the device. A certificate's DER
-// (public) is written from SecCertificateCopyData on the returned reference, because explaining an
-// identity lookup needs the certificate.
+// up too; then the same for kSecClassIdentity, the device's own certificate/key join, which keychainsim holds
+// against its model's. It never sets kSecReturnData: passwords and private keys stay on the device. A
+// certificate's DER (public) is written from SecCertificateCopyData, because explaining an identity lookup
+// needs the certificate.
 //
 // accessGroups: the app's keychain access groups in entitlement order (keychain-access-groups, then the
 // application identifier, then app groups). An app cannot read its entitlements at run time; if you pass
-// none, the groups seen on the items are written instead, sorted, which loses which group is the default.
+// none, the groups seen on the items are written instead, sorted.
+//
+// findDefaultAccessGroup (default true): measure where an add without kSecAttrAccessGroup goes, by adding a
+// temporary generic password, reading its group back and deleting it. Pass false for a read-only probe.
+//
+// scope: .keysAndCertificates reads only keys, certificates and identities (what an enrollment needs).
 //
 // includeFileBasedKeychain (macOS only): also dump the file-based keychain. That lists the attributes (not
 // the secrets) of every item in the user's login keychain, so it is off by default.
+//
+// The probe calls `Security.SecItemCopyMatching` and friends by their module-qualified names, so that with
+// KeychainRecorder.swift in the same target its own queries are not recorded as the app's.
 
 import Foundation
-import LocalAuthentication
 import Security
+
+#if canImport(LocalAuthentication)
+import LocalAuthentication
+#endif
 
 enum KeychainDump {
 
+    enum Scope {
+        case all
+        case keysAndCertificates
+    }
+
     /// Writes the dump as pretty-printed JSON with sorted keys.
-    static func write(to url: URL, accessGroups: [String] = [], includeFileBasedKeychain: Bool = false) throws {
-        let document = makeDocument(accessGroups: accessGroups, includeFileBasedKeychain: includeFileBasedKeychain)
+    static func write(
+        to url: URL, accessGroups: [String] = [], scope: Scope = .all, includeFileBasedKeychain: Bool = false,
+        findDefaultAccessGroup: Bool = true
+    ) throws {
+        let document = makeDocument(
+            accessGroups: accessGroups, scope: scope, includeFileBasedKeychain: includeFileBasedKeychain,
+            findDefaultAccessGroup: findDefaultAccessGroup)
         let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: url, options: .atomic)
     }
 
     /// The dump as a JSON-compatible dictionary.
-    static func makeDocument(accessGroups: [String] = [], includeFileBasedKeychain: Bool = false) -> [String: Any] {
+    static func makeDocument(
+        accessGroups: [String] = [], scope: Scope = .all, includeFileBasedKeychain: Bool = false,
+        findDefaultAccessGroup: Bool = true
+    ) -> [String: Any] {
+        let defaultGroup = findDefaultAccessGroup ? measureDefaultAccessGroup() : nil
         var items: [[String: Any]] = []
         var statuses: [String: Int] = [:]
         var rowid = 0
+        let wanted = scope == .all ? classes : classes.filter { $0.1 == "cert" || $0.1 == "keys" }
         for store in stores(includeFileBasedKeychain: includeFileBasedKeychain) {
-            for (itemClass, classKey) in classes {
-                var query: [String: Any] = [
-                    kSecClass as String: itemClass,
-                    kSecMatchLimit as String: kSecMatchLimitAll,
-                    kSecReturnAttributes as String: true,
-                    kSecReturnRef as String: true,
-                    kSecAttrSynchronizable as String: kSecAttrSynchronizableAny,
-                ]
-                #if os(macOS)
-                query[kSecUseDataProtectionKeychain as String] = (store == "dp")
-                #endif
+            for (itemClass, classKey) in wanted {
                 var result: CFTypeRef?
-                let status = SecItemCopyMatching(query as CFDictionary, &result)
+                let status = Security.SecItemCopyMatching(query(itemClass, store: store) as CFDictionary, &result)
                 statuses["\(store)/\(classKey)"] = Int(status)
                 guard status == errSecSuccess, let found = result as? [[String: Any]] else { continue }
                 for dictionary in found {
@@ -66,32 +83,60 @@ enum KeychainDump {
                 }
             }
         }
+        var identityResult: CFTypeRef?
+        let identityStatus = Security.SecItemCopyMatching(
+            query(kSecClassIdentity, store: "dp") as CFDictionary, &identityResult)
+        statuses["dp/idnt"] = Int(identityStatus)
+        let identities = (identityResult as? [[String: Any]] ?? []).map { identity($0, items: items) }
+
         // A query that reaches an item whose protection class is unavailable fails with -25308.
         let locked = statuses.values.contains(Int(errSecInteractionNotAllowed))
-        return [
+        var groups = accessGroups.isEmpty ? observedGroups(items) : accessGroups
+        if groups.isEmpty, let defaultGroup { groups = [defaultGroup] }
+        var document: [String: Any] = [
             "format": "keychainsim-dump",
             "version": 1,
             "platform": platform,
-            "access_groups": accessGroups.isEmpty ? observedGroups(items) : accessGroups,
+            "access_groups": groups,
             "device": [
                 "unlocked": !locked,
                 "unlocked_since_boot": true,  // the app is running, so the device was unlocked since boot
-                "passcode_set": LAContext().canEvaluatePolicy(.deviceOwnerAuthentication, error: nil),
+                "passcode_set": passcodeSet(),
             ],
             "items": items,
             "statuses": statuses,
+            "device_identities": ["status": Int(identityStatus), "identities": identities],
             "source": "KeychainDump.swift, \(ProcessInfo.processInfo.operatingSystemVersionString)",
+        ]
+        if scope == .keysAndCertificates { document["classes"] = ["cert", "keys"] }
+        if let defaultGroup { document["default_access_group"] = defaultGroup }
+        return document
+    }
+
+    // MARK: - Queries
+
+    private static var classes: [(CFString, String)] {
+        [
+            (kSecClassGenericPassword, "genp"),
+            (kSecClassInternetPassword, "inet"),
+            (kSecClassCertificate, "cert"),
+            (kSecClassKey, "keys"),
         ]
     }
 
-    // MARK: - Items
-
-    private static let classes: [(CFString, String)] = [
-        (kSecClassGenericPassword, "genp"),
-        (kSecClassInternetPassword, "inet"),
-        (kSecClassCertificate, "cert"),
-        (kSecClassKey, "keys"),
-    ]
+    private static func query(_ itemClass: CFString, store: String) -> [String: Any] {
+        var query: [String: Any] = [
+            kSecClass as String: itemClass,
+            kSecMatchLimit as String: kSecMatchLimitAll,
+            kSecReturnAttributes as String: true,
+            kSecReturnRef as String: true,
+            kSecAttrSynchronizable as String: kSecAttrSynchronizableAny,
+        ]
+        #if os(macOS)
+        query[kSecUseDataProtectionKeychain as String] = (store == "dp")
+        #endif
+        return query
+    }
 
     #if os(macOS)
     private static let platform = "macos"
@@ -107,6 +152,16 @@ enum KeychainDump {
         #endif
     }
 
+    private static func passcodeSet() -> Bool {
+        #if canImport(LocalAuthentication)
+        return LAContext().canEvaluatePolicy(.deviceOwnerAuthentication, error: nil)
+        #else
+        return true  // no LocalAuthentication (keychainsim's simulated device has a passcode)
+        #endif
+    }
+
+    // MARK: - Items
+
     private static func item(_ dictionary: [String: Any], rowid: Int, classKey: String, store: String) -> [String: Any] {
         var attributes: [String: Any] = [:]
         var out: [String: Any] = ["rowid": rowid, "keychain": store, "class": classKey]
@@ -119,7 +174,7 @@ enum KeychainDump {
                 let ref = value as AnyObject
                 out["ref"] = String(describing: ref)
                 if CFGetTypeID(ref) == SecCertificateGetTypeID() {
-                    let der = SecCertificateCopyData(ref as! SecCertificate) as Data
+                    let der = Security.SecCertificateCopyData(ref as! SecCertificate) as Data
                     attributes["v_Data"] = ["type": "data", "value": hex(der)]
                 }
                 continue
@@ -128,6 +183,48 @@ enum KeychainDump {
         }
         out["attributes"] = attributes
         return out
+    }
+
+    /// The rows of an identity's halves among the dumped items: the certificate by its DER, the private key by
+    /// its application label (and access group) as SecKeyCopyAttributes gives them.
+    private static func identity(_ dictionary: [String: Any], items: [[String: Any]]) -> [String: Any] {
+        var out: [String: Any] = ["certificate": NSNull(), "key": NSNull()]
+        if let label = dictionary[kSecAttrLabel as String] as? String { out["label"] = label }
+        guard let ref = dictionary[kSecValueRef as String], CFGetTypeID(ref as AnyObject) == SecIdentityGetTypeID()
+        else { return out }
+        let identity = ref as AnyObject as! SecIdentity
+        var certificate: SecCertificate?
+        var key: SecKey?
+        if Security.SecIdentityCopyCertificate(identity, &certificate) == errSecSuccess, let certificate {
+            let der = hex(Security.SecCertificateCopyData(certificate) as Data)
+            out["certificate"] = row(in: items, classKey: "cert") { attribute($0, "v_Data") == der } ?? NSNull()
+        }
+        if Security.SecIdentityCopyPrivateKey(identity, &key) == errSecSuccess, let key,
+            let attributes = Security.SecKeyCopyAttributes(key) as? [String: Any],
+            let label = attributes[kSecAttrApplicationLabel as String] as? Data
+        {
+            let group = attributes[kSecAttrAccessGroup as String] as? String
+            out["klbl"] = hex(label)
+            out["key"] = row(in: items, classKey: "keys") { item in
+                attribute(item, "klbl") == hex(label) && isPrivateKey(item)
+                    && (group == nil || attribute(item, "agrp") == group)
+            } ?? NSNull()
+        }
+        return out
+    }
+
+    private static func row(in items: [[String: Any]], classKey: String, where matches: ([String: Any]) -> Bool) -> Int? {
+        items.first { $0["class"] as? String == classKey && matches($0) }?["rowid"] as? Int
+    }
+
+    private static func attribute(_ item: [String: Any], _ key: String) -> String? {
+        let entry = (item["attributes"] as? [String: Any])?[key] as? [String: Any]
+        return entry?["value"].map { "\($0)" }
+    }
+
+    private static func isPrivateKey(_ item: [String: Any]) -> Bool {
+        let value = attribute(item, "kcls")
+        return value == "1"
     }
 
     /// A value with its CF type, as FORMAT.md's "Values" table says.
@@ -139,10 +236,11 @@ enum KeychainDump {
         }
         if typeID == CFNumberGetTypeID() {
             let number = object as! NSNumber
-            if CFNumberIsFloatType(number as CFNumber) {
+            let code = String(cString: number.objCType)
+            if code == "f" || code == "d" {
                 return ["type": "number", "value": number.doubleValue]
             }
-            return ["type": "number", "value": number.int64Value]
+            return ["type": "number", "value": NSNumber(value: number.int64Value)]
         }
         if typeID == CFStringGetTypeID() {
             return ["type": "string", "value": object as! String]
@@ -151,7 +249,7 @@ enum KeychainDump {
             return ["type": "data", "value": hex(object as! Data)]
         }
         if typeID == CFDateGetTypeID() {
-            return ["type": "date", "value": isoFormatter.string(from: object as! Date)]
+            return ["type": "date", "value": isoDate(object as! Date)]
         }
         if typeID == SecAccessControlGetTypeID() {
             // The flags cannot be read back from a SecAccessControl; keep its description as evidence.
@@ -165,12 +263,13 @@ enum KeychainDump {
         return ["type": "unsupported", "value": NSNull(), "description": String(describing: object)]
     }
 
-    private static let isoFormatter: ISO8601DateFormatter = {
+    /// ISO 8601 in UTC with milliseconds (a formatter per call: formatters are not Sendable).
+    private static func isoDate(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter
-    }()
+        return formatter.string(from: date)
+    }
 
     private static func hex(_ data: Data) -> String {
         data.map { String(format: "%02x", $0) }.joined()
@@ -179,12 +278,36 @@ enum KeychainDump {
     private static func observedGroups(_ items: [[String: Any]]) -> [String] {
         var seen = Set<String>()
         for item in items {
-            if let attributes = item["attributes"] as? [String: Any],
-               let group = attributes[kSecAttrAccessGroup as String] as? [String: Any],
-               let name = group["value"] as? String {
+            if let name = attribute(item, "agrp") {
                 seen.insert(name)
             }
         }
         return seen.sorted()
+    }
+
+    // MARK: - The default access group
+
+    /// Where the device puts an item added without kSecAttrAccessGroup (the app's first access group, per the
+    /// kSecAttrAccessGroup documentation): a temporary generic password is added with kSecReturnAttributes,
+    /// its group read back, and the item deleted.
+    static func measureDefaultAccessGroup() -> String? {
+        let probe: [String: Any] = [
+            kSecClass as String: kSecClassGenericPassword,
+            kSecAttrService as String: "keychainsim.default-group-probe.\(UUID().uuidString)",
+            kSecAttrAccount as String: "probe",
+        ]
+        var add = probe
+        add[kSecAttrAccessible as String] = kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
+        add[kSecReturnAttributes as String] = true
+        var remove = probe
+        #if os(macOS)
+        add[kSecUseDataProtectionKeychain as String] = true
+        remove[kSecUseDataProtectionKeychain as String] = true
+        #endif
+        var result: CFTypeRef?
+        let status = Security.SecItemAdd(add as CFDictionary, &result)
+        _ = Security.SecItemDelete(remove as CFDictionary)
+        guard status == errSecSuccess, let attributes = result as? [String: Any] else { return nil }
+        return attributes[kSecAttrAccessGroup as String] as? String
     }
 }

@@ -134,3 +134,13 @@ def test_the_devices_default_access_group_is_the_replay_apps_first():
     parsed[0].pop("default_access_group")
     (divergence,) = replay(text_of(parsed)).divergences
     assert "result.agrp" in divergence.differences[0]
+
+
+@pytest.mark.model
+def test_a_value_the_recorder_could_not_encode_is_named_and_not_replayed():
+    parsed = lines(record(enrollment))
+    lookup = last_call(parsed, "SecItemCopyMatching")
+    lookup["args"]["query"]["dict"]["m_Policy"] = {"unsupported": {"description": "<SecTrustRef 0x1>"}}
+    outcome = replay(text_of(parsed)).outcomes[-1]
+    assert outcome.verdict == "unreproducible" and outcome.model is None
+    assert outcome.causes == ["the recorder could not encode a value (<SecTrustRef 0x1>)"]

@@ -1,0 +1,125 @@
+import Foundation
+import KeychainSim
+import Testing
+
+// The device-side probes (probes/device/KeychainRecorder.swift and KeychainDump.swift, linked into this
+// target) compiled against KeychainSim and run on a simulated device, as a developer runs them on a phone:
+// the recorder is in the same module as the forum thread's code (EnrollmentManager.swift, also linked), so
+// that code's Security calls go through the recorder's wrappers without an edit. The files written here
+// are replayed and explained by keychainsim in tests/swift/test_device_probes.py, which points
+// KEYCHAINSIM_PROBE_OUTPUT at a directory of its own; without it they go to a temporary directory.
+
+let probeOutput: URL = {
+    if let directory = ProcessInfo.processInfo.environment["KEYCHAINSIM_PROBE_OUTPUT"] {
+        return URL(fileURLWithPath: directory)
+    }
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keychainsim-probes-\(getpid())")
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
+}()
+
+let appGroup = "A1B2C3D4E5.com.example.app"
+let sharedGroup = "A1B2C3D4E5.com.example.shared"
+
+/// The variants of fixtures/thread/variants.json a recording is made of: one app, one device state. (The
+/// variant that looks the identity up from another app is left out: a recorder runs inside one app.)
+let recordedVariants = [
+    "as_posted", "private_key_attrs", "key_not_permanent", "permanent_as_number", "certificate_for_other_key",
+    "pem_not_der", "label_on_key", "synchronizable_key", "tag_on_certificate", "locked",
+]
+
+func variantChanges(_ name: String) -> Changes {
+    let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures/thread/variants.json")
+    let json = try! JSONSerialization.jsonObject(with: Data(contentsOf: file)) as! [String: Any]
+    let variant = (json["variants"] as! [[String: Any]]).first { $0["name"] as? String == name }!
+    return Changes(variant["changes"] as! [String: Any])
+}
+
+/// The thread's enrollment as the app runs it; returns the identity lookup's status.
+func enroll(on device: KeychainSimulator, changes: Changes) throws -> OSStatus {
+    let manager = EnrollmentManager(tag: "com.example.enrollment.key", label: "com.example.client-identity", changes: changes)
+    let privateKey = try manager.generateKeyPair()
+    _ = try manager.publicKeyData(for: privateKey)
+    let csr = try device.certificateSigningRequest(privateKey: privateKey, subject: ["CN": "device-0001", "O": "Example"])
+    let response = try device.issueCertificate(for: csr.der, faults: changes.faults)
+    do {
+        try manager.storeCertificate(response.pem)
+        manager.storeCACertificates(response.caCertificatesPEM)
+    } catch {
+        // as in the thread: the lookup below still runs
+    }
+    if changes.lockBeforeLookup { try device.lock() }
+    let (status, identity) = manager.loadIdentity()
+    if let identity {
+        var certificate: SecCertificate?
+        _ = SecIdentityCopyCertificate(identity, &certificate)
+        _ = SecCertificateCopySubjectSummary(certificate!)
+    }
+    return status
+}
+
+func jsonLines(_ url: URL) throws -> [[String: Any]] {
+    let text = try String(contentsOf: url, encoding: .utf8)
+    return try text.split(separator: "\n").map {
+        try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+    }
+}
+
+@Suite("Device probes on a simulated device", .serialized)
+struct DeviceProbeTests {
+    @Test("the recorder writes one line per call of the thread's flow", arguments: recordedVariants)
+    func recording(_ name: String) throws {
+        let device = try KeychainSimulator(platform: .iOS, accessGroups: [appGroup, sharedGroup])
+        let url = probeOutput.appendingPathComponent("recording-\(name).jsonl")
+        let status = try device.run { () throws -> OSStatus in
+            try KeychainRecorder.start(to: url, accessGroups: [appGroup, sharedGroup])
+            defer { KeychainRecorder.stop() }
+            return try enroll(on: device, changes: variantChanges(name))
+        }
+        #expect(!KeychainRecorder.isRecording)
+        let lines = try jsonLines(url)
+        let header = lines[0]
+        #expect(header["format"] as? String == "keychainsim-recording")
+        #expect(header["default_access_group"] as? String == appGroup)
+        #expect(header["initial_items"] as? [String: Int] == ["genp": 0, "inet": 0, "cert": 0, "keys": 0])
+        #expect(lines[1]["call"] as? String == "SecKeyCreateRandomKey")
+        let lookup = lines.last { $0["call"] as? String == "SecItemCopyMatching" }!
+        #expect(lookup["status"] as? Int == Int(status))
+        #expect(lines.dropFirst().enumerated().allSatisfy { $0.element["seq"] as? Int == $0.offset + 1 })
+        // The recorder's own queries (initial items, default group) are not the app's calls.
+        #expect(!lines.contains { ($0["args"] as? [String: Any]).map { "\($0)" }?.contains("default-group-probe") ?? false })
+    }
+
+    @Test("the dump asks for identities, finds the default group, and can be limited to keys and certificates")
+    func dump() throws {
+        let device = try KeychainSimulator(platform: .iOS, accessGroups: [appGroup, sharedGroup])
+        let formed = probeOutput.appendingPathComponent("dump-private_key_attrs.json")
+        let broken = probeOutput.appendingPathComponent("dump-certificate_for_other_key.json")
+        try device.run {
+            #expect(try enroll(on: device, changes: variantChanges("private_key_attrs")) == errSecSuccess)
+            // The developer lists the groups in the wrong order; the dump measures the default itself.
+            try KeychainDump.write(to: formed, accessGroups: [sharedGroup, appGroup])
+        }
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: formed)) as! [String: Any]
+        #expect(document["default_access_group"] as? String == appGroup)
+        let identities = document["device_identities"] as! [String: Any]
+        #expect(identities["status"] as? Int == 0)
+        let identity = (identities["identities"] as! [[String: Any]]).first!
+        let items = document["items"] as! [[String: Any]]
+        let certificate = items.first { $0["rowid"] as? Int == identity["certificate"] as? Int }
+        let key = items.first { $0["rowid"] as? Int == identity["key"] as? Int }
+        #expect(certificate?["class"] as? String == "cert" && key?["class"] as? String == "keys")
+        #expect(items.count == 4)  // the key, the leaf and two CA certificates; the probe's item is gone
+
+        let other = try KeychainSimulator(platform: .iOS, accessGroups: [appGroup])
+        try other.run {
+            _ = try enroll(on: other, changes: variantChanges("certificate_for_other_key"))
+            try KeychainDump.write(to: broken, accessGroups: [appGroup], scope: .keysAndCertificates)
+        }
+        let limited = try JSONSerialization.jsonObject(with: Data(contentsOf: broken)) as! [String: Any]
+        #expect(limited["classes"] as? [String] == ["cert", "keys"])
+        #expect((limited["statuses"] as? [String: Int])?["dp/genp"] == nil)
+        #expect((limited["device_identities"] as? [String: Any])?["status"] as? Int == Int(errSecItemNotFound))
+    }
+}

@@ -1,0 +1,1 @@
+../ForumThreadTests/EnrollmentManager.swift

@@ -1,0 +1,95 @@
+"""The device probes end to end: compiled against KeychainSim, run on a simulated device, read back here.
+
+``swift test --filter DeviceProbeTests`` runs probes/device/KeychainRecorder.swift around the forum thread's
+code and probes/device/KeychainDump.swift after it (swift/Tests/DeviceProbeTests), writing their files into
+``KEYCHAINSIM_PROBE_OUTPUT``; then the keychainsim command line, as a separate process, replays each
+recording and explains each dump, as a developer does with the files brought back from a phone.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.swift.test_swift_package import built, run_swift  # noqa: F401 (built: the fixture)
+
+KEYCHAINSIM = str(Path(sys.executable).parent / "keychainsim")
+VARIANTS = (
+    "as_posted",
+    "private_key_attrs",
+    "key_not_permanent",
+    "permanent_as_number",
+    "certificate_for_other_key",
+    "pem_not_der",
+    "label_on_key",
+    "synchronizable_key",
+    "tag_on_certificate",
+    "locked",
+)
+
+
+@pytest.fixture(scope="module")
+def probe_files(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
+    output = tmp_path_factory.mktemp("probes")
+    with pytest.MonkeyPatch.context() as patch:  # run_swift passes the environment on to swift test
+        patch.setenv("KEYCHAINSIM_PROBE_OUTPUT", str(output))
+        swift = run_swift("test", "--skip-build", "--filter", "DeviceProbeTests")
+    assert swift.returncode == 0, f"swift test failed:\n{swift.stdout[-8000:]}\n{swift.stderr[-4000:]}"
+    return output
+
+
+def keychainsim(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([KEYCHAINSIM, *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_a_recording_of_the_thread_replays_without_divergence(probe_files: Path, variant: str) -> None:
+    done = keychainsim("replay", str(probe_files / f"recording-{variant}.jsonl"), "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["agrees"] and report["counts"]["divergence"] == 0
+    calls = report["calls"]
+    assert calls[0]["call"] == "SecKeyCreateRandomKey"
+    if variant == "locked":
+        # The lock is device state a recording does not carry: named as the cause, not blamed on the model.
+        (unreproducible,) = [c for c in calls if c["verdict"] != "same"]
+        assert unreproducible["device"].startswith("errSecInteractionNotAllowed (-25308)")
+        assert "lock state" in unreproducible["causes"][0]
+        assert keychainsim("replay", str(probe_files / f"recording-{variant}.jsonl"), "--strict").returncode == 1
+    else:
+        assert report["counts"]["same"] == len(calls)
+    if variant in ("private_key_attrs", "as_posted"):
+        # The server's certificate certifies the device's key: the model replays it as a twin over its own.
+        assert len(report["twins"]) == 1
+        lookup = [c for c in calls if c["call"] == "SecItemCopyMatching"][-1]
+        assert lookup["model"] == "errSecSuccess (0), an identity"
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_the_device_dump_loads_and_explains_from_the_command_line(probe_files: Path) -> None:
+    formed = probe_files / "dump-private_key_attrs.json"
+    checked = keychainsim("explain", "--dump", str(formed))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "identity lookup errSecSuccess (0)" in checked.stdout
+    assert "the model agrees with the device: 1 identity" in checked.stdout
+    document = json.loads(keychainsim("dump", "--from", str(formed), "--json").stdout)
+    assert document["default_access_group"] == "A1B2C3D4E5.com.example.app"
+    assert document["access_groups"][0] == "A1B2C3D4E5.com.example.app"  # moved first: the device measured it
+    assert document["identity_check"]["agrees"] is True
+
+    broken = probe_files / "dump-certificate_for_other_key.json"
+    query = '[kSecClass as String: kSecClassIdentity, kSecAttrLabel as String: "com.example.client-identity"]'
+    explained = keychainsim("explain", "--dump", str(broken), "-a", query, "--json")
+    assert explained.returncode == 0, explained.stderr
+    report = json.loads(explained.stdout)
+    assert report["status"]["code"] == -25300
+    assert "identity.certificate_for_other_key" in {f["code"] for f in report["findings"]}
+    limited = json.loads(keychainsim("dump", "--from", str(broken), "--json").stdout)
+    assert limited["classes"] == ["cert", "keys"] and limited["identity_check"]["agrees"] is True
