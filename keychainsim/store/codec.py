@@ -480,20 +480,19 @@ def decode_item(doc_id: str, doc: Any, path: str, check: ItemCheck | None = None
     Raises:
         StorageError: the document is malformed, or ``check`` finds a problem; the message names it.
     """
-    where = f"{ITEMS_TABLE} document {doc_id}"
+    # Messages are built only on failure: a store open decodes tens of thousands of these.
     if type(doc) is not dict:
-        raise _broken(path, f"{where} is a {_json_type(doc)}, not an object")
+        raise _broken(path, f"{ITEMS_TABLE} document {doc_id} is a {_json_type(doc)}, not an object")
     if doc.keys() != _ITEM_FIELDS:
-        _check_fields(doc, _ITEM_FIELDS, where, path)
+        _check_fields(doc, _ITEM_FIELDS, f"{ITEMS_TABLE} document {doc_id}", path)
     keychain, item_class, rowid, attrs = doc["keychain"], doc["item_class"], doc["rowid"], doc["attrs"]
     if type(rowid) is not int or rowid < 1:
-        raise _broken(path, f"{where}: rowid {rowid!r} is not a positive integer")
-    where = f"{where} (rowid {rowid})"
+        raise _broken(path, f"{ITEMS_TABLE} document {doc_id}: rowid {rowid!r} is not a positive integer")
     if type(keychain) is not str or type(item_class) is not str:
         name, text = ("keychain", keychain) if type(keychain) is not str else ("item_class", item_class)
-        raise _broken(path, f"{where}: {name} {text!r} is not a string")
+        raise _broken(path, f"{_where(doc_id, rowid)}: {name} {text!r} is not a string")
     if type(attrs) is not dict:
-        raise _broken(path, f"{where}: attrs is a {_json_type(attrs)}, not an object")
+        raise _broken(path, f"{_where(doc_id, rowid)}: attrs is a {_json_type(attrs)}, not an object")
     values: dict[str, Any] = {}
     for key, data in attrs.items():
         kind = type(data)
@@ -522,6 +521,7 @@ def decode_item(doc_id: str, doc: Any, path: str, check: ItemCheck | None = None
         try:
             values[key] = _decode(data)
         except _Malformed as error:
+            where = _where(doc_id, rowid)
             raise _broken(path, f"{where}, {item_class} attribute {key!r}{_trail(error)}: {error.problem}") from None
     item = StoredItem(keychain, item_class, rowid, values)
     if check is not None:
@@ -529,10 +529,14 @@ def decode_item(doc_id: str, doc: Any, path: str, check: ItemCheck | None = None
         if problem is not None:
             raise StorageError(
                 path,
-                f"{where}, {item_class}: {problem}",
+                f"{_where(doc_id, rowid)}, {item_class}: {problem}",
                 "no SecItem call stores such an item: fix or delete it by hand, or restore a backup",
             )
     return item
+
+
+def _where(doc_id: str, rowid: int) -> str:
+    return f"{ITEMS_TABLE} document {doc_id} (rowid {rowid})"
 
 
 def patch_document(document: dict[str, Any], patch: Any, path: str, where: str) -> None:

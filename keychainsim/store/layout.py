@@ -2,18 +2,18 @@
 
 ::
 
-    {"_meta": {
-    "1": {"generation": 3, "keychainsim": "0.1.0", "schema": 2}
+    {"_meta":{
+    "1":{"generation":3,"keychainsim":"0.1.0","schema":2}
     },
-    "items": {
-    "7": {"attrs": {...}, "item_class": "genp", "keychain": "dp", "rowid": 7},
+    "items":{
+    "7":{"attrs":{...},"item_class":"genp","keychain":"dp","rowid":7},
     ...
     },
-    "state": {
-    "1": {"clock_ms": 0, "device": {...}, "next_rowid": 8}
+    "state":{
+    "1":{"clock_ms":0,"device":{...},"next_rowid":8}
     }}
-    J183:5c0e1f9a:{"items": {"8": {...}}, "state": {"1": {...}}}
-    J96:0b7a4c21:{"items": {"7": null}, "state": {"1": {...}}}
+    J183:5c0e1f9a:{"items":{"8":{...}},"state":{"1":{...}}}
+    J96:0b7a4c21:{"items":{"7":null},"state":{"1":{...}}}
 
 The snapshot is JSON in tinydb's layout (tables of documents keyed by id), written one document per
 line so that a person can read it and a diff shows items, and with the save counter (``generation``)
@@ -58,13 +58,14 @@ _decoder = json.JSONDecoder()
 
 
 def dumps(value: Any) -> str:
-    """One JSON value as the store writes it: sorted keys, ASCII escapes, strict (no NaN), compact.
+    """One JSON value as the store writes it: sorted keys, ASCII escapes, strict (no NaN), compact (no
+    spaces: a tenth less to parse when a store is opened).
 
     ASCII escapes keep any Python str writable (even a lone surrogate) and make characters and bytes the
     same count; ``allow_nan=False`` keeps the file readable by strict JSON parsers (the codec tags what
     would need either).
     """
-    return json.dumps(value, sort_keys=True, ensure_ascii=True, allow_nan=False, separators=(", ", ": "))
+    return json.dumps(value, sort_keys=True, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
 
 def serialize_snapshot(document: dict[str, dict[str, Any]]) -> bytes:
@@ -72,9 +73,9 @@ def serialize_snapshot(document: dict[str, dict[str, Any]]) -> bytes:
     tables = []
     for name in sorted(document):
         docs = document[name]
-        lines = [f"{dumps(doc_id)}: {dumps(docs[doc_id])}" for doc_id in sorted(docs, key=_id_order)]
+        lines = [f"{dumps(doc_id)}:{dumps(docs[doc_id])}" for doc_id in sorted(docs, key=_id_order)]
         body = "\n" + ",\n".join(lines) + "\n" if lines else ""
-        tables.append(f"{dumps(name)}: {{{body}}}")
+        tables.append(f"{dumps(name)}:{{{body}}}")
     return ("{" + ",\n".join(tables) + "}\n").encode("ascii")
 
 

@@ -187,9 +187,7 @@ def test_the_document_is_in_tinydb_layout_keyed_by_rowid_with_meta_first() -> No
     assert sorted(document["items"], key=int)[:3] == ["3", "7", "100"]
     assert all(doc["rowid"] == int(doc_id) for doc_id, doc in document["items"].items())
     raw = serialize_snapshot(document)
-    assert raw.startswith(
-        b'{"_meta": {\n"1": {"generation": 9, "keychainsim": "0.1.0", "schema": 2}\n},\n"items": {\n"3": '
-    )
+    assert raw.startswith(b'{"_meta":{\n"1":{"generation":9,"keychainsim":"0.1.0","schema":2}\n},\n"items":{\n"3":')
     # One item per line, in rowid order: a diff of two stores shows the items that differ.
     lines = raw.decode().splitlines()
     assert [line.split(":")[0] for line in lines[4:7]] == ['"3"', '"7"', '"100"']

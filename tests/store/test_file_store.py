@@ -198,7 +198,7 @@ def test_an_append_adds_one_record_and_leaves_every_earlier_byte_alone(store: Fi
     record = after[len(before) :]
     assert after.startswith(before)
     assert record.startswith(b"J") and record.endswith(b"\n") and record.count(b"\n") == 1
-    assert b'"500": {"attrs": {"acct": "appended"' in record
+    assert b'"500":{"attrs":{"acct":"appended"' in record
     assert accounts(load(store))[-1] == "appended"
 
 
@@ -221,7 +221,7 @@ def test_a_delete_is_journalled_as_null(store: FileStore) -> None:
     with store.locked() as session:
         state = session.load()
         session.append(Change({7: None}, state.next_rowid, state.device, state.clock_ms))
-    assert b'{"items": {"7": null}' in Path(store.path).read_bytes()
+    assert b'{"items":{"7":null}' in Path(store.path).read_bytes()
     assert 7 not in [item.rowid for item in load(store).items]
 
 
