@@ -138,23 +138,87 @@ enum Wire {
         }
     }
 
+    /// UTC with microseconds, the engine's precision: a date read from an item and sent back in a query must
+    /// be the same date to the engine.
     static func isoDate(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
+        let total = date.timeIntervalSince1970
+        var seconds = Int(total.rounded(.down))
+        var micros = Int(((total - Double(seconds)) * 1_000_000).rounded())
+        if micros == 1_000_000 {
+            seconds += 1
+            micros = 0
+        }
+        let days = Int((Double(seconds) / 86_400).rounded(.down))
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = civilFromDays(days)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3_600, 2)):"
+            + "\(pad(secondOfDay % 3_600 / 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(micros, 6))Z"
     }
 
-    /// ISO 8601 with a zone; the engine writes microseconds, which the formatter's fraction option does not
-    /// take in every Foundation, so the fraction is read here.
+    /// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's civil_from_days).
+    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shifted = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shifted + 2) / 5 + 1
+        let month = shifted < 10 ? shifted + 3 : shifted - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// ISO 8601 with a zone. The engine's own form (`2025-06-01T12:00:00.123456Z`, UTC, optional fraction) is
+    /// read by hand: a result with attributes carries two dates per item, and a formatter per date would cost
+    /// more than the rest of the round trip. Other forms go through ISO8601DateFormatter.
     static func parseDate(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                let digit = Int(bytes[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+        if bytes.count >= 20, bytes.last == UInt8(ascii: "Z"), bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        {
+            var fraction = 0.0
+            if bytes.count > 20 {
+                guard bytes[19] == UInt8(ascii: "."), bytes.count > 21, let digits = number(20..<(bytes.count - 1)) else {
+                    return nil
+                }
+                fraction = Double(digits) / pow(10, Double(bytes.count - 21))
+            } else if bytes.count != 20 {
+                return nil
+            }
+            let days = daysFromCivil(year: year, month: month, day: day)
+            let seconds = Double(days * 86_400 + hour * 3_600 + minute * 60 + second) + fraction
+            return Date(timeIntervalSince1970: seconds)
+        }
         let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime]
-        guard let dot = text.firstIndex(of: ".") else { return formatter.date(from: text) }
-        guard let zone = text[dot...].firstIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" }) else { return nil }
-        guard let whole = formatter.date(from: String(text[..<dot]) + String(text[zone...])),
-            let fraction = Double("0" + text[dot..<zone])
-        else { return nil }
-        return whole.addingTimeInterval(fraction)
+        return formatter.date(from: text)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 }

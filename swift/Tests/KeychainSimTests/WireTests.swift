@@ -33,7 +33,7 @@ import Testing
         #expect(entries["nsData"]?["data"] as? String == "Ag==")
         #expect(entries["null"]?["null"] as? Bool == true)
         #expect(entries["nil"]?["null"] as? Bool == true)
-        #expect(entries["date"]?["date"] as? String == "1970-01-01T00:00:01.500Z")
+        #expect(entries["date"]?["date"] as? String == "1970-01-01T00:00:01.500000Z")
         let array = try #require(entries["array"]?["array"] as? [[String: Any]])
         #expect((array[0]["int"] as? NSNumber)?.intValue == 1 && array[1]["string"] as? String == "x")
     }
@@ -53,5 +53,31 @@ import Testing
         #expect(abs(date.timeIntervalSince1970 - 1_748_779_200.123456) < 1e-6)
         #expect(Wire.parseDate("2025-06-01T12:00:00Z")?.timeIntervalSince1970 == 1_748_779_200)
         #expect(Wire.parseDate("yesterday") == nil)
+        #expect(Wire.parseDate("2025-13-01T12:00:00Z") == nil)
+        #expect(Wire.parseDate("2025-06-01T12:00:00.Z") == nil)
+        #expect(Wire.parseDate("1969-12-31T23:59:59Z")?.timeIntervalSince1970 == -1)
+        #expect(Wire.parseDate("2024-02-29T00:00:00Z")?.timeIntervalSince1970 == 1_709_164_800)
+        #expect(Wire.parseDate("2025-06-01T14:00:00+02:00")?.timeIntervalSince1970 == 1_748_779_200)  // other forms
+        // What the engine returns for an item's creation date is the Date the keychain's clock read.
+        let clock = Date(timeIntervalSince1970: 1_748_779_200.250123)
+        try device.reset(clock: clock)
+        let attributes: CFTypeRef? = device.run {
+            let add = [kSecClass as String: kSecClassGenericPassword, kSecAttrAccount as String: "d", kSecValueData as String: Data()]
+            _ = SecItemAdd(add as CFDictionary, nil)
+            var result: CFTypeRef?
+            let query = [kSecClass as String: kSecClassGenericPassword, kSecReturnAttributes as String: true] as CFDictionary
+            _ = SecItemCopyMatching(query, &result)
+            return result
+        }
+        let created = try #require((attributes as? [String: Any])?[kSecAttrCreationDate as String] as? Date)
+        #expect(abs(created.timeIntervalSince(clock)) < 1e-6)
+        #expect(Wire.isoDate(created) == "2025-06-01T12:00:00.250123Z")  // microseconds, not milliseconds
+        #expect(Wire.isoDate(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500000Z")
+        #expect(Wire.isoDate(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00.000000Z")
+        // Sent back in a query, the date read from the item finds the item.
+        let byDate = device.run {
+            SecItemCopyMatching([kSecClass as String: kSecClassGenericPassword, kSecAttrCreationDate as String: created] as CFDictionary, nil)
+        }
+        #expect(byDate == errSecSuccess)
     }
 }
