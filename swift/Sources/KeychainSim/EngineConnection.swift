@@ -50,6 +50,7 @@ final class EngineConnection: @unchecked Sendable {
     /// log outlives the program (the shared device is never deinitialised).
     private let stderrLog: FileHandle
     private var buffer: [UInt8] = []
+    private var chunk = [UInt8](repeating: 0, count: 65536)
     private var nextID = 1
     private var closed = false
     private let lock = NSLock()
@@ -201,7 +202,6 @@ final class EngineConnection: @unchecked Sendable {
                     throw EngineError.failed("no answer from \(executable) within \(timeout) s")
                 }
             }
-            var chunk = [UInt8](repeating: 0, count: 65536)
             let count = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress!, $0.count) }
             if count < 0 && errno == EINTR { continue }
             if count <= 0 { throw EngineError.failed(engineStopped()) }

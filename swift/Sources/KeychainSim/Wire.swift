@@ -113,10 +113,8 @@ enum Wire {
     /// Optional.none (as `Any`) is NSNull, as Swift bridges a nil optional in a `[String: Any]`.
     private static func unwrap(_ value: Any?) -> Any? {
         guard let value else { return nil }
-        let mirror = Mirror(reflecting: value)
-        guard mirror.displayStyle == .optional else { return value }
-        guard let child = mirror.children.first else { return nil }
-        return unwrap(child.value)
+        guard let optional = value as? AnyOptional else { return value }
+        return unwrap(optional.wrappedValue)
     }
 
     /// Swift integer and floating types given directly (not yet bridged to NSNumber).
@@ -221,4 +219,13 @@ enum Wire {
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         return era * 146_097 + dayOfEra - 719_468
     }
+}
+
+/// An Optional seen through `Any` (a `String?` put in a `[String: Any]`), unwrapped without reflection.
+private protocol AnyOptional {
+    var wrappedValue: Any? { get }
+}
+
+extension Optional: AnyOptional {
+    fileprivate var wrappedValue: Any? { map { $0 as Any } }
 }
