@@ -16,8 +16,9 @@ How it measures:
   and on a bare :class:`~keychainsim.Keychain` (the model alone, as a Python caller uses it). The three
   medians split the round trip into model, server and transport.
 - Figures are medians over every call of every round (and the 90th percentile for the round trip); engine
-  start is the median over rounds. The machine's load average is printed: on a shared machine it moves
-  every figure.
+  start is the median over rounds, seen from Swift and, alternating with it, from Python together with the
+  engine process's CPU time (user + system, start to exit), which barely moves with the machine's load.
+  The load average is printed: on a shared machine it moves every wall-clock figure.
 """
 
 from __future__ import annotations
@@ -75,6 +76,25 @@ def swift_round(binary: Path, items: int, calls: int) -> dict:
     report = json.loads(done.stdout)
     assert report["statuses"] == [0], report["statuses"]
     return report
+
+
+def engine_cpu_round() -> tuple[float, float]:
+    """Start the engine as the Swift library does (spawn, hello, reset) and stop it: ``(wall seconds until the
+    reset is answered, CPU seconds the engine process used in all)``. The CPU time barely moves with the
+    machine's load, where the wall time on a shared machine is mostly waiting for a core."""
+    start = time.perf_counter()
+    process = subprocess.Popen([str(ENGINE), "serve", "--stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    for request in (b'{"id":1,"op":"hello","args":{"protocol":1}}', b'{"id":2,"op":"reset","args":{}}'):
+        process.stdin.write(request + b"\n")
+        process.stdin.flush()
+        assert b'"ok"' in process.stdout.readline()
+    wall = time.perf_counter() - start
+    process.stdin.close()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    process.stdout.close()
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def lookup_order(items: int, calls: int) -> list[int]:
@@ -153,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     results = []
     starts: list[float] = []
+    engine_walls: list[float] = []
+    engine_cpus: list[float] = []
     for items in args.items:
         swift: list[float] = []
         server: list[float] = []
@@ -160,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.rounds):
             report = swift_round(binary, items, args.calls)
             starts.append(report["engine_start"])
+            wall, cpu = engine_cpu_round()
+            engine_walls.append(wall)
+            engine_cpus.append(cpu)
             swift.extend(report["lookups"])
             server.extend(server_round(items, args.calls))
             model.extend(model_round(items, args.calls))
@@ -179,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         "engine_start_min_s": min(starts),
         "engine_start_max_s": max(starts),
         "engine_starts": len(starts),
+        "engine_start_from_python_median_s": statistics.median(engine_walls),
+        "engine_process_cpu_median_s": statistics.median(engine_cpus),
         "lookups": results,
         "targets": {"round_trip_ms": 1.0, "engine_start_s": 0.5},
     }
@@ -190,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         f"engine start (KeychainSimulator(): spawn, hello, reset): median {summary['engine_start_median_s']:.3f} s "
         f"(min {summary['engine_start_min_s']:.3f}, max {summary['engine_start_max_s']:.3f}, n={len(starts)}); "
         "target < 0.5 s"
+    )
+    print(
+        f"engine start from Python (spawn, hello, reset): median {summary['engine_start_from_python_median_s']:.3f} s;"
+        f" the engine process's CPU time, start to exit: median {summary['engine_process_cpu_median_s']:.3f} s"
     )
     print("SecItemCopyMatching, medians per call (target for the Swift round trip: < 1 ms):")
     print(f"{'items':>7} {'Swift->engine':>14} {'p90':>8} {'server only':>12} {'model only':>11} {'calls':>6}")
