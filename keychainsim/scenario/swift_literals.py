@@ -68,9 +68,14 @@ class SwiftLiteralError(LiteralError):
 
     @property
     def snippet(self) -> str:
-        """The offending line and a caret under the column, for a message shown to a person."""
-        shown = self.source_line.rstrip()
-        return f"    {shown}\n    {' ' * (self.column - 1)}^"
+        """The offending line (a window of it around the column when it is long) and a caret under the column."""
+        line, caret = self.source_line.rstrip(), self.column - 1
+        if len(line) > 100:
+            start = max(0, caret - 60)
+            window = line[start : caret + 40]
+            prefix = "..." if start else ""
+            line, caret = prefix + window + ("..." if caret + 40 < len(line) else ""), caret - start + len(prefix)
+        return f"    {line}\n    {' ' * caret}^"
 
     def __str__(self) -> str:
         return super().__str__() + "\n" + self.snippet
@@ -245,6 +250,11 @@ class Node:
     cast_kind: str = ""
 
 
+MAX_DEPTH = 64
+"""Deeper nesting is refused: no keychain dictionary nests more than a few levels, and a bound keeps a
+hostile text from exhausting the stack."""
+
+
 class Parser:
     """Recursive descent over the tokens of one Swift expression (a dictionary literal, in practice)."""
 
@@ -252,6 +262,7 @@ class Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.position = 0
+        self.depth = 0
 
     # -- helpers -------------------------------------------------------------------------------------
 
@@ -308,8 +319,21 @@ class Parser:
         return node
 
     def parse_expression(self) -> Node:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise self.error(f"nested more than {MAX_DEPTH} levels deep", "paste one keychain dictionary")
+            return self._expression()
+        finally:
+            self.depth -= 1
+
+    def _expression(self) -> Node:
         node = self.parse_prefix()
+        casts = 0
         while self.current.kind == "ident" and self.current.text == "as":
+            casts += 1
+            if casts > MAX_DEPTH:
+                raise self.error(f"more than {MAX_DEPTH} casts in a row")
             start = self.advance().offset
             kind = "as"
             if self.at("!") or self.at("?"):
@@ -327,13 +351,15 @@ class Parser:
             return Node("inout", start, name.text)
         if self.at("-"):
             start = self.advance().offset
+            if self.at("-"):
+                raise self.error("'--' is not a Swift prefix operator", "write a single minus sign")
             operand = self.parse_prefix()
             return Node("negate", start, children=[operand])
         return self.parse_postfix()
 
     def parse_postfix(self) -> Node:
         node = self.parse_primary()
-        while True:
+        for _ in range(MAX_DEPTH + 1):
             token = self.current
             if self.at("."):
                 name = self.member_name()
@@ -347,6 +373,7 @@ class Parser:
                 raise self.error("optional chaining (?) is not supported", "unwrap with ! or paste the value")
             else:
                 return node
+        raise self.error(f"more than {MAX_DEPTH} member accesses, calls or unwraps in a row")
 
     def member_name(self) -> Token:
         """The name after a ``.`` (the current token)."""

@@ -318,3 +318,29 @@ def test_a_broken_literal_in_a_scenario_names_the_files_line(old: str, new: str,
     assert caught.value.line == line
     assert words in str(caught.value)
     assert "of the Swift literal" in str(caught.value)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[" * 500 + "]" * 500, "nested more than 64 levels deep"),
+        ("[kSecAttrLabel: " + "(" * 500 + "1" + ")" * 500 + "]", "nested more than 64 levels deep"),
+        ("[kSecAttrLabel: " + "-" * 500 + "1]", "'--' is not a Swift prefix operator"),
+        ("[kSecAttrLabel: x" + "!" * 500 + "]", "more than 64 member accesses"),
+        ('[kSecAttrLabel: "x"' + " as String" * 500 + "]", "more than 64 casts"),
+    ],
+)
+def test_hostile_nesting_is_refused_rather_than_exhausting_the_stack(text: str, words: str) -> None:
+    with pytest.raises(SwiftLiteralError, match=words):
+        parse_dictionary(text)
+
+
+@pytest.mark.model
+def test_a_long_line_is_shown_as_a_window_around_the_column() -> None:
+    text = "[kSecAttrLabel: " + '"a", ' * 100 + "kSecAttrAccount: @]"
+    with pytest.raises(SwiftLiteralError) as caught:
+        parse_dictionary(text)
+    shown, caret = caught.value.snippet.splitlines()
+    assert len(shown) < 120 and shown.startswith("    ...")
+    assert shown[caret.index("^")] == "@"
