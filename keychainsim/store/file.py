@@ -236,8 +236,10 @@ class FileStore:
     def __del__(self) -> None:
         fd = getattr(self, "_fd", None)
         if fd is not None:
-            with suppress(OSError):
+            try:  # noqa: SIM105 - at interpreter exit, module globals such as suppress may be gone
                 os.close(fd)
+            except Exception:
+                pass
 
     def exists(self) -> bool:
         """Whether the store file exists (it may still be unreadable; :meth:`StoreSession.load` says)."""

@@ -195,8 +195,10 @@ class PathLock:
     def __del__(self) -> None:
         fd = self._fd
         if fd is not None:
-            with suppress(OSError):
+            try:  # noqa: SIM105 - at interpreter exit, module globals such as suppress may be gone
                 os.close(fd)
+            except Exception:
+                pass
 
     def _forget(self) -> None:
         """Start over as if never taken; closing our copy of the descriptor leaves another holder's flock."""
