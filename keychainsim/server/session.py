@@ -284,6 +284,12 @@ class Session:
         )
         return self._value_error(bool(ok), error)
 
+    def op_SecKeyIsAlgorithmSupported(self, args: dict[str, Any]) -> dict[str, Any]:
+        key, operation, algorithm = self._in(args, "key"), self._in(args, "operation"), self._in(args, "algorithm")
+        if type(operation) is not int:
+            raise RequestError("bad_argument", "SecKeyIsAlgorithmSupported: operation must be an int value")
+        return {"result": self._out(bool(keychainsim.SecKeyIsAlgorithmSupported(key, operation, algorithm)))}
+
     def op_SecAccessControlCreateWithFlags(self, args: dict[str, Any]) -> dict[str, Any]:
         protection, flags = self._in(args, "protection"), self._in(args, "flags")
         if type(flags) is not int:
@@ -303,6 +309,19 @@ class Session:
 
     def op_SecCertificateCopyKey(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"result": self._out(keychainsim.SecCertificateCopyKey(self._in(args, "certificate")))}
+
+    def op_SecCertificateCopyCommonName(self, args: dict[str, Any]) -> dict[str, Any]:
+        status, name = keychainsim.SecCertificateCopyCommonName(self._in(args, "certificate"))
+        return {"status": int(status), "result": self._out(name)}
+
+    def op_SecCertificateCopySerialNumberData(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._value_error(*keychainsim.SecCertificateCopySerialNumberData(self._in(args, "certificate")))
+
+    def op_SecIdentityCreateWithCertificate(self, args: dict[str, Any]) -> dict[str, Any]:
+        """macOS: the identity of the certificate and the private key this app can read with its public-key
+        hash (Keychain.SecIdentityCreateWithCertificate)."""
+        status, identity = self._app.SecIdentityCreateWithCertificate(self._in(args, "certificate"))
+        return {"status": int(status), "result": self._out(identity)}
 
     def op_SecIdentityCopyCertificate(self, args: dict[str, Any]) -> dict[str, Any]:
         status, certificate = keychainsim.SecIdentityCopyCertificate(self._in(args, "identity"))

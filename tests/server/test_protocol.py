@@ -311,3 +311,34 @@ def test_serve_runs_as_a_real_process_over_pipes() -> None:
         assert replies[4]["error"]["code"] == "bad_json"
     usage = subprocess.run([str(executable), "serve"], capture_output=True, timeout=120)
     assert usage.returncode == 2 and b"--stdio" in usage.stderr
+
+
+@pytest.mark.apple_source
+def test_certificate_details_and_the_macos_identity_lookup() -> None:
+    """keys reference §G.2 (SecCertificateCopyCommonName, SecCertificateCopySerialNumberData) and §H.1
+    (OSX/libsecurity_keychain/lib/Identity.cpp: the private key whose klbl is the certificate's hash)."""
+    client = Client()
+    client.ok("reset", platform="macos")
+    parameters = dic(type=s("73"), bsiz={"int": 256}, nleg={"bool": True}, private=dic(perm={"bool": True}))
+    key = client.ok("SecKeyCreateRandomKey", parameters=parameters)["result"]
+    csr = client.ok("csr", key=key, subject=dic(CN=s("mac-1")))["result"]["dict"]["der"]
+    issued = client.ok("issue", csr=csr)["result"]["dict"]
+    certificate = client.ok("SecCertificateCreateWithData", data=issued["der"])["result"]
+    assert client.ok("SecCertificateCopyCommonName", certificate=certificate) == {"status": 0, "result": s("mac-1")}
+    serial = client.ok("SecCertificateCopySerialNumberData", certificate=certificate)
+    assert serial["error"] is None and base64.b64decode(serial["result"]["data"])[0] < 0x80
+    found = client.ok("SecIdentityCreateWithCertificate", certificate=certificate)
+    assert found["status"] == 0 and found["result"]["ref"]["kind"] == "identity"
+    other = client.ok("issue", csr=csr, faults=["other_key"])["result"]["dict"]
+    stranger = client.ok("SecCertificateCreateWithData", data=other["der"])["result"]
+    assert client.ok("SecIdentityCreateWithCertificate", certificate=stranger) == {
+        "status": -25300,
+        "result": {"null": True},
+    }
+    ecdsa = s("algid:sign:ECDSA:message-X962:SHA256")
+    assert client.ok("SecKeyIsAlgorithmSupported", key=key, operation={"int": 0}, algorithm=ecdsa)["result"] == {
+        "bool": True
+    }
+    assert client.ok("SecKeyIsAlgorithmSupported", key=key, operation={"int": 1}, algorithm=ecdsa)["result"] == {
+        "bool": False
+    }

@@ -28,6 +28,32 @@ public func SecCertificateCopyKey(_ certificate: SecCertificate) -> SecKey? {
     certificateCall("SecCertificateCopyKey", certificate) as? SecKey
 }
 
+/// The last common name of the subject; errSecInternal when it has none.
+public func SecCertificateCopyCommonName(_ certificate: SecCertificate, _ commonName: UnsafeMutablePointer<CFString?>) -> OSStatus {
+    do {
+        var value: CFTypeRef?
+        let (reply, connection) = try Calls.on("SecCertificateCopyCommonName", certificate, ["certificate": certificate])
+        let status = try Calls.statusReply(reply, connection, result: &value)
+        if status == errSecSuccess { commonName.pointee = value as? NSString }
+        return status
+    } catch {
+        return Calls.report("SecCertificateCopyCommonName", error)
+    }
+}
+
+/// The serial number's content bytes (DER INTEGER, leading zero kept).
+public func SecCertificateCopySerialNumberData(
+    _ certificate: SecCertificate, _ error: UnsafeMutablePointer<Unmanaged<CFError>?>?
+) -> CFData? {
+    do {
+        let (reply, connection) = try Calls.on("SecCertificateCopySerialNumberData", certificate, ["certificate": certificate])
+        return try Calls.valueReply(reply, connection, error: error) as? NSData
+    } catch let failure {
+        Calls.fail("SecCertificateCopySerialNumberData", failure, error)
+        return nil
+    }
+}
+
 private func certificateCall(_ name: String, _ certificate: SecCertificate) -> AnyObject? {
     do {
         let (reply, connection) = try Calls.on(name, certificate, ["certificate": certificate])
@@ -65,6 +91,20 @@ private func identityCall(_ name: String, _ identity: SecIdentity, _ out: Unsafe
     } catch {
         return Calls.report(name, error)
     }
+}
+
+/// macOS: the identity formed by `certificateRef` and the private key with its public-key hash, searched in
+/// the keychains this app can read (`keychainOrArray` is not modelled and must be nil).
+public func SecIdentityCreateWithCertificate(
+    _ keychainOrArray: CFTypeRef?, _ certificateRef: SecCertificate, _ identityRef: UnsafeMutablePointer<SecIdentity?>
+) -> OSStatus {
+    guard keychainOrArray == nil else {
+        return Calls.report("SecIdentityCreateWithCertificate", WireError(path: "keychainOrArray", problem: "only nil (the default search list) is modelled"))
+    }
+    var value: CFTypeRef?
+    let status = Calls.status("SecIdentityCreateWithCertificate", ["certificate": certificateRef], result: &value)
+    if status == errSecSuccess { identityRef.pointee = value as? SecIdentity }
+    return status
 }
 
 /// An access-control object: a protection class (kSecAttrAccessible* value) and flags.

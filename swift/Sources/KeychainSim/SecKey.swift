@@ -63,6 +63,12 @@ public func SecKeyVerifySignature(
     return (keyCall("SecKeyVerifySignature", key, args, error: error) as? NSNumber)?.boolValue ?? false
 }
 
+/// Whether `key` can run `algorithm` for `operation` (sign or verify are modelled).
+public func SecKeyIsAlgorithmSupported(_ key: SecKey, _ operation: SecKeyOperationType, _ algorithm: SecKeyAlgorithm) -> Bool {
+    let args: [String: Any] = ["operation": operation.rawValue, "algorithm": algorithm.rawValue]
+    return (keyCall("SecKeyIsAlgorithmSupported", key, args, error: nil) as? NSNumber)?.boolValue ?? false
+}
+
 /// A call on the engine that holds `key`, returning its result (and filling `error` when there is one).
 private func keyCall(
     _ name: String, _ key: SecKey, _ args: [String: Any], error: UnsafeMutablePointer<Unmanaged<CFError>?>?

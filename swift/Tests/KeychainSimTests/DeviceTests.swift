@@ -51,12 +51,46 @@ private let fixtures = URL(fileURLWithPath: #filePath)
             #expect(SecCertificateCopyData(certificate!) as Data == der)
             #expect(SecCertificateCopyKey(certificate!) != nil)
 
+            var commonName: CFString?
+            #expect(SecCertificateCopyCommonName(certificate!, &commonName) == errSecSuccess)
+            #expect(commonName as String? == "device-0001")
+            var error: Unmanaged<CFError>?
+            #expect(SecCertificateCopySerialNumberData(certificate!, &error) as Data? == Data([0x20, 0x01]))  // serial 0x2001
+            var privateKey: SecKey?
+            #expect(SecIdentityCopyPrivateKey(identity, &privateKey) == errSecSuccess)
+            #expect(SecKeyIsAlgorithmSupported(privateKey!, .sign, .ecdsaSignatureMessageX962SHA256))
+            #expect(!SecKeyIsAlgorithmSupported(privateKey!, .sign, .rsaSignatureMessagePKCS1v15SHA256))
+            #expect(!SecKeyIsAlgorithmSupported(privateKey!, .verify, .ecdsaSignatureMessageX962SHA256))  // EC verify needs the public key
+
             var wrong: CFArray?
             let badOptions = [kSecImportExportPassphrase as String: "nope"] as CFDictionary
             #expect(SecPKCS12Import(p12 as CFData, badOptions, &wrong) == errSecAuthFailed)
             #expect(wrong == nil)
             // iOS imports into memory only: nothing was added to the keychain.
             #expect(SecItemCopyMatching([kSecClass as String: kSecClassIdentity] as CFDictionary, nil) == errSecItemNotFound)
+        }
+    }
+
+    @Test func identityFromACertificateOnMacOS() throws {
+        // keys reference §H.1 (Identity.cpp): the private key whose klbl is the certificate's public-key hash.
+        let device = try KeychainSimulator(platform: .macOS)
+        try device.run {
+            var error: Unmanaged<CFError>?
+            let parameters: [String: Any] = [
+                kSecAttrKeyType as String: kSecAttrKeyTypeECSECPrimeRandom, kSecAttrKeySizeInBits as String: 256,
+                kSecUseDataProtectionKeychain as String: true,
+                kSecPrivateKeyAttrs as String: [kSecAttrIsPermanent as String: true],
+            ]
+            let key = try #require(SecKeyCreateRandomKey(parameters as CFDictionary, &error))
+            let csr = try device.certificateSigningRequest(privateKey: key, subject: ["CN": "mac-1"])
+            let certificate = try #require(SecCertificateCreateWithData(nil, try device.issueCertificate(for: csr.der).der as CFData))
+            var identity: SecIdentity?
+            #expect(SecIdentityCreateWithCertificate(nil, certificate, &identity) == errSecSuccess)
+            #expect(identity != nil)
+            let other = try #require(SecCertificateCreateWithData(nil, try device.issueCertificate(for: csr.der, faults: [.otherKey]).der as CFData))
+            var none: SecIdentity?
+            #expect(SecIdentityCreateWithCertificate(nil, other, &none) == errSecItemNotFound)
+            #expect(none == nil)
         }
     }
 
