@@ -17,8 +17,8 @@ from typing import Any
 
 from keychainsim import tracing
 from keychainsim.backend import Backend
-from keychainsim.engine import identity_ops, macos
-from keychainsim.engine.add import AddOutcome, add
+from keychainsim.engine import identity_ops, macos, observe
+from keychainsim.engine.add import add
 from keychainsim.engine.client import prepare as client_prepare
 from keychainsim.engine.client import ref_kind
 from keychainsim.engine.context import TOKEN_GROUP, Caller, Clock, system_clock
@@ -339,6 +339,7 @@ class Keychain:
                     added, _ = self._add(db, attributes)
                 except Reject as refused:
                     added = refused.status
+                    observe.absorbed(refused)
                     self._current.reason, self._current.key = refused.reason, refused.key
                 if added not in (OSStatus.errSecSuccess, OSStatus.errSecDuplicateItem):
                     return added
@@ -358,10 +359,8 @@ class Keychain:
         return self._add_dp(db, attributes)
 
     def _add_dp(self, db: Any, attributes: dict[str, Any]) -> tuple[OSStatus, Any]:
-        outcome = AddOutcome()
-        self._current.details["add"] = outcome
         server_dict = client_prepare(attributes, "add")
-        return add(db, self.caller, server_dict, self.clock, outcome)
+        return add(db, self.caller, server_dict, self.clock)
 
     def _copy(self, db: Any, query: dict[str, Any]) -> tuple[OSStatus, Any]:
         if ref_kind(query.get("v_Ref")) == "identity":

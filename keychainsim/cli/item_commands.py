@@ -15,6 +15,7 @@ from keychainsim.cli.state import (
     open_keychain,
     options,
     status_exit,
+    usage_error,
 )
 
 app = typer.Typer(rich_markup_mode=None)
@@ -154,6 +155,13 @@ def explain(
     file: str | None = FileOption,
     attr: list[str] | None = AttrOption,
     as_add: bool = typer.Option(False, "--add", help="Explain the dictionary as a SecItemAdd (errSecDuplicateItem)."),
+    as_delete: bool = typer.Option(False, "--delete", help="Explain the dictionary as a SecItemDelete query."),
+    changes_file: str | None = typer.Option(
+        None, "--changes", help="Explain a SecItemUpdate with the attributes to update in this JSON/YAML file."
+    ),
+    set_attr: Annotated[
+        list[str] | None, typer.Option("--set", help="Explain a SecItemUpdate setting NAME=VALUE; repeat.")
+    ] = None,
     codes: bool = typer.Option(False, "--codes", help="List every finding code and its meaning, then exit."),
     dump_file: str | None = typer.Option(
         None,
@@ -163,8 +171,14 @@ def explain(
     ),
     json_output: bool = JsonOption,
 ) -> None:
-    """Why a query returns what it returns: status, matches, near misses and findings with evidence."""
+    """Why a call returns what it returns: status, matches, near misses and findings with evidence. The
+    dictionary is a SecItemCopyMatching query unless --add, --delete or --set/--changes (an update) say
+    otherwise; writes are replayed on a copy, so explaining changes nothing."""
     opts = options(ctx)
+    updating = bool(set_attr) or changes_file is not None
+    if sum((as_add, as_delete, updating)) > 1:
+        usage_error("--add, --delete and --set/--changes name different calls: give one")
+    call = "SecItemAdd" if as_add else "SecItemDelete" if as_delete else "SecItemUpdate" if updating else None
     if codes:
         with guard():
             from keychainsim.explain import MEANING
@@ -186,9 +200,10 @@ def explain(
                 _check_dump_identities(kc, origin, json_output or opts.json)
                 return
         query = build_dictionary(file, attr)
+        changes = build_dictionary(changes_file, set_attr, "attributes to update") if updating else None
         if dump_file is None:
             kc = open_keychain(opts)
-        report = run_explain(kc, query, call="SecItemAdd" if as_add else "SecItemCopyMatching")
+        report = run_explain(kc, query, call=call or "SecItemCopyMatching", attributes_to_update=changes)
         if json_output or opts.json:
             emit_json(report.to_dict())
         else:

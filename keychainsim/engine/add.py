@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keychainsim.engine import entitlements
+from keychainsim.engine import entitlements, observe
 from keychainsim.engine.context import Caller, Clock, item_digest, new_persistent_uuid
 from keychainsim.engine.database import Database
 from keychainsim.engine.protection import default_protection, require
@@ -32,6 +32,7 @@ class AddOutcome:
     """What an add did, for the trace and for ``explain`` of a duplicate."""
 
     def __init__(self) -> None:
+        self.keychain: str | None = None
         self.stored: Item | None = None
         self.colliding: Item | None = None
         self.silent_noop: str | None = None
@@ -43,6 +44,8 @@ def add(
 ) -> tuple[OSStatus, Any]:
     """Add one item; raises :class:`Reject` with Apple's status for a refused dictionary."""
     outcome = outcome or AddOutcome()
+    outcome.keychain = DP
+    observe.adding(outcome)
     entitlements.check_write({k: v for k, v in dictionary.items() if k not in ("ggrp", "vwht")}, "an add")
     if "clip" in dictionary:
         raise Reject(OSStatus.errSecParam, "kSecAttrAppClipItem ('clip') may not be passed", key="clip")
@@ -86,6 +89,7 @@ def add(
     if existing is not None:
         if not existing.is_tombstone:
             outcome.colliding = existing
+            observe.collided("add", DP, existing, item, query)
             raise Reject(
                 OSStatus.errSecDuplicateItem,
                 f"an item with the same uniqueness attributes already exists (row {existing.rowid})",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from keychainsim.engine import entitlements
+from keychainsim.engine import entitlements, observe
 from keychainsim.engine.client import prepare as client_prepare
 from keychainsim.engine.context import Caller, Clock, system_clock
 from keychainsim.engine.database import Database
@@ -220,7 +220,11 @@ def copy_matching(
 ) -> tuple[OSStatus, Any]:
     """SecItemCopyMatching of a caller's dictionary (the client library's steps included)."""
     query, matcher = compiled(caller, dictionary)
+    seen = observe.search("copy", keychain, query, matcher)
     rows = run(db, query, matcher, keychain, clock)
     if not rows:
+        observe.found(seen, rows)
         return OSStatus.errSecItemNotFound, None
-    return OSStatus.errSecSuccess, shape([result_row(r, platform) for r in rows], query.returns, query.limit == 1)
+    result = shape([result_row(r, platform) for r in rows], query.returns, query.limit == 1)
+    observe.found(seen, rows, result)
+    return OSStatus.errSecSuccess, result

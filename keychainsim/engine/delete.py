@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keychainsim.engine import entitlements
+from keychainsim.engine import entitlements, observe
 from keychainsim.engine.context import Caller, Clock
 from keychainsim.engine.database import Database
 from keychainsim.engine.protection import require
@@ -54,7 +54,9 @@ def delete(db: Database, caller: Caller, dictionary: dict[str, Any], clock: Cloc
 def remove(
     db: Database, query: Query, matcher: Matcher, clock: Clock, keychain: str, limit: int | None = None
 ) -> OSStatus:
+    seen = observe.search("delete", keychain, query, matcher)
     targets = matching(db, query, matcher, keychain, limit)
+    observe.found(seen, targets)
     if not targets:
         return OSStatus.errSecItemNotFound
     for item in targets:

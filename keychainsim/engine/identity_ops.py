@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from keychainsim.engine import observe
 from keychainsim.engine.client import ref_kind
 from keychainsim.model.reject import Reject
 from keychainsim.status import OSStatus
@@ -23,6 +24,7 @@ def _status(fn: Callable[[], Any]) -> tuple[OSStatus, Any]:
     try:
         out = fn()
     except Reject as refused:
+        observe.absorbed(refused)
         return refused.status, None
     if isinstance(out, tuple):
         return OSStatus(out[0]), out[1]

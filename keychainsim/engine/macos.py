@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from keychainsim.engine import copy as dp_copy
+from keychainsim.engine import observe
 from keychainsim.engine.add import AddOutcome
 from keychainsim.engine.add import add as dp_add
 from keychainsim.engine.client import prepare as client_prepare
@@ -98,6 +99,9 @@ FILE_CALLER = Caller(("",))
 
 def file_add(db: Database, dictionary: dict[str, Any], clock: Any) -> tuple[OSStatus, Any]:
     """An add to the file-based keychain (§M.4)."""
+    outcome = AddOutcome()
+    outcome.keychain = FILE
+    observe.adding(outcome)
     if dictionary.get("class") == "idnt":
         raise Reject(OSStatus.errSecParam, "the file-based keychain cannot add the identity class", key="class")
     data = dictionary.get("v_Data")
@@ -108,6 +112,7 @@ def file_add(db: Database, dictionary: dict[str, Any], clock: Any) -> tuple[OSSt
     if dictionary.get("port") == "":
         raise Reject(OSStatus.errSecParam, 'kSecAttrPort "" is refused by the file-based keychain', key="port")
     query = parse(dictionary, "add")
+    outcome.query = query
     attrs = dict(query.attrs)
     if "labl" not in attrs:
         # ItemImpl::addWithCopyInfo(): the label defaults to the service, the server, else the account.
@@ -132,10 +137,13 @@ def file_add(db: Database, dictionary: dict[str, Any], clock: Any) -> tuple[OSSt
     item = Item(db.new_rowid(), query.item_class, FILE, attrs)
     existing = db.find_unique(item)
     if existing is not None:
+        outcome.colliding = existing
+        observe.collided("add", FILE, existing, item, query)
         raise Reject(
             OSStatus.errSecDuplicateItem, f"the file-based keychain already has this item (row {existing.rowid})"
         )
     db.put(item)
+    outcome.stored = item
     return OSStatus.errSecSuccess, element(ResultRow(item, "macos"), query.returns, for_add=True)
 
 
@@ -145,9 +153,7 @@ def add(kc: Keychain, db: Database, attributes: dict[str, Any]) -> tuple[OSStatu
     prepared = client_prepare(attributes, "add")
     if FILE in where:
         return file_add(db, _for_file(prepared), kc.clock)
-    outcome = AddOutcome()
-    kc._current.details["add"] = outcome
-    return dp_add(db, kc.caller, _for_dp(prepared, "add"), kc.clock, outcome)
+    return dp_add(db, kc.caller, _for_dp(prepared, "add"), kc.clock)
 
 
 def _file_query(dictionary: dict[str, Any], op: str) -> tuple[Any, Matcher]:
@@ -164,15 +170,19 @@ def file_copy(db: Database, dictionary: dict[str, Any]) -> tuple[OSStatus, Any]:
             "the file-based keychain refuses kSecReturnData with kSecMatchLimitAll for passwords",
             key="r_Data",
         )
+    seen = observe.search("copy", FILE, query, matcher)
     rows = [r for r in db.candidates(FILE, query.item_class, matcher.terms) if not matcher.misses(r)]
     rows = [r for r in rows if not matcher.filter_misses(r)]
     if query.limit is not None:
         rows = rows[: query.limit]
     if not rows:
+        observe.found(seen, rows)
         return OSStatus.errSecItemNotFound, None
     # The file-based keychain returns a reference when no return key is given (§M.4).
     returns = query.returns if query.return_keys_present else frozenset({"ref"})
-    return OSStatus.errSecSuccess, shape([ResultRow(r, "macos") for r in rows], returns, query.limit == 1)
+    result = shape([ResultRow(r, "macos") for r in rows], returns, query.limit == 1)
+    observe.found(seen, rows, result)
+    return OSStatus.errSecSuccess, result
 
 
 def copy(kc: Keychain, db: Database, query: dict[str, Any]) -> tuple[OSStatus, Any]:
@@ -192,6 +202,7 @@ def copy(kc: Keychain, db: Database, query: dict[str, Any]) -> tuple[OSStatus, A
         except Reject as refused:
             if len(where) == 1:
                 raise
+            observe.absorbed(refused, target)
             outcomes[target] = (refused.status, None)
     if len(outcomes) == 1:
         return next(iter(outcomes.values()))
@@ -233,6 +244,7 @@ def update(kc: Keychain, db: Database, query: dict[str, Any], changes: dict[str,
         except Reject as refused:
             if len(where) == 1:
                 raise
+            observe.absorbed(refused, target)
             statuses[target] = refused.status
     return _merge_statuses(statuses)
 
@@ -292,5 +304,6 @@ def delete(kc: Keychain, db: Database, query: dict[str, Any]) -> OSStatus:
         except Reject as refused:
             if len(where) == 1:
                 raise
+            observe.absorbed(refused, target)
             statuses[target] = refused.status
     return _merge_statuses(statuses)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keychainsim.engine import entitlements
+from keychainsim.engine import entitlements, observe
 from keychainsim.engine.context import Caller, Clock, bumped, item_digest, new_persistent_uuid
 from keychainsim.engine.copy import rows_for
 from keychainsim.engine.database import Database
@@ -117,7 +117,9 @@ def apply(
     limit: int | None = None,
 ) -> OSStatus:
     """Update every match (or the first ``limit``), all or nothing."""
+    seen = observe.search("update", keychain, query, matcher)
     targets = matching(db, query, matcher, keychain, limit)
+    observe.found(seen, targets)
     if not targets:
         return OSStatus.errSecItemNotFound
     for item in targets:
@@ -146,6 +148,7 @@ def _check_collisions(db: Database, targets: list[Item], updated: list[Item]) ->
     for new in updated:
         key = new.unique_key()
         if key in seen:
+            observe.collided("update", new.keychain, seen[key], new)
             raise Reject(
                 OSStatus.errSecDuplicateItem,
                 f"rows {seen[key].rowid} and {new.rowid} would both get the same uniqueness attributes",
@@ -153,6 +156,7 @@ def _check_collisions(db: Database, targets: list[Item], updated: list[Item]) ->
         seen[key] = new
         existing = db.find_unique(new)
         if existing is not None and existing.rowid not in moving and not existing.is_tombstone:
+            observe.collided("update", new.keychain, existing, new)
             raise Reject(
                 OSStatus.errSecDuplicateItem,
                 f"the update would give row {new.rowid} the uniqueness attributes of row {existing.rowid}",

@@ -1,7 +1,10 @@
 """Finding codes: stable identifiers, what each means, and the sentence a developer reads.
 
 The codes are the API contract's (``shared/design/api-contract.md``, "Probes and explanations");
-``query.rejected`` is added for a dictionary the engine refused before searching. Messages are built
+``query.rejected`` is added for a dictionary the engine refused before searching; ``query.stale_persistent_ref``,
+``lock.add_unavailable``, ``update.duplicate``, ``trace.pkcs12_not_stored`` and the last resort ``call.failed``
+say what happened when a lookup by reference, an add, an update or an import fails, so that no failing
+status goes without a finding. Messages are built
 from the evidence, never stored apart from it (style-anchors rule 7).
 """
 
@@ -18,9 +21,13 @@ MEANING: dict[str, str] = {
     "query.attribute_mismatch": "items of the class exist; each named attribute excludes them (a near miss)",
     "query.value_type_mismatch": "an item would match but for a value's type or encoding",
     "query.synchronizable_excluded": "a matching item exists but is synchronizable and the query did not ask for those",
+    "query.stale_persistent_ref": "the kSecValuePersistentRef names no stored item: the item was deleted, or the "
+    "reference comes from another keychain or device",
     "access.group_not_visible": "a matching item exists in an access group the caller is not entitled to",
     "access.missing_entitlement": "the call names an access group the caller is not entitled to (-34018)",
     "lock.item_unavailable": "a matching item exists but its protection class is unavailable in the current lock state",
+    "lock.add_unavailable": "(SecItemAdd) the new item's protection class is unavailable in the current lock state, "
+    "so it cannot be encrypted and stored",
     "platform.other_keychain": "macOS: a matching item lives in the other keychain implementation",
     "identity.no_certificate": "no certificate fits the identity query's certificate-side attributes",
     "identity.no_private_key": "a certificate fits, but no private key has klbl equal to its pkhh",
@@ -32,10 +39,16 @@ MEANING: dict[str, str] = {
     "was set to something else",
     "identity.attribute_on_wrong_side": "the query's attribute would match the other half of the pair",
     "add.duplicate": "the existing item that collides, and on which uniqueness attributes",
+    "update.duplicate": "(SecItemUpdate) the change would give a matching item the uniqueness attributes of "
+    "another existing item",
     "trace.key_not_stored": "a key was created without being made permanent, so it never reached the keychain",
     "trace.certificate_not_der": "certificate data handed to SecCertificateCreateWithData was PEM or garbage",
     "trace.add_failed": "an earlier SecItemAdd of the item the query looks for failed, and the flow went on",
     "trace.item_deleted": "the item the query looks for existed and was deleted by an earlier call",
+    "trace.pkcs12_not_stored": "(from a trace) SecPKCS12Import on iOS returned the identity in memory and stored "
+    "nothing, and the flow never added it",
+    "call.failed": "the call failed for a reason explain has no finer finding for; the message gives the status "
+    "and the engine's own reason",
 }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from keychainsim.explain.evidence import show
 from keychainsim.explain.findings import Finding
-from keychainsim.explain.report import Report, row_label
+from keychainsim.explain.report import row_label
 from keychainsim.model.item import Item
 
 RELATED_CLASSES = {"idnt": ("cert", "keys"), "cert": ("cert",), "keys": ("keys",), "genp": ("genp",), "inet": ("inet",)}
@@ -40,12 +40,17 @@ def _removed(step: Any) -> list[Item]:
     return gone
 
 
-def history_findings(kc: Any, query: dict[str, Any], report: Report, history: Any) -> list[Finding]:
-    item_class = query.get("class")
+def history_findings(kc: Any, query: dict[str, Any], history: Any) -> list[Finding]:
+    """What earlier calls did to the items ``query`` looks for (for a query that found nothing)."""
+    ref = query.get("v_PersistentRef")
+    by_ref = ref[4:] if isinstance(ref, bytes) and len(ref) == 20 else None
+    item_class = query.get("class") or (ref[:4].decode("ascii", "replace") if by_ref is not None else None)
     related = RELATED_CLASSES.get(item_class, ())
     findings: list[Finding] = []
     steps = _steps(history)
     stored_labels = _labels_ever_stored(history, steps)
+    if kc.platform == "ios" and related and item_class != "genp" and item_class != "inet":
+        findings.extend(_pkcs12_not_stored(steps))
     for step in steps:
         call, args, status, result = step.call, step.args, step.status, step.result
         if call == "SecKeyCreateRandomKey" and related and "keys" in related:
@@ -83,7 +88,8 @@ def history_findings(kc: Any, query: dict[str, Any], report: Report, history: An
                     )
                 )
         for item in _removed(step):
-            if item.item_class in related and not item.is_tombstone:
+            named = by_ref is None or item.persistref == by_ref or item_class == "idnt"
+            if item.item_class in related and not item.is_tombstone and named:
                 findings.append(
                     Finding(
                         "trace.item_deleted",
@@ -150,3 +156,29 @@ def _key_not_stored(args: tuple[Any, ...], result: Any, stored_labels: set[Any])
         f"{why}; pass kSecAttrIsPermanent: true in kSecPrivateKeyAttrs.",
         evidence={"klbl": label, "perm": given},
     )
+
+
+def _pkcs12_not_stored(steps: list[Any]) -> list[Finding]:
+    """iOS: SecPKCS12Import returns the identity in memory and stores nothing unless
+    kSecUseDataProtectionKeychain is true (keys reference §I.1); an identity the flow never added itself
+    is not in the keychain."""
+    imported: list[Any] = []
+    for step in steps:
+        if step.call == "SecPKCS12Import" and step.status == 0 and isinstance(step.result, list):
+            options = step.args[1] if len(step.args) > 1 and isinstance(step.args[1], dict) else {}
+            if options.get("nleg") is not True:
+                imported += [e.get("identity") for e in step.result if isinstance(e, dict) and e.get("identity")]
+        elif step.call == "SecItemAdd" and step.status == 0 and step.args and isinstance(step.args[0], dict):
+            added = step.args[0].get("v_Ref")
+            imported = [i for i in imported if i is not added]
+    if not imported:
+        return []
+    return [
+        Finding(
+            "trace.pkcs12_not_stored",
+            f"SecPKCS12Import returned {len(imported)} identit{'y' if len(imported) == 1 else 'ies'} and stored "
+            "nothing: on iOS the import only decodes the file (unless kSecUseDataProtectionKeychain is true); add "
+            "the identity yourself with SecItemAdd({kSecValueRef: identity}).",
+            evidence={"identities": len(imported)},
+        )
+    ]

@@ -12,8 +12,8 @@ from keychainsim.engine.database import Database
 from keychainsim.engine.identity import CERTIFICATE_SIDE, IdentityRow
 from keychainsim.explain.evidence import show
 from keychainsim.explain.findings import Finding
-from keychainsim.explain.report import NearMiss, row_label
-from keychainsim.model.item import DP, FILE, Item
+from keychainsim.explain.report import KEYCHAIN_NAMES, NearMiss, row_label
+from keychainsim.model.item import Item
 from keychainsim.model.match import ACCESS_GROUP, ATTRIBUTE, SYNC, Matcher
 
 
@@ -37,8 +37,22 @@ def _live(db: Database, keychain: str, item_class: str) -> list[Item]:
     return [i for i in db.table(keychain, item_class).values() if not i.is_tombstone]
 
 
-def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]) -> list[Finding]:
-    """Findings for an identity query that matched nothing."""
+def diagnose(
+    db: Database,
+    matcher: Matcher,
+    keychain: str,
+    other: str | None,
+    near: list[NearMiss],
+    caller_groups: list[str],
+    other_searched: bool = False,
+    history_codes: frozenset[str] | set[str] = frozenset(),
+) -> list[Finding]:
+    """Findings for an identity search of ``keychain`` that matched nothing.
+
+    ``other`` is the other keychain implementation on macOS (None on iOS): halves there never join these.
+    ``caller_groups`` are the app's entitlements: a half outside the searched groups but inside these was
+    left out by the query's own kSecAttrAccessGroup, not for want of an entitlement.
+    """
     groups = matcher.scope.groups
     cert_terms = [k for k, _ in matcher.terms if k in CERTIFICATE_SIDE]
 
@@ -47,8 +61,8 @@ def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]
 
     findings: list[Finding] = []
 
-    certs = _live(db, DP, "cert")
-    keys = _live(db, DP, "keys")
+    certs = _live(db, keychain, "cert")
+    keys = _live(db, keychain, "keys")
     private_keys = [k for k in keys if k.get("kcls") == 1]
     fitting = [c for c in certs if fits(c)]
     visible_fitting = [c for c in fitting if matcher.visible(c)]
@@ -68,18 +82,12 @@ def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]
                 )
             )
         if fitting and not visible_fitting:
-            findings.append(
-                Finding(
-                    "access.group_not_visible",
-                    f"the certificate {row_label(fitting[0])} is in access group {fitting[0].get('agrp')!r}, "
-                    "which this app is not entitled to read.",
-                    items=tuple(fitting),
-                    evidence={"certificate_group": fitting[0].get("agrp"), "caller_groups": list(groups or ())},
-                )
-            )
-        elif platform == "macos" and any(fits(c) for c in _live(db, FILE, "cert")):
-            other = [c for c in _live(db, FILE, "cert") if fits(c)]
-            findings.append(_other_keychain(other[0], "certificate", "file-based", "data protection"))
+            findings.append(_certificate_outside_search(fitting, list(groups or ()), caller_groups))
+        elif other is not None and any(fits(c) for c in _live(db, other, "cert")):
+            if other_searched:
+                return findings  # that keychain's own search says why its certificate did not pair
+            elsewhere = [c for c in _live(db, other, "cert") if fits(c)]
+            findings.append(_certificate_elsewhere(elsewhere[0], keychain))
         elif not wrong_side:
             labels = [show("labl", c.get("labl")) for c in certs[:5]]
             findings.append(
@@ -91,12 +99,7 @@ def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]
                         if certs and cert_terms
                         else ""
                     )
-                    + (
-                        "; no certificate was added at all (check the SecItemAdd status, and that "
-                        "SecCertificateCreateWithData got DER, not PEM)"
-                        if not certs
-                        else ""
-                    )
+                    + (_why_no_certificate(history_codes) if not certs else "")
                     + ".",
                     items=tuple(certs[:5]),
                     evidence={
@@ -108,7 +111,7 @@ def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]
         return findings
 
     for cert in visible_fitting:
-        findings.extend(_pairing(db, cert, keys, private_keys, platform))
+        findings.extend(_pairing(db, cert, keys, private_keys, other))
         if findings:
             return findings
 
@@ -117,20 +120,7 @@ def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]
     pair_rows = [n for n in near if isinstance(n.row, IdentityRow)]
     for n in pair_rows:
         if ACCESS_GROUP in n.kinds:
-            findings.append(
-                Finding(
-                    "access.group_not_visible",
-                    f"certificate and key pair, but are split across access groups "
-                    f"({n.row.certificate.get('agrp')!r} and {n.row.key.get('agrp')!r}) and this query can see "
-                    "only one of them; keep both halves in one group.",
-                    items=(n.row.certificate, n.row.key),
-                    evidence={
-                        "certificate_group": n.row.certificate.get("agrp"),
-                        "key_group": n.row.key.get("agrp"),
-                        "searched_groups": list(groups or ()),
-                    },
-                )
-            )
+            findings.append(_pair_outside_search(n.row, list(groups or ()), caller_groups))
         if SYNC in n.kinds:
             findings.append(
                 Finding(
@@ -174,7 +164,74 @@ def diagnose(db: Database, matcher: Matcher, platform: str, near: list[NearMiss]
     return findings
 
 
-def _pairing(db: Database, cert: Item, keys: list[Item], private_keys: list[Item], platform: str) -> list[Finding]:
+def _why_no_certificate(history_codes: frozenset[str] | set[str]) -> str:
+    """The empty certificate table, with the cause the history shows, else the usual suspects."""
+    if "trace.pkcs12_not_stored" in history_codes:
+        return "; no certificate was added at all: the PKCS#12 import in the trace stored nothing"
+    if history_codes & {"trace.certificate_not_der", "trace.add_failed", "trace.item_deleted"}:
+        return "; no certificate is stored: the trace shows why"
+    return (
+        "; no certificate was added at all (check the SecItemAdd status, and that SecCertificateCreateWithData got "
+        "DER, not PEM)"
+    )
+
+
+def _certificate_outside_search(fitting: list[Item], searched: list[str], caller_groups: list[str]) -> Finding:
+    """The certificate fits but is outside the searched groups: for want of an entitlement, or because
+    the query's own kSecAttrAccessGroup narrowed the search."""
+    cert = fitting[0]
+    group = cert.get("agrp")
+    evidence = {"certificate_group": group, "searched_groups": searched, "caller_groups": caller_groups}
+    if group in caller_groups:
+        return Finding(
+            "query.attribute_mismatch",
+            f"the certificate {row_label(cert)} is in access group {group!r}, which this app is entitled to, but "
+            f"the query's kSecAttrAccessGroup narrows the search to {', '.join(map(repr, searched))}; drop "
+            "kSecAttrAccessGroup from the query, or name the group both halves are in.",
+            items=tuple(fitting),
+            evidence=evidence,
+        )
+    return Finding(
+        "access.group_not_visible",
+        f"the certificate {row_label(cert)} is in access group {group!r}, which this app is not entitled to read "
+        f"(its groups: {', '.join(caller_groups)}).",
+        items=tuple(fitting),
+        evidence=evidence,
+    )
+
+
+def _pair_outside_search(row: IdentityRow, searched: list[str], caller_groups: list[str]) -> Finding:
+    """The halves pair but not both are inside the searched groups."""
+    outside = [i for i in row.group_items if i.get("agrp") not in searched]
+    evidence = {
+        "certificate_group": row.certificate.get("agrp"),
+        "key_group": row.key.get("agrp"),
+        "searched_groups": searched,
+        "caller_groups": caller_groups,
+    }
+    split = (
+        f"certificate and key pair, but are split across access groups ({row.certificate.get('agrp')!r} and "
+        f"{row.key.get('agrp')!r})"
+    )
+    if all(i.get("agrp") in caller_groups for i in outside):
+        return Finding(
+            "query.attribute_mismatch",
+            f"{split}: this app is entitled to both, but the query's kSecAttrAccessGroup narrows the search to "
+            f"{', '.join(map(repr, searched))}, and an identity needs both halves inside it; keep both halves in "
+            "one group, or drop kSecAttrAccessGroup from the query.",
+            items=(row.certificate, row.key),
+            evidence=evidence,
+        )
+    return Finding(
+        "access.group_not_visible",
+        f"{split}, and this app is not entitled to {', '.join(repr(i.get('agrp')) for i in outside)}; keep both "
+        "halves in one group the app can read.",
+        items=(row.certificate, row.key),
+        evidence=evidence,
+    )
+
+
+def _pairing(db: Database, cert: Item, keys: list[Item], private_keys: list[Item], other: str | None) -> list[Finding]:
     """Findings when no visible key joins this certificate (empty when one does)."""
     pkhh = cert.get("pkhh")
     same_label = [k for k in keys if k.get("klbl") == pkhh]
@@ -217,10 +274,10 @@ def _pairing(db: Database, cert: Item, keys: list[Item], private_keys: list[Item
                 evidence={"pkhh": pkhh, "klbl": key.get("klbl"), "computed": pkhh},
             )
         ]
-    if platform == "macos":
-        other = [k for k in _live(db, FILE, "keys") if k.get("klbl") == pkhh]
-        if other:
-            return [_other_keychain(other[0], "private key", "file-based", "data protection")]
+    if other is not None:
+        split = [k for k in _live(db, other, "keys") if k.get("klbl") == pkhh]
+        if split:
+            return [_key_elsewhere(split[0], cert)]
     if not private_keys:
         return [
             Finding(
@@ -244,13 +301,25 @@ def _pairing(db: Database, cert: Item, keys: list[Item], private_keys: list[Item
     ]
 
 
-def _other_keychain(item: Item, what: str, where: str, other: str) -> Finding:
+def _certificate_elsewhere(cert: Item, searched: str) -> Finding:
     return Finding(
         "platform.other_keychain",
-        f"the {what} {row_label(item)} lives in the {where} keychain while the query searched the {other} "
-        "keychain; on macOS pass kSecUseDataProtectionKeychain: true to every call, the add included.",
-        items=(item,),
-        evidence={"keychain": item.keychain},
+        f"the certificate {row_label(cert)} fits, but it lives in the {KEYCHAIN_NAMES[cert.keychain]} keychain and "
+        f"this query searched only the {KEYCHAIN_NAMES[searched]} one; on macOS pass kSecUseDataProtectionKeychain: "
+        "true to every call, the adds included.",
+        items=(cert,),
+        evidence={"keychain": cert.keychain, "searched": searched},
+    )
+
+
+def _key_elsewhere(key: Item, cert: Item) -> Finding:
+    return Finding(
+        "platform.other_keychain",
+        f"the private key {row_label(key)} lives in the {KEYCHAIN_NAMES[key.keychain]} keychain and the certificate "
+        f"{row_label(cert)} in the {KEYCHAIN_NAMES[cert.keychain]} one; an identity joins a certificate and a key of "
+        "the same keychain, so store both with kSecUseDataProtectionKeychain: true.",
+        items=(key, cert),
+        evidence={"keychain": key.keychain, "certificate_keychain": cert.keychain},
     )
 
 

@@ -25,13 +25,33 @@ def class_empty(item_class: str, db: Database) -> Finding | None:
     )
 
 
-def from_near_misses(near: list[NearMiss], caller_groups: list[str]) -> list[Finding]:
-    """Classify rows by what alone excludes them; attribute near misses are listed fewest-failures first."""
+def from_near_misses(
+    near: list[NearMiss], caller_groups: list[str], searched_groups: list[str] | None = None
+) -> list[Finding]:
+    """Classify rows by what alone excludes them; attribute near misses are listed fewest-failures first.
+
+    A row outside the searched groups is "not visible" only when its group is not one of the app's:
+    a group the app holds was left out of the search by the call itself (the token group, which an
+    update or delete may not touch)."""
     findings: list[Finding] = []
     only = {kind: [n for n in near if n.kinds == {kind}] for kind in (ACCESS_GROUP, SYNC)}
     # Only a synchronizable item hidden by the default (or explicit) sync=0 is "excluded"; a local item
     # missed by a sync=true query is an ordinary attribute mismatch.
     only[SYNC] = [n for n in only[SYNC] if all(m.found == 1 for m in n.misses)]
+    held = [n for n in only[ACCESS_GROUP] if all(m.found in caller_groups for m in n.misses)]
+    only[ACCESS_GROUP] = [n for n in only[ACCESS_GROUP] if n not in held]
+    if held:
+        groups = sorted({str(m.found) for n in held for m in n.misses})
+        findings.append(
+            Finding(
+                "query.attribute_mismatch",
+                f"{len(held)} matching item(s) live in access group(s) {', '.join(groups)}, which this app holds, "
+                f"but this call covers only {', '.join(searched_groups or [])}: the token group "
+                "(kSecAttrAccessGroupToken) can be read but never written.",
+                items=tuple(n.row for n in held if isinstance(n.row, Item)),
+                evidence={"item_groups": groups, "searched_groups": searched_groups, "caller_groups": caller_groups},
+            )
+        )
     if only[ACCESS_GROUP]:
         rows = only[ACCESS_GROUP]
         groups = sorted({str(m.found) for n in rows for m in n.misses})
@@ -76,8 +96,11 @@ def from_near_misses(near: list[NearMiss], caller_groups: list[str]) -> list[Fin
                 evidence={"attribute": m.key, "wanted": m.wanted, "found": m.found},
             )
         )
+    explained = {id(n) for rows in (held, *only.values()) for n in rows}
+    # Every other near miss (attribute terms, filters, a local item missed by sync=true, or several implicit
+    # predicates at once such as another app's group *and* sync=1) is listed with all it fails.
     attribute_rows = sorted(
-        (n for n in near if n.kinds & {ATTRIBUTE, FILTER} or (n.kinds == {SYNC} and n not in only[SYNC])),
+        (n for n in near if n.misses and id(n) not in explained and n.kinds != {TOMBSTONE}),
         key=lambda n: len(n.misses),
     )
     if attribute_rows:
@@ -87,7 +110,7 @@ def from_near_misses(near: list[NearMiss], caller_groups: list[str]) -> list[Fin
         findings.append(
             Finding(
                 "query.attribute_mismatch",
-                "Items of the class exist but the query's attributes exclude them; "
+                "Items of the class exist but the query excludes them; "
                 f"closest: {row_label(closest.row)}: {closest.describe()}{more}. Query only by the attributes "
                 "you stored, with the same values.",
                 items=tuple(n.row for n in listed if isinstance(n.row, Item)),

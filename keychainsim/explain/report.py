@@ -36,6 +36,10 @@ class NearMiss:
         return "; ".join(parts)
 
 
+KEYCHAIN_NAMES = {"dp": "data protection", "file": "file-based"}
+"""The two macOS keychain implementations, as messages name them."""
+
+
 def row_label(row: Row) -> str:
     if isinstance(row, IdentityRow):
         return f"identity(cert#{row.certificate.rowid}, key#{row.key.rowid})"

@@ -53,6 +53,8 @@ class StepOutcome:
     dump_text: str | None = None
     view: Any = field(default=None, repr=False)
     """The app view the step called (for its explanation)."""
+    report_before: Any = field(default=None, repr=False)
+    """A write step's explanation, made on the data before it ran."""
 
     @property
     def ok(self) -> bool:
@@ -265,6 +267,10 @@ class Runner:
         handler = getattr(self, "_do_" + step.call)
         done = StepOutcome(step)
         try:
+            if step.call in WRITES and "expect" in step.raw:
+                # A write is explained on the data it met: once it has run, replaying it would meet its own
+                # effect (an add that succeeded would now collide). Kept only if the step needs it.
+                done.report_before = self._explain(step)
             handler(step, done)
         except (TypeError, ValueError) as error:
             raise ScenarioError(
@@ -517,7 +523,7 @@ class Runner:
             self._check_result(step, done, expect["result"])
         wants_findings = "findings" in expect or "no_findings" in expect
         if done.report is None and (wants_findings or (done.failures and _explainable(step)) or _identities(done)):
-            done.report = self._explain(step, done)
+            done.report = done.report_before if step.call in WRITES else self._explain(step, done.view, ran=True)
         if wants_findings and done.report is not None:
             codes = set(done.report.codes)
             missing = [c for c in expect.get("findings") or [] if c not in codes]
@@ -546,14 +552,16 @@ class Runner:
             if not any(isinstance(r, dict) and all(r.get(k) == v for k, v in wanted_attrs.items()) for r in rows):
                 done.failures.append(f"no result has the attributes {_show_attrs(wanted_attrs)}")
 
-    def _explain(self, step: Step, done: StepOutcome) -> Any:
+    def _explain(self, step: Step, view: Any = None, ran: bool = False) -> Any:
+        """The explanation of a SecItem step's own call, with the history of the steps before it (``ran``:
+        the step has run, so the history's last entry is its own)."""
         from keychainsim.explain import explain
 
-        view = done.view if done.view is not None else self.kc
-        call = "SecItemAdd" if step.call == "SecItemAdd" else "SecItemCopyMatching"
+        view = view if view is not None else self._view(step)
         query = self._value(step, "attributes" if step.call == "SecItemAdd" else "query")
-        history = self.history[:-1] if self.history and self.history[-1].call == step.call else self.history
-        return explain(view, query, history=history, call=call)
+        changes = self._value(step, "attributes") if step.call == "SecItemUpdate" else None
+        history = self.history[:-1] if ran and self.history else self.history
+        return explain(view, query, history=history, call=step.call, attributes_to_update=changes)
 
 
 def _identities(done: StepOutcome) -> bool:
@@ -563,6 +571,10 @@ def _identities(done: StepOutcome) -> bool:
         return False
     rows = done.result if isinstance(done.result, list) else [done.result]
     return any(shape_of(r) == "identity" or (isinstance(r, dict) and r.get("class") == "idnt") for r in rows)
+
+
+WRITES = ("SecItemAdd", "SecItemUpdate", "SecItemDelete")
+"""Steps that change the store: explained before they run (see ``Runner._run_step``)."""
 
 
 def _explainable(step: Step) -> bool:
