@@ -256,7 +256,7 @@ def test_a_lockless_reader_that_writes_after_another_process_wrote_writes_nothin
     assert accounts(store) == ["first", "theirs-0"]
 
 
-def test_a_lock_held_by_another_process_gives_a_storage_error_in_time(
+def test_a_lock_held_by_another_process_gives_a_storage_error(
     tmp_path: Path, workers: list[subprocess.Popen[bytes]]
 ) -> None:
     path = tmp_path / "keychain.json"
