@@ -174,7 +174,12 @@ def as_other_user() -> list[str]:
         return []
     if shutil.which("setpriv") is None:
         pytest.skip("running as root without setpriv: cannot test as a user the permissions apply to")
-    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    probe = [*prefix, sys.executable, "-c", "import os, keychainsim; print(os.geteuid())"]
+    ran = subprocess.run(probe, env=dict(os.environ, PYTHONPATH=CHECKOUT), capture_output=True, text=True, timeout=60)
+    if ran.returncode != 0 or ran.stdout.strip() != "65534":
+        pytest.skip(f"user nobody cannot run this Python and keychainsim: {ran.stderr.strip()[-200:]}")
+    return prefix
 
 
 @pytest.fixture
