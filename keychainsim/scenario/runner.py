@@ -143,13 +143,18 @@ class Runner:
         keychain: the keychain to run on; a fresh in-memory one (the scenario's platform, groups and clock)
             when None.
         probe: also keep the full dump after every step.
+        check_explanations: explain every SecItem step and fail the step when the explanation's status is not
+            the call's, or the call failed and the explanation has no finding (a self-check of explain).
     """
 
-    def __init__(self, scenario: Scenario, keychain: Any = None, probe: bool = False) -> None:
+    def __init__(
+        self, scenario: Scenario, keychain: Any = None, probe: bool = False, check_explanations: bool = False
+    ) -> None:
         from keychainsim import Keychain
 
         self.scenario = scenario
         self.probe = probe
+        self.check_explanations = check_explanations
         clock_text = scenario.get("clock")
         now = literals.typed_literal(f"date:{clock_text}") if clock_text else DEFAULT_CLOCK
         self.clock: Callable[[], datetime] = lambda: now
@@ -267,7 +272,7 @@ class Runner:
         handler = getattr(self, "_do_" + step.call)
         done = StepOutcome(step)
         try:
-            if step.call in WRITES and "expect" in step.raw:
+            if step.call in WRITES and ("expect" in step.raw or self.check_explanations):
                 # A write is explained on the data it met: once it has run, replaying it would meet its own
                 # effect (an add that succeeded would now collide). Kept only if the step needs it.
                 done.report_before = self._explain(step)
@@ -524,6 +529,10 @@ class Runner:
         wants_findings = "findings" in expect or "no_findings" in expect
         if done.report is None and (wants_findings or (done.failures and _explainable(step)) or _identities(done)):
             done.report = done.report_before if step.call in WRITES else self._explain(step, done.view, ran=True)
+        if self.check_explanations and _explainable(step):
+            if done.report is None:
+                done.report = done.report_before if step.call in WRITES else self._explain(step, done.view, ran=True)
+            done.failures += _disagreements(done)
         if wants_findings and done.report is not None:
             codes = set(done.report.codes)
             missing = [c for c in expect.get("findings") or [] if c not in codes]
@@ -577,6 +586,18 @@ WRITES = ("SecItemAdd", "SecItemUpdate", "SecItemDelete")
 """Steps that change the store: explained before they run (see ``Runner._run_step``)."""
 
 
+def _disagreements(done: StepOutcome) -> list[str]:
+    """How a step's explanation fails the call it explains (explain's own contract)."""
+    report, status = done.report, done.status
+    if status is None or report is None:
+        return []
+    if int(report.status) != int(status):
+        return [f"explain says {_show_status(int(report.status))} where the call returned {_show_status(int(status))}"]
+    if int(status) != 0 and not report.findings:
+        return [f"the call failed with {_show_status(int(status))} and explain has no finding"]
+    return []
+
+
 def _explainable(step: Step) -> bool:
     return step.call in ("SecItemCopyMatching", "SecItemAdd", "SecItemUpdate", "SecItemDelete")
 
@@ -595,7 +616,9 @@ def _show_attrs(attrs: dict[str, Any]) -> str:
     return ", ".join(f"{name_of(k)}={v!r}" for k, v in attrs.items())
 
 
-def run_scenario(scenario: Scenario | str | Path, keychain: Any = None, probe: bool = False) -> ScenarioResult:
+def run_scenario(
+    scenario: Scenario | str | Path, keychain: Any = None, probe: bool = False, check_explanations: bool = False
+) -> ScenarioResult:
     """Load (if given a path) and run a scenario.
 
     Raises:
@@ -606,7 +629,7 @@ def run_scenario(scenario: Scenario | str | Path, keychain: Any = None, probe: b
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    return Runner(scenario, keychain=keychain, probe=probe).run()
+    return Runner(scenario, keychain=keychain, probe=probe, check_explanations=check_explanations).run()
 
 
 __all__ = ["DEFAULT_CLOCK", "LineDict", "Runner", "ScenarioResult", "StepOutcome", "run_scenario", "shape_of"]
