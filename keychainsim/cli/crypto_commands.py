@@ -17,6 +17,7 @@ from keychainsim.cli.state import (
     EXIT_UNEXPECTED_STATUS,
     emit_json,
     expected_status,
+    fail,
     guard,
     open_keychain,
     options,
@@ -84,19 +85,19 @@ def keygen(
     raise typer.Exit(EXIT_OK if key is not None else EXIT_UNEXPECTED_STATUS)
 
 
-def _find_private_key(kc: Any, tag: str | None, label: str | None) -> Any:
-    from keychainsim.errors import InputError
-
+def _find_private_key(kc: Any, tag: Any, label: str | None) -> Any:
+    """The one private key the tag (parsed) and label name; otherwise the lookup's outcome, as an unexpected
+    status (1)."""
     query: dict[str, Any] = {"class": "keys", "kcls": "1", "r_Ref": True, "m_Limit": "m_LimitAll"}
     if tag is not None:
-        query["atag"] = _tag(tag)
+        query["atag"] = tag
     if label is not None:
         query["labl"] = label
     status, keys = kc.SecItemCopyMatching(query)
     if status != 0 or not keys:
-        raise InputError("--tag/--label", f"no private key found ({status}); run `keychainsim keygen` first")
+        fail(f"--tag/--label: no private key found ({status}); run `keychainsim keygen` first", EXIT_UNEXPECTED_STATUS)
     if len(keys) > 1:
-        raise InputError("--tag/--label", f"{len(keys)} private keys match; narrow with --tag or --label (catalog C11)")
+        fail(f"--tag/--label: {len(keys)} private keys match; narrow with --tag or --label", EXIT_UNEXPECTED_STATUS)
     return keys[0]
 
 
@@ -131,9 +132,9 @@ def csr(
         from keychainsim.crypto.pem import der_to_pem
         from keychainsim.errors import InputError
 
-        names = _subject(subject)
+        names, tag_value = _subject(subject), _tag(tag)
         kc = open_keychain(opts)
-        key = _find_private_key(kc, tag, label)
+        key = _find_private_key(kc, tag_value, label)
         try:
             request = create_csr(key, names)
         except CSRError as error:

@@ -16,7 +16,16 @@ from typing import Annotated, Any
 
 import typer
 
-from keychainsim.cli.state import EXIT_OK, EXIT_UNEXPECTED_STATUS, EXIT_USAGE, emit_json, fail, guard, options
+from keychainsim.cli.state import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_UNEXPECTED_STATUS,
+    EXIT_USAGE,
+    emit_json,
+    fail,
+    guard,
+    options,
+)
 
 app = typer.Typer(rich_markup_mode=None)
 PANEL = "Learning"
@@ -288,7 +297,8 @@ def _judge(run_lesson: Any, lessons: list[Any], answer: str, as_json: bool, tota
     run = run_lesson(lessons[0])
     choice = _parse_choice(run, answer, by_number=False)
     if choice is None:
-        fail(f"--answer: {answer!r} is not a status name or number (e.g. errSecItemNotFound or -25300)", EXIT_USAGE)
+        # a status literal, as --expect takes: malformed input (5) in every command
+        fail(f"--answer: {answer!r} is not a status name or number (e.g. errSecItemNotFound or -25300)", EXIT_INPUT)
     correct = run.judge(choice)
     if as_json:
         body = run.to_dict()

@@ -10,7 +10,7 @@ Exit codes (documented in ``keychainsim --help`` and the README):
 3   a key or feature keychainsim does not model
 4   store problem: corrupt, written by a newer keychainsim, or locked by another process
 5   malformed input: a scenario file, a query file, a --attr/--set value, a literal (--tag hex:...,
-    --subject, --expect STATUS), PEM/DER/PKCS#12 data
+    --subject, a status name in --expect or learn --answer), PEM/DER/PKCS#12 data
 70  internal error: a bug in keychainsim (one line; ``KEYCHAINSIM_DEBUG=1`` shows the traceback)
 ==  ======================================================================================
 

@@ -164,6 +164,8 @@ def test_run_on_store_leaves_the_items_for_inspection(cli) -> None:
         (["import-cert", str(MATERIAL / "not-a-certificate.der")], "neither PEM"),
         (["import-cert", str(MATERIAL / "device-cert-response.txt")], "text outside the PEM block"),
         (["import-cert", str(MATERIAL / "device-chain.pem")], "expected exactly one CERTIFICATE"),
+        (["csr", "--tag", "hex:zz"], "is not hexadecimal"),
+        (["learn", "1", "--answer", "errSecItemNotFond"], "--answer: 'errSecItemNotFond' is not a status name"),
     ],
 )
 def test_bad_input_exits_5_with_one_line(cli, store: Path, args: list[str], message: str) -> None:
@@ -326,3 +328,11 @@ def test_identity_says_nothing_more_about_a_good_identity(cli) -> None:
     shown = cli("identity", "--label", "device-identity", "--json")
     assert shown.exit_code == 0 and json.loads(shown.output)["explanation"] is None
     assert "warning" not in cli("identity", "--label", "device-identity").output
+
+
+@pytest.mark.model
+def test_a_lookup_that_finds_nothing_is_an_unexpected_status(cli) -> None:
+    """csr's key lookup finding no key (or several) is the keychain's answer, not malformed input: exit 1."""
+    result = cli("csr", "--tag", "no-such-key")
+    assert result.exit_code == 1, result.output
+    assert "no private key found (errSecItemNotFound (-25300)" in result.output

@@ -204,7 +204,7 @@ def test_learn_list_show_answer_and_json(cli) -> None:
     assert lesson["fix"]["answer"]["name"] == "errSecSuccess"
     assert cli("learn", "99").exit_code == 2
     assert cli("learn", "--answer", "errSecSuccess").exit_code == 2
-    assert cli("learn", "4", "--answer", "nonsense").exit_code == 2
+    assert cli("learn", "4", "--answer", "nonsense").exit_code == 5  # a status literal, as in --expect
 
 
 @pytest.mark.model
