@@ -18,8 +18,16 @@ from typing import TYPE_CHECKING, Any
 from keychainsim.errors import InputError
 from keychainsim.model.item import DP, FILE, Item
 from keychainsim.model.reject import Reject
+from keychainsim.probe.jsontext import dumps
 from keychainsim.probe.names import CLASS_NAMES, CLASS_ORDER
-from keychainsim.probe.values import BadValue, decode_value, encode_secret, encode_value, is_secret
+from keychainsim.probe.values import (
+    SECRET_KEYS,
+    BadValue,
+    EncodedAttributes,
+    decode_value,
+    encode_secret,
+    encode_value,
+)
 from keychainsim.probe.visibility import REASON_CODES, Device
 
 if TYPE_CHECKING:
@@ -46,7 +54,7 @@ _DEVICE_FIELDS = {"unlocked", "unlocked_since_boot", "passcode_set"}
 
 def to_json(document: dict[str, Any]) -> str:
     """Deterministic JSON text: sorted keys, indent 2, non-ASCII kept, trailing newline."""
-    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return dumps(document) + "\n"
 
 
 def item_attributes(item: Item, secrets: str = "omit") -> dict[str, Any]:
@@ -56,31 +64,41 @@ def item_attributes(item: Item, secrets: str = "omit") -> dict[str, Any]:
     ``"include"`` writes it, ``"summarise"`` writes its length and fingerprint only (traces).
     """
     out: dict[str, Any] = {}
-    for key, value in item.attrs.items():
-        if is_secret(item.item_class, key):
+    item_class = item.item_class
+    secret = SECRET_KEYS.get(item_class, frozenset())
+    for key, value in item.items():
+        if key in secret:
             if secrets == "omit":
                 continue
             if secrets == "summarise":
-                out[key] = encode_secret(item.item_class, key, value)
+                out[key] = encode_secret(item_class, key, value)
                 continue
-        out[key] = encode_value(item.item_class, key, value)
+        out[key] = encode_value(item_class, key, value)
     return out
 
 
 def item_document(item: Item, secrets: str = "omit") -> dict[str, Any]:
-    return {
-        "attributes": item_attributes(item, secrets),
-        "class": item.item_class,
-        "keychain": item.keychain,
-        "rowid": item.rowid,
-    }
+    return {"attributes": item_attributes(item, secrets), **_identity_fields(item)}
 
 
-def dump_document(dump: Dump, secrets: bool = False) -> dict[str, Any]:
-    """The JSON document for ``dump`` (FORMAT.md)."""
+def _identity_fields(item: Item) -> dict[str, Any]:
+    return {"class": item.item_class, "keychain": item.keychain, "rowid": item.rowid}
+
+
+def dump_document(dump: Dump, secrets: bool = False, for_text: bool = False) -> dict[str, Any]:
+    """The JSON document for ``dump`` (FORMAT.md). ``for_text``: for :func:`to_json` only, each item's
+    attributes are left for it to write (:class:`EncodedAttributes`, the same text, each repeated value
+    encoded once)."""
     items = []
+    texts: dict[tuple[Any, ...], str] = {}
     for entry in dump.items:
-        doc = item_document(entry.item, "include" if secrets else "omit")
+        item = entry.item
+        if for_text:
+            withheld = () if secrets else SECRET_KEYS.get(item.item_class, frozenset())
+            values = {k: v for k, v in item.items() if k not in withheld}
+            doc = {**_identity_fields(item), "attributes": EncodedAttributes(item.item_class, values, texts)}
+        else:
+            doc = item_document(item, "include" if secrets else "omit")
         doc["visible"] = entry.visible
         doc["hidden_because"] = [h.to_dict() for h in entry.hidden]
         items.append(doc)

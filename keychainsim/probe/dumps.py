@@ -166,9 +166,9 @@ class Dump:
         return dump_document(self, secrets=secrets)
 
     def to_json(self, secrets: bool = False) -> str:
-        from keychainsim.probe.document import to_json
+        from keychainsim.probe.document import dump_document, to_json
 
-        return to_json(self.to_dict(secrets=secrets))
+        return to_json(dump_document(self, secrets=secrets, for_text=True))
 
     def render(self, format: str = "text", width: int = 100, secrets: bool = False) -> Any:
         """This dump in one of :data:`FORMATS` (``"rich"`` gives a renderable, the others a str)."""

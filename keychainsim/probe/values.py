@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from keychainsim.model.access_control import SecAccessControl
+from keychainsim.probe.jsontext import Encoded, dumps, encode_basestring
 from keychainsim.probe.names import HASH_ATTRIBUTES, attribute_name, value_name
 
 VALUE_TYPES = ("string", "data", "number", "boolean", "date", "access_control")
@@ -54,6 +55,14 @@ def is_secret(item_class: str, key: str) -> bool:
     if attr is None or not attr.secret:
         return False
     return not (item_class == "cert" and key == "v_Data")
+
+
+def _secret_keys() -> dict[str, frozenset[str]]:
+    from keychainsim.schema import CLASSES
+
+    return {
+        name: frozenset(a.key for a in schema.attributes if is_secret(name, a.key)) for name, schema in CLASSES.items()
+    }
 
 
 def text_of(data: bytes) -> str | None:
@@ -110,6 +119,44 @@ def encode_value(item_class: str | None, key: str, value: Any) -> dict[str, Any]
     if named is not None:
         out["value_name"] = named
     return out
+
+
+class EncodedAttributes(Encoded):
+    """An item's attributes as the dump writes them (``{key: encode_value(...)}``), written to JSON text
+    directly.
+
+    A keychain repeats most of its values (the access group, the protection class, a service name in every
+    item of the service): ``texts``, shared by the items of one document, keeps the text of each value
+    written so far and reuses it. Only values whose equality means the same text are kept: strings, data,
+    numbers and dates, with their type (``True``, ``1`` and ``1.0`` are written differently).
+    """
+
+    __slots__ = ("item_class", "texts", "values")
+
+    def __init__(self, item_class: str, values: dict[str, Any], texts: dict[tuple[Any, ...], str]) -> None:
+        self.item_class = item_class
+        self.values = values
+        self.texts = texts
+
+    def json_text(self, pad: str) -> str:
+        if not self.values:
+            return "{}"
+        inner = pad + "  "
+        item_class, texts = self.item_class, self.texts
+        lines = []
+        for key in sorted(self.values):
+            value = self.values[key]
+            memo = (item_class, key, type(value), value, inner) if type(value) in _REUSABLE_TYPES else None
+            text = texts.get(memo) if memo is not None else None
+            if text is None:
+                text = dumps(encode_value(item_class, key, value), inner)
+                if memo is not None:
+                    texts[memo] = text
+            lines.append(f"{inner}{encode_basestring(key)}: {text}")
+        return "{\n" + ",\n".join(lines) + "\n" + pad + "}"
+
+
+_REUSABLE_TYPES = frozenset({str, bytes, int, float, bool, datetime})
 
 
 def encode_secret(item_class: str | None, key: str, value: Any) -> dict[str, Any]:
@@ -197,3 +244,7 @@ def _expect(value: Any, kind: type, type_name: str) -> Any:
     if type(value) is not kind:
         raise BadValue(f"{type_name} holds {_json_type(value)}, expected {_JSON_NAMES[kind]}")
     return value
+
+
+SECRET_KEYS: dict[str, frozenset[str]] = _secret_keys()
+"""Per class, the attributes :func:`is_secret` withholds (the same answer, looked up once)."""

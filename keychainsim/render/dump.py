@@ -15,7 +15,7 @@ from rich.style import Style
 from rich.tree import Tree
 
 from keychainsim.probe.names import CLASS_NAMES, CLASS_ORDER, attribute_name, key_noun
-from keychainsim.render.lines import Lines
+from keychainsim.render.lines import Lines, Span
 from keychainsim.render.values import display_value, ordered_keys, quoted, short_hash
 
 if TYPE_CHECKING:
@@ -39,7 +39,10 @@ class DumpView:
         self.dump = dump
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[RenderableType]:
-        width = options.max_width
+        yield from self.parts(options.max_width)
+
+    def parts(self, width: int) -> Iterator[RenderableType]:
+        """The renderables the dump is made of, in order, for a console ``width`` cells wide."""
         yield header(self.dump)
         for item_class in CLASS_ORDER:
             yield class_section(self.dump, item_class, width)
@@ -108,18 +111,29 @@ def class_section(dump: Dump, item_class: str, width: int) -> Lines:
     lines = rule(f"{item_class} · {CLASS_NAMES[item_class]} · {count}", width)
     if not items:
         return lines
-    key_width = max((len(k) for i in items for k in i.attrs), default=4)
-    names = {k: attribute_name(item_class, k) or "" for i in items for k in i.attrs}
+    keys = {k for i in items for k in i.attrs}
+    key_width = max((len(k) for k in keys), default=4)
+    names = {k: attribute_name(item_class, k) or "" for k in keys}
     name_width = max((len(n) for n in names.values()), default=0)
     hang = 2 + key_width + 2 + name_width + 2
+    columns = {
+        k: [
+            ("  ", None),
+            (k.ljust(key_width), RAW_KEY),
+            ("  ", None),
+            (names[k].ljust(name_width), CONSTANT),
+            ("  ", None),
+        ]
+        for k in keys
+    }
     for entry in items:
-        item_lines(lines, entry, key_width, name_width, names, hang)
+        item_lines(lines, entry, columns, hang)
     return lines
 
 
-def item_lines(
-    lines: Lines, entry: DumpItem, key_width: int, name_width: int, names: dict[str, str], hang: int
-) -> None:
+def item_lines(lines: Lines, entry: DumpItem, columns: dict[str, list[Span]], hang: int) -> None:
+    """An item's heading and one line per attribute; ``columns`` holds each attribute's first columns
+    (its raw key and constant name, padded), the same for every item of the class."""
     where = f"row {entry.rowid} · {entry.keychain} · "
     if entry.visible:
         lines.add(where, ("visible to this app", VISIBLE))
@@ -127,17 +141,10 @@ def item_lines(
         lines.add(where, ("hidden from this app", HIDDEN))
         for reason in entry.hidden:
             lines.add("  ✗ ", (f"{reason.code}: {reason.message}", REASON), hang=4)
-    attrs = entry.attrs
-    for key in ordered_keys(entry.item_class, attrs):
-        lines.add(
-            "  ",
-            (key.ljust(key_width), RAW_KEY),
-            "  ",
-            (names.get(key, "").ljust(name_width), CONSTANT),
-            "  ",
-            display_value(entry.item_class, key, attrs[key]),
-            hang=hang,
-        )
+    item_class = entry.item_class
+    attrs = dict(entry.item.items())
+    for key in ordered_keys(item_class, attrs):
+        lines.add_spans([*columns[key], (display_value(item_class, key, attrs[key]), None)], hang)
 
 
 def _mention(entry: DumpItem) -> str:

@@ -54,16 +54,27 @@ def _class_block(dump: Dump, item_class: str, store: str) -> list[str]:
     title = f"SecItemCopyMatching(class = {item_class})"
     if item_class == "idnt":
         pairs = [p for p in dump.pairs if p.keychain == store]
-        seen = [p for p in pairs if _probe_sees(p.certificate, store) and _probe_sees(p.key, store)]
+        # One pass each (membership in a list of dataclasses would compare field by field: quadratic).
+        sees = [_probe_sees(p.certificate, store) and _probe_sees(p.key, store) for p in pairs]
+        seen = [p for p, visible in zip(pairs, sees, strict=True) if visible]
         locked = any(LOCKED in {h.code for h in p.certificate.hidden + p.key.hidden} for p in seen)
         dicts = [IdentityResultRow(IdentityRow(p.certificate.item, p.key.item)).attributes() for p in seen]
-        unseen = [f"identity cert row {p.certificate.rowid} + key row {p.key.rowid}" for p in pairs if p not in seen]
+        unseen = [
+            f"identity cert row {p.certificate.rowid} + key row {p.key.rowid}"
+            for p, visible in zip(pairs, sees, strict=True)
+            if not visible
+        ]
         return _result_lines(title, item_class, dicts, locked, unseen)
     entries = [e for e in dump.by_class(item_class) if e.keychain == store]
-    seen_items = [e for e in entries if _probe_sees(e, store)]
+    item_sees = [_probe_sees(e, store) for e in entries]
+    seen_items = [e for e, visible in zip(entries, item_sees, strict=True) if visible]
     locked = any(LOCKED in {h.code for h in e.hidden} for e in seen_items)
     dicts = [attributes_for_copy(e.item) for e in seen_items]
-    unseen = [f"row {e.rowid} ({', '.join(h.code for h in e.hidden)})" for e in entries if e not in seen_items]
+    unseen = [
+        f"row {e.rowid} ({', '.join(h.code for h in e.hidden)})"
+        for e, visible in zip(entries, item_sees, strict=True)
+        if not visible
+    ]
     return _result_lines(title, item_class, dicts, locked, unseen)
 
 

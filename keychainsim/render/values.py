@@ -10,14 +10,15 @@ Secret data is never shown: only its length and a fingerprint.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
+from json.encoder import encode_basestring
 from typing import Any
 
 from keychainsim.model.access_control import SecAccessControl
 from keychainsim.probe.names import HASH_ATTRIBUTES, value_name
-from keychainsim.probe.values import fingerprint, is_secret, iso_date, text_of
+from keychainsim.probe.values import SECRET_KEYS, fingerprint, iso_date, text_of
 
 FULL_HEX_BYTES = 32
 """Data up to this length is shown in full; longer data is elided in the middle."""
@@ -40,8 +41,9 @@ _LEAD_KEYS = ("labl", "pdmn", "agrp", "sync")
 
 
 def quoted(text: str) -> str:
-    """A string in double quotes with escapes, so spaces and control characters are visible."""
-    return json.dumps(text, ensure_ascii=False)
+    """A string in double quotes with escapes, so spaces and control characters are visible (what
+    ``json.dumps(text, ensure_ascii=False)`` writes, without building an encoder per string)."""
+    return encode_basestring(text)
 
 
 def hex_data(data: bytes) -> str:
@@ -71,7 +73,7 @@ def access_control_text(value: SecAccessControl) -> str:
 
 def display_value(item_class: str, key: str, value: Any) -> str:
     """The text of attribute ``key`` of an item of ``item_class``."""
-    if isinstance(value, bytes) and is_secret(item_class, key):
+    if isinstance(value, bytes) and key in SECRET_KEYS.get(item_class, ()):
         return f"<secret: {len(value)} bytes, sha1 {fingerprint(value)}>"
     if item_class == "cert" and key == "v_Data" and isinstance(value, bytes):
         return f"<certificate DER: {len(value)} bytes, sha1 {fingerprint(value)}>"
@@ -99,24 +101,31 @@ def display_scalar(item_class: str | None, key: str, value: Any) -> str:
     return repr(value)
 
 
-def ordered_keys(item_class: str, attrs: Mapping[str, Any]) -> list[str]:
+def ordered_keys(item_class: str, attrs: Mapping[str, Any]) -> tuple[str, ...]:
     """Catalog §1.3 order: the class's own uniqueness attributes, then labl, pdmn, agrp, sync, then the
     rest in schema order, then anything the schema does not know (sorted)."""
+    return _ordered(item_class, tuple(attrs))
+
+
+@lru_cache(maxsize=256)
+def _ordered(item_class: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`ordered_keys` for one set of keys (items added alike share it, so it is worked out once)."""
     from keychainsim.schema import CLASSES
 
     schema = CLASSES.get(item_class)
     if schema is None:
-        return sorted(attrs)
+        return tuple(sorted(keys))
     lead = [k for k in schema.primary_key if k not in _COMMON_KEYS]
     order = [*lead, *_LEAD_KEYS, *(a.key for a in schema.attributes)]
+    present = set(keys)
     seen: set[str] = set()
     out = []
     for key in order:
-        if key in attrs and key not in seen:
+        if key in present and key not in seen:
             seen.add(key)
             out.append(key)
-    out.extend(sorted(k for k in attrs if k not in seen))
-    return out
+    out.extend(sorted(k for k in keys if k not in seen))
+    return tuple(out)
 
 
 IDENTIFYING: dict[str, tuple[str, ...]] = {

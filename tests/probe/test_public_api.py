@@ -16,6 +16,7 @@ def test_all_lists_exactly_the_public_names():
         "document",
         "dumps",
         "engine_state",
+        "jsontext",
         "load",
         "names",
         "snapshots",
