@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from bisect import bisect_left
 from collections.abc import Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -23,8 +24,9 @@ from keychainsim.schema import CLASSES
 from keychainsim.store.state import DeviceState, KeychainState, StoredItem
 
 TableKey = tuple[str, str]  # (keychain, item class)
-Bucket = int | set[int]
-"""The rows holding one value of an indexed column: a row id, or the set of them when several share it."""
+Bucket = int | list[int]
+"""The rows holding one value of an indexed column: a row id, or the ascending list of them when several
+share it (kept in order, as an SQLite index is, so a lookup never sorts and the first rows come first)."""
 
 INDEXED_EXTRA = ("labl",)
 """Indexed here although not I-flagged in Apple's schema: kSecAttrLabel is how apps find certificates and
@@ -57,12 +59,6 @@ def bucket_rows(bucket: Bucket | None) -> Collection[int]:
     return bucket  # type: ignore[return-value]
 
 
-def bucket_size(bucket: Bucket | None) -> int:
-    if bucket is None:
-        return 0
-    return 1 if type(bucket) is int else len(bucket)  # type: ignore[arg-type]
-
-
 def _probe_key(item: Item, column: str) -> Hashable:
     """The match key a uniqueness probe column files ``item`` under: its value, else the default."""
     value = item.key_of(column)
@@ -78,9 +74,13 @@ def _add(bucket_map: dict[Hashable, Bucket], value: Hashable, rowid: int) -> Non
         bucket_map[value] = rowid
     elif type(bucket) is int:
         if bucket != rowid:
-            bucket_map[value] = {bucket, rowid}
+            bucket_map[value] = [bucket, rowid] if bucket < rowid else [rowid, bucket]
+    elif rowid > bucket[-1]:  # type: ignore[index]
+        bucket.append(rowid)  # type: ignore[union-attr]  # a new row: the usual case
     else:
-        bucket.add(rowid)  # type: ignore[union-attr]
+        position = bisect_left(bucket, rowid)  # type: ignore[arg-type]
+        if position == len(bucket) or bucket[position] != rowid:  # type: ignore[index,arg-type]
+            bucket.insert(position, rowid)  # type: ignore[union-attr]
 
 
 def _discard(bucket_map: dict[Hashable, Bucket], value: Hashable, rowid: int) -> None:
@@ -91,9 +91,11 @@ def _discard(bucket_map: dict[Hashable, Bucket], value: Hashable, rowid: int) ->
         if bucket == rowid:
             del bucket_map[value]
         return
-    bucket.discard(rowid)  # type: ignore[union-attr]
+    position = bisect_left(bucket, rowid)  # type: ignore[arg-type]
+    if position < len(bucket) and bucket[position] == rowid:  # type: ignore[index,arg-type]
+        del bucket[position]  # type: ignore[union-attr]
     if len(bucket) == 1:  # type: ignore[arg-type]
-        bucket_map[value] = next(iter(bucket))  # type: ignore[call-overload]
+        bucket_map[value] = bucket[0]  # type: ignore[index]
 
 
 @dataclass
@@ -141,7 +143,7 @@ class Database:
             if smallest is None or len(rows) < len(smallest):
                 smallest = rows
         key = item.unique_key()
-        for rowid in sorted(smallest or ()):
+        for rowid in smallest or ():
             row = table[rowid]
             if row.unique_key() == key:
                 return row
@@ -166,9 +168,7 @@ class Database:
         rowids = bucket_rows(columns[key].get(wanted))
         table = self.rows[(keychain, item_class)]
         self.examined += len(rowids)
-        if len(rowids) <= 1:
-            return [table[r] for r in rowids]
-        return [table[r] for r in sorted(rowids)]
+        return [table[r] for r in rowids]
 
     def candidates(self, keychain: str, item_class: str, terms: Iterable[tuple[str, Hashable]]) -> list[Item]:
         """Rows that can satisfy ``terms``: the smallest index bucket among indexed terms, else all rows.
@@ -190,7 +190,7 @@ class Database:
         if not table:
             return []
         columns = self.index[(keychain, item_class)]
-        best: set[int] | None = None
+        best: list[int] | None = None
         for key, wanted in terms:
             bucket_map = columns.get(key)
             if bucket_map is None:
@@ -206,7 +206,7 @@ class Database:
         if best is None:
             return None
         self.examined += len(best)
-        return [table[r] for r in sorted(best)]
+        return [table[r] for r in best]
 
     def neighbours(
         self, keychain: str, item_class: str, terms: Iterable[tuple[str, Hashable]], limit: int
@@ -220,8 +220,8 @@ class Database:
 
         The work is bounded by the index, not by the table: a row sharing two or more values lies in
         some bucket other than the largest, so only those smaller buckets are scored, value by value;
-        the largest bucket, whose other rows share one value each, only fills what is left, lowest
-        rowids first.
+        the largest bucket, whose other rows share one value each, is read from its start (buckets are
+        in rowid order) only as far as the rows it may contribute.
         """
         table = self.rows.get((keychain, item_class), {})
         columns = self.index.get((keychain, item_class), {})
@@ -229,7 +229,7 @@ class Database:
         buckets: list[Collection[int]] = []
         for key, value in terms:
             bucket_map = columns.get(key)
-            if bucket_map is None or key == "agrp":  # a whole access group is no neighbourhood
+            if bucket_map is None:
                 continue
             wanted.append((key, value))
             rows = bucket_rows(bucket_map.get(value))
@@ -248,10 +248,11 @@ class Database:
             return sum(1 for key, value in wanted if item.key_of(key) == value)
 
         ranked = heapq.nsmallest(limit, ((-shared(r), r) for r in scored))
-        if len(ranked) < limit:
-            rest = heapq.nsmallest(limit - len(ranked), (r for r in largest if r not in scored))
+        if len(ranked) < limit or ranked[-1][0] == -1:
+            # rows sharing one value: the first of the largest bucket (in rowid order) can displace them
+            rest = list(itertools.islice((r for r in largest if r not in scored), limit))
             self.examined += len(rest)
-            ranked.extend((-1, r) for r in rest)
+            ranked = heapq.nsmallest(limit, ranked + [(-1, r) for r in rest])
         return [table[r] for _, r in ranked]
 
     def has_live(self, item_class: str) -> bool:
