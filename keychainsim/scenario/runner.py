@@ -407,7 +407,8 @@ class Runner:
 
         view = self._view(step)
         query = self._value(step, "query")
-        done.report = explain(view, query, history=self.history, call=step.get("as"))
+        changes = self._value(step, "attributes") if "attributes" in step.raw else None
+        done.report = explain(view, query, history=self.history, call=step.get("as"), attributes_to_update=changes)
         done.status = done.report.status
 
     def _reference_pki(self) -> Any:

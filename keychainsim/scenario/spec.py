@@ -87,7 +87,14 @@ _CALL_LIST = [
         "value",
     ),
     Call("pem_split", "the DER of every block of a PEM bundle, in order", ("pem",), ("label",), "value"),
-    Call("explain", "explain a query now (expect its finding codes)", ("query",), ("as",), "status"),
+    Call(
+        "explain",
+        "explain a call now, without making it (expect its finding codes): a query, or as an add, update or "
+        "delete (attributes: the update's attributes to update)",
+        ("query",),
+        ("as", "attributes"),
+        "status",
+    ),
     Call(
         "enroll",
         "enroll as an app does against a registration endpoint: a reference server started on "
@@ -162,7 +169,7 @@ _ARGUMENT_SCHEMAS: dict[str, dict[str, Any]] = {
     "pem": {"type": "string", "description": "PEM text or bytes: $name, file:, utf8:"},
     "label": {"type": "string"},
     "allow_text_outside": {"type": "boolean"},
-    "as": {"enum": ["SecItemCopyMatching", "SecItemAdd"]},
+    "as": {"enum": ["SecItemCopyMatching", "SecItemAdd", "SecItemUpdate", "SecItemDelete"]},
     "url": {"type": "string", "pattern": "^https://", "description": "a loopback https URL"},
     "server": {
         "type": "object",

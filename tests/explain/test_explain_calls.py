@@ -220,3 +220,32 @@ def test_certificate_for_a_key_never_stored_through_every_call() -> None:
     fixed.SecItemAdd({**add, kSecValueRef: certificate})
     report, status = explained_then_called(fixed, "SecItemDelete", {kSecValueRef: SecIdentityCreate(certificate, key)})
     assert status == errSecSuccess and report.findings == []
+
+
+@pytest.mark.apple_source
+def test_scenario_explain_step_as_an_update(tmp_path) -> None:
+    """A scenario's explain step explains an update without making it (SecItemDb.c s3dl_query_update: the
+    changed row would duplicate another, errSecDuplicateItem)."""
+    from keychainsim.scenario import run_scenario
+
+    path = tmp_path / "update.yaml"
+    path.write_text(
+        """scenario: explain an update
+source: test
+provenance: apple_source
+steps:
+  - {call: SecItemAdd, attributes: {kSecClass: kSecClassGenericPassword, kSecAttrAccount: a}}
+  - {call: SecItemAdd, attributes: {kSecClass: kSecClassGenericPassword, kSecAttrAccount: b}}
+  - call: explain
+    as: SecItemUpdate
+    query: {kSecClass: kSecClassGenericPassword, kSecAttrAccount: a}
+    attributes: {kSecAttrAccount: b}
+    expect: {status: errSecDuplicateItem, findings: [update.duplicate]}
+  - call: SecItemCopyMatching
+    query: {kSecClass: kSecClassGenericPassword, kSecAttrAccount: a}
+    expect: {status: errSecSuccess}
+""",
+        encoding="utf-8",
+    )
+    result = run_scenario(path)
+    assert result.passed, result.failures
