@@ -76,9 +76,22 @@ def text_of(data: bytes) -> str | None:
     return text if text.isprintable() else None
 
 
-def fingerprint(data: bytes) -> str:
-    """A short SHA-1 prefix: enough to tell two secrets apart, never the secret itself."""
-    return hashlib.sha1(data).hexdigest()[:8]
+_HASH_CHUNK = 1 << 20
+"""Text is hashed a slice at a time, so a long string is never encoded into one second copy."""
+
+
+def fingerprint(data: bytes | str) -> str:
+    """A short SHA-1 prefix: enough to tell two values apart, never the value itself.
+
+    Text is hashed as its UTF-8 bytes (lone surrogates passed through), one slice at a time.
+    """
+    digest = hashlib.sha1()
+    if isinstance(data, str):
+        for start in range(0, len(data), _HASH_CHUNK):
+            digest.update(data[start : start + _HASH_CHUNK].encode("utf-8", "surrogatepass"))
+    else:
+        digest.update(data)
+    return digest.hexdigest()[:8]
 
 
 def encode_value(item_class: str | None, key: str, value: Any) -> dict[str, Any]:

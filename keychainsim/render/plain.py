@@ -5,7 +5,8 @@ kSecReturnRef and prints each result (pitfalls catalog §1.1-§1.2; §1.3 adds k
 and, on macOS, one pass per keychain). This module prints what those queries would return here, in
 NSArray/NSDictionary description style (iOS 13+ data form ``{length = 20, bytes = 0x...}``, keys
 sorted, strings quoted unless alphanumeric), followed by a comment naming the items the probe could not
-see. References are left out: on a device they print only a memory address.
+see. References are left out: on a device they print only a memory address. Unlike Foundation, a string
+longer than ``LONG_VALUE`` is shortened to its start, length and fingerprint, as in the text dump.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from keychainsim.engine.results import attributes_for_copy
 from keychainsim.model.access_control import SecAccessControl
 from keychainsim.probe.names import CLASS_ORDER
 from keychainsim.probe.visibility import LOCKED, SYNCHRONIZABLE
+from keychainsim.render.values import LONG_VALUE, long_text
 
 if TYPE_CHECKING:
     from keychainsim.probe.dumps import Dump, DumpItem
@@ -116,7 +118,7 @@ def _value(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, str):
-        return _string(value)
+        return _string(value) if len(value) <= LONG_VALUE else long_text(value)
     if isinstance(value, bytes):
         return _data(value)
     if isinstance(value, datetime):

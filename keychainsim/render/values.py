@@ -6,10 +6,15 @@ printable UTF-8, marked ``data`` so that a tag stored as data is told apart from
 string (they match the same query but are different values); strings quoted so that leading or trailing
 spaces show; dates in ISO-8601; numbers and strings followed by the constant that names them.
 Secret data is never shown: only its length and a fingerprint.
+
+A value longer than :data:`LONG_VALUE` (characters of text, bytes of data) is shortened to its start,
+its length and a SHA-1 fingerprint, so one huge attribute cannot make a dump unreadable or slow (the
+text layout wraps every line it prints). The JSON dump keeps every value whole.
 """
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -22,6 +27,12 @@ from keychainsim.probe.values import SECRET_KEYS, fingerprint, iso_date, text_of
 
 FULL_HEX_BYTES = 32
 """Data up to this length is shown in full; longer data is elided in the middle."""
+
+LONG_VALUE = 256
+"""Text longer than this many characters, or data longer than this many bytes, is shortened."""
+
+LONG_SHOWN = 48
+"""How many characters of a shortened text value are shown."""
 
 _FLAG_NAMES = (
     (1 << 0, "UserPresence"),
@@ -55,6 +66,32 @@ def hex_data(data: bytes) -> str:
     return f"<{len(data)} bytes: {data[:8].hex()}…{data[-8:].hex()}>"
 
 
+def long_text(text: str) -> str:
+    """A long string: its first characters, its length and its fingerprint (one pass, no full copy)."""
+    return f"{quoted(text[:LONG_SHOWN])}… <{len(text)} characters, sha1 {fingerprint(text)}>"
+
+
+def long_data(data: bytes, as_text: bool = True) -> str:
+    """Long data: its start (as text when the start is printable UTF-8), its length and its fingerprint.
+
+    Only the start is decoded: deciding whether all of a 100 MB value is text would cost a copy of it.
+    """
+    head = _text_start(data) if as_text else None
+    if head is not None:
+        return f"data {quoted(head)}… <{len(data)} bytes, sha1 {fingerprint(data)}>"
+    return f"<{len(data)} bytes: {data[:8].hex()}…{data[-8:].hex()}, sha1 {fingerprint(data)}>"
+
+
+def _text_start(data: bytes) -> str | None:
+    """The first :data:`LONG_SHOWN` characters when the data starts as printable UTF-8, else None."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        start = decoder.decode(data[: LONG_SHOWN * 4], final=False)[:LONG_SHOWN]
+    except UnicodeDecodeError:
+        return None
+    return start if start and start.isprintable() else None
+
+
 def short_hash(data: Any) -> str:
     """A hash for a one-line mention (trees, diffs): the first and last 4 bytes."""
     if not isinstance(data, bytes):
@@ -86,6 +123,8 @@ def display_scalar(item_class: str | None, key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, bytes):
+        if len(value) > LONG_VALUE:
+            return long_data(value, as_text=key not in HASH_ATTRIBUTES)
         if key in HASH_ATTRIBUTES:
             return hex_data(value)
         text = text_of(value)
@@ -94,6 +133,8 @@ def display_scalar(item_class: str | None, key: str, value: Any) -> str:
         return iso_date(value)
     if isinstance(value, SecAccessControl):
         return access_control_text(value)
+    if isinstance(value, str) and len(value) > LONG_VALUE:
+        return long_text(value)
     if isinstance(value, int | float | str):
         shown = quoted(value) if isinstance(value, str) else str(value)
         named = value_name(item_class, key, value)
