@@ -12,8 +12,11 @@ a Python value of a type no CF type maps to, a broken store file, a broken scena
      ├── InputError           malformed input data (PEM, DER, JSON, a dump file) named by its source
      └── ScenarioError        a broken scenario file (file, line and a hint)
 
-Python-level misuse (a query that is not a dict, a dict key that is not a str) raises ``TypeError``
-naming the offending key, as cryptography's constructors do.
+Python-level misuse (a query that is not a dict, a value of a Python type no CF type stands for, such as a
+``set`` or a datetime without a time zone) raises ``TypeError`` naming the offending key, as cryptography's
+constructors do. A dictionary the API cannot use is not misuse: a key that is not a string (``None`` is
+NSNull, ``bytes`` CFData, an ``int`` CFNumber), an empty or one-character key, an unknown key all give the
+status a device gives (errSecParam, errSecNoSuchAttr), with the rule in ``last_call.reason``.
 """
 
 from __future__ import annotations

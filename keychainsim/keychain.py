@@ -227,6 +227,7 @@ class Keychain:
             for arg in args:
                 if not plain_dictionary(arg):
                     check_python_types(arg, f"{name} argument", _ref_types())
+            observe.forget_absorbed()
             try:
                 with self._backend.transaction(write=write) as db:
                     status, result = body(db)
@@ -234,6 +235,11 @@ class Keychain:
                 status, result = refused.status, None
                 record.reason, record.key = refused.reason, refused.key
         record.status = status if type(status) is OSStatus else OSStatus(status)
+        if record.status != OSStatus.errSecSuccess and not record.reason:
+            # A composite call (macOS's two keychains, an identity's halves) returned a part's refusal.
+            absorbed = observe.absorbed_since()
+            if absorbed is not None and absorbed.status == record.status:
+                record.reason, record.key = absorbed.reason, absorbed.key
         self.last_call = record
         if self.observers:
             self._notify(name, args, (record.status, result))

@@ -83,10 +83,16 @@ def _for_dp(dictionary: dict[str, Any], op: str) -> dict[str, Any]:
         dropped = ("v_Data", "acls", "sync") if "v_PersistentRef" in out else ("v_Data", "acls")
         out = {k: v for k, v in out.items() if k not in dropped}
     if op == "add":
-        out = {k: v for k, v in out.items() if not k.startswith("m_")}
+        out = {k: v for k, v in out.items() if not _prefixed(k, "m_")}
     if op == "delete":
-        out = {k: v for k, v in out.items() if not (k.startswith("m_") or k.startswith("r_"))}
+        out = {k: v for k, v in out.items() if not _prefixed(k, "m_", "r_")}
     return out
+
+
+def _prefixed(key: Any, *prefixes: str) -> bool:
+    """Whether ``key`` is a string key of one of these families; a key of another type (NSNull, CFData,
+    CFNumber) is left in place for the server's parser, which refuses it with the status a device gives."""
+    return isinstance(key, str) and key.startswith(prefixes)
 
 
 def _for_file(dictionary: dict[str, Any]) -> dict[str, Any]:
@@ -229,7 +235,7 @@ def update(kc: Keychain, db: Database, query: dict[str, Any], changes: dict[str,
     for target in where:
         try:
             if target == DP:
-                dp_query = {k: v for k, v in _for_dp(prepared_query, "update").items() if not k.startswith("r_")}
+                dp_query = {k: v for k, v in _for_dp(prepared_query, "update").items() if not _prefixed(k, "r_")}
                 q, matcher, parsed = update_prepare(kc.caller, dp_query, prepared_changes, "macos")
                 statuses[DP] = update_apply(db, q, matcher, parsed, kc.clock, DP)
             else:
@@ -274,7 +280,7 @@ def _move_synchronizability(kc: Keychain, db: Database, query: dict[str, Any], c
             db.remove(row)
         return OSStatus.errSecSuccess
     dp_query = {**_for_dp(query, "update"), "sync": query.get("sync", True)}
-    q, matcher = dp_copy.prepare(kc.caller, {k: v for k, v in dp_query.items() if not k.startswith("r_")})
+    q, matcher = dp_copy.prepare(kc.caller, {k: v for k, v in dp_query.items() if not _prefixed(k, "r_")})
     rows = [r for r in db.candidates(DP, q.item_class, matcher.terms) if not matcher.misses(r)]
     if not rows:
         return OSStatus.errSecItemNotFound

@@ -116,8 +116,24 @@ def collided(op: str, keychain: str, existing: Item, new: Item | None = None, qu
         observation.collisions.append(Collision(op, keychain, existing, new, query))
 
 
+_last_absorbed: ContextVar[Reject | None] = ContextVar("keychainsim_last_absorbed", default=None)
+"""The last refusal a composite call absorbed, recorded always (one context-variable write): when the call's
+status is that refusal's, the facade gives its reason in ``last_call`` (see :func:`absorbed_since`)."""
+
+
 def absorbed(reject: Reject, keychain: str | None = None) -> None:
     """A composite call caught ``reject`` from one of its parts (and went on, or returned its status)."""
+    _last_absorbed.set(reject)
     observation = _active.get()
     if observation is not None:
         observation.refusals.append(Refusal(reject, keychain))
+
+
+def forget_absorbed() -> None:
+    """Start a call with no absorbed refusal remembered."""
+    _last_absorbed.set(None)
+
+
+def absorbed_since() -> Reject | None:
+    """The last refusal absorbed since :func:`forget_absorbed`, if any."""
+    return _last_absorbed.get()

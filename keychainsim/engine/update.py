@@ -26,6 +26,9 @@ def parse_changes(item_class: str, changes: dict[str, Any]) -> dict[str, Any]:
     """attributesToUpdate: only attributes of the class and kSecValueData; anything else is -25303."""
     out: dict[str, Any] = {}
     for key, value in changes.items():
+        if not isinstance(key, str):
+            # query_update_applier(): any key that is not a CFString (numbers too) is errSecParam.
+            raise Reject(OSStatus.errSecParam, f"attributesToUpdate key {key!r} is not a string", key=repr(key))
         if key in IGNORED_IN_UPDATE:
             continue
         if key == "v_Data":
@@ -33,12 +36,12 @@ def parse_changes(item_class: str, changes: dict[str, Any]) -> dict[str, Any]:
                 raise Reject(OSStatus.errSecParam, f"kSecValueData must be data, got {type(value).__name__}", key=key)
             out[key] = bytes(value)
             continue
-        attr = attribute_for(item_class, key) if isinstance(key, str) and len(key) == 4 else None
+        attr = attribute_for(item_class, key) if len(key) == 4 else None
         if attr is None:
             raise Reject(
                 OSStatus.errSecNoSuchAttr,
                 f"{key!r} in attributesToUpdate is not an attribute of class {item_class!r}",
-                key=str(key),
+                key=key,
             )
         if key == "sync" and value == "syna":
             raise Reject(OSStatus.errSecParam, "kSecAttrSynchronizableAny is not a value to store", key=key)

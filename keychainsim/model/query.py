@@ -261,13 +261,16 @@ def parse(dictionary: dict[str, Any], op: str) -> Query:
     non_attribute_keys = 0
     for key, value in dictionary.items():
         if not isinstance(key, str):
-            raise Reject(OSStatus.errSecParam, f"dictionary key {key!r} is not a string", key=str(key))
+            _refuse_key_type(key)
         if len(key) == 4:
             _parse_attribute(query, key, value)
             continue
         non_attribute_keys += 1
         if key == "class":
             continue
+        if len(key) <= 1:
+            # query_applier(): a key that is not 4 long must have a family letter *and* a name.
+            raise Reject(OSStatus.errSecParam, f"dictionary key {key!r} has an invalid length", key=key)
         family = key[0]
         if family == "c":
             raise Reject(OSStatus.errSecParam, f"{key!r} is not a class key", key=key)
@@ -301,6 +304,28 @@ def parse(dictionary: dict[str, Any], op: str) -> Query:
     if non_attribute_keys > MAX_NON_ATTRIBUTE_KEYS:
         raise Reject(OSStatus.errSecParam, "the dictionary has more than 128 keys that are not attributes")
     return query
+
+
+def _refuse_key_type(key: Any) -> None:
+    """``query_applier()`` for a key that is not a CFString: a CFNumber is looked up as an attribute and is
+    never found (``SecDbAttrWithKey()``: errSecNoSuchAttr); any other type is errSecItemInvalidKeyType,
+    which ``SecBasePriv.h`` defines as errSecParam."""
+    if isinstance(key, int | float) and not isinstance(key, bool):
+        raise Reject(OSStatus.errSecNoSuchAttr, f"dictionary key {key!r} is a number, not an attribute", key=repr(key))
+    raise Reject(
+        OSStatus.errSecParam,
+        f"dictionary key {key!r} ({_cf_name(key)}) is neither a string nor a number",
+        key=repr(key),
+    )
+
+
+def _cf_name(value: Any) -> str:
+    """The CF type a Python key stands for, for messages (api-contract: CF types map to Python)."""
+    names = {bool: "CFBoolean", type(None): "NSNull", bytes: "CFData", datetime: "CFDate", tuple: "CFArray"}
+    for kind, name in names.items():
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
 
 
 def _parse_attribute(query: Query, key: str, value: Any) -> None:
