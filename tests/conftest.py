@@ -10,10 +10,19 @@ This module stays cheap to import: keychainsim is imported inside the fixtures o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import settings
+
+# Property tests: in the default suite a fixed seed (derandomize) and a bounded example count, so a run
+# is reproducible and its length known; KEYCHAINSIM_HYPOTHESIS=release draws new random examples, many
+# more of them, for release checks (docs/testing.md). Tests that set max_examples themselves keep it.
+settings.register_profile("default", derandomize=True, max_examples=100, deadline=None, print_blob=True)
+settings.register_profile("release", derandomize=False, max_examples=3000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("KEYCHAINSIM_HYPOTHESIS", "default"))
 
 if TYPE_CHECKING:
     from keychainsim import Keychain
