@@ -64,6 +64,11 @@ def root(
         min=0,
         help="Seconds to wait for a locked store.",
     ),
+    allow_file_outside: bool = typer.Option(
+        False,
+        "--allow-file-outside",
+        help="Let file: literals in scenario and query files read files outside the file's own directory.",
+    ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """Simulate Apple's keychain (SecItem) and explain its errors."""
@@ -75,6 +80,7 @@ def root(
         access_groups=list(access_group or []),
         json=json_output,
         lock_timeout=lock_timeout,
+        allow_file_outside=allow_file_outside,
     )
 
 

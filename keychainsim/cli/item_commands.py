@@ -73,7 +73,7 @@ def add(
 
     with guard():
         wanted = expected_status(expect)
-        attributes = build_dictionary(file, attr, "attributes")
+        attributes = build_dictionary(file, attr, "attributes", options(ctx).allow_file_outside)
         kc = open_keychain(options(ctx))
         status, result = kc.SecItemAdd(attributes)
     _report_call(ctx, "SecItemAdd", status, kc, wanted, json_output, result)
@@ -95,7 +95,7 @@ def find(
     extra: list[str] = []
     with guard():
         wanted = expected_status(expect)
-        query = build_dictionary(file, attr)
+        query = build_dictionary(file, attr, allow_file_outside=options(ctx).allow_file_outside)
         if all_matches:
             query["m_Limit"] = "m_LimitAll"
         if not raw and not has_return_key(query):
@@ -121,8 +121,8 @@ def update(
 
     with guard():
         wanted = expected_status(expect)
-        query = build_dictionary(file, attr)
-        changes = build_dictionary(changes_file, set_attr, "attributes to update")
+        query = build_dictionary(file, attr, allow_file_outside=options(ctx).allow_file_outside)
+        changes = build_dictionary(changes_file, set_attr, "attributes to update", options(ctx).allow_file_outside)
         kc = open_keychain(options(ctx))
         status = kc.SecItemUpdate(query, changes)
     _report_call(ctx, "SecItemUpdate", status, kc, wanted, json_output)
@@ -141,7 +141,7 @@ def delete(
 
     with guard():
         wanted = expected_status(expect)
-        query = build_dictionary(file, attr)
+        query = build_dictionary(file, attr, allow_file_outside=options(ctx).allow_file_outside)
         kc = open_keychain(options(ctx))
         before = len(kc.all_items())
         status = kc.SecItemDelete(query)
@@ -199,8 +199,9 @@ def explain(
             if file is None and not attr:
                 _check_dump_identities(kc, origin, json_output or opts.json)
                 return
-        query = build_dictionary(file, attr)
-        changes = build_dictionary(changes_file, set_attr, "attributes to update") if updating else None
+        outside = options(ctx).allow_file_outside
+        query = build_dictionary(file, attr, allow_file_outside=outside)
+        changes = build_dictionary(changes_file, set_attr, "attributes to update", outside) if updating else None
         if dump_file is None:
             kc = open_keychain(opts)
         report = run_explain(kc, query, call=call or "SecItemCopyMatching", attributes_to_update=changes)

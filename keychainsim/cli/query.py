@@ -19,31 +19,44 @@ from keychainsim.cli.state import read_input
 def parse_document(data: bytes, source: str) -> Any:
     """A JSON or YAML document (JSON is tried first; YAML is a superset but slower and laxer).
 
+    A query file is as untrusted as a scenario file, so YAML goes through the same bounded reader
+    (:func:`keychainsim.scenario.yamlnodes.load_yaml`: alias expansion, nesting and tags limited).
+
     Raises:
-        InputError: neither parses.
+        InputError: neither parses, or the document is too deep or too large; with the line when known.
     """
-    from keychainsim.errors import InputError
+    from keychainsim.errors import InputError, ScenarioError
+    from keychainsim.scenario.yamlnodes import load_yaml
 
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(source, "is not UTF-8 text") from None
+    if not text.strip():
+        return None
     try:
         return json.loads(text)
     except json.JSONDecodeError:
         pass
-    import yaml
-
+    except RecursionError:
+        raise InputError(source, "is JSON nested too deeply to read") from None
+    except ValueError as error:  # e.g. an integer past Python's digit limit
+        raise InputError(source, f"is JSON keychainsim cannot read: {error}") from None
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise InputError(source, f"is neither JSON nor YAML{where}: {getattr(error, 'problem', error)}") from None
+        return load_yaml(text, source)
+    except ScenarioError as error:
+        hint = f" (hint: {error.hint})" if error.hint and "scenario" not in error.hint else ""
+        where = f"{source}:{error.line}" if error.line is not None else source
+        raise InputError(where, f"is neither JSON nor readable YAML: {error.problem}{hint}") from None
 
 
-def build_dictionary(file: str | None, attrs: list[str] | None, what: str = "query") -> dict[str, Any]:
+def build_dictionary(
+    file: str | None, attrs: list[str] | None, what: str = "query", allow_file_outside: bool = False
+) -> dict[str, Any]:
     """The dictionary named by ``--file`` and ``--attr`` options.
+
+    ``file:`` literals in the file read only files in its directory (the working directory for stdin)
+    unless ``allow_file_outside``; in ``--attr`` they are the user's own words, read as written.
 
     Raises:
         InputError: unreadable or malformed file; LiteralError: an unknown constant or bad literal.
@@ -63,15 +76,16 @@ def build_dictionary(file: str | None, attrs: list[str] | None, what: str = "que
             if not isinstance(document, dict):
                 raise InputError(source, f"must hold a {what} mapping (constant names to values)")
             base = Path(file).resolve().parent if file != "-" else Path.cwd()
+            files = literals.FileScope(base, confined=not allow_file_outside)
             try:
-                out.update(literals.dictionary(document, base))
+                out.update(literals.dictionary(document, files))
             except literals.LiteralError as error:
                 raise InputError(source, str(error)) from None
     for assignment in attrs or []:
         if swift_literals.looks_like_swift(assignment):
             out.update(parse_swift(assignment, f"--attr {assignment[:30]!r}"))
             continue
-        key, value = literals.parse_assignment(assignment, Path.cwd())
+        key, value = literals.parse_assignment(assignment)
         out[key] = value
     if not out:
         raise InputError(what, "is empty: give --file PATH (or - for stdin) and/or --attr NAME=VALUE")

@@ -74,18 +74,23 @@ def run(
         False, "--on-store", help="Run on the persistent store (--store) instead of a fresh in-memory keychain."
     ),
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+    allow_file_outside: bool = typer.Option(
+        False, "--allow-file-outside", help="Let file: literals read files outside the scenario's directory."
+    ),
 ) -> None:
     """Run scenario files: each step with the difference it made; at a failed expectation, the explanation.
 
     Every file is checked before any runs; a malformed file stops with exit 5 naming the file and line.
+    A file: literal reads only files in the scenario's own directory, unless --allow-file-outside.
     """
     opts = options(ctx)
+    outside = allow_file_outside or opts.allow_file_outside
     results: list[Any] = []
     with guard():
         from keychainsim.scenario.loader import load_scenario
         from keychainsim.scenario.runner import Runner
 
-        scenarios = [load_scenario(f) for f in files]
+        scenarios = [load_scenario(f, allow_file_outside=outside) for f in files]
         for scenario in scenarios:
             keychain = None
             if on_store:

@@ -58,6 +58,7 @@ class Options:
     access_groups: list[str] = field(default_factory=list)
     json: bool = False
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    allow_file_outside: bool = False
 
     @property
     def store_path(self) -> str:

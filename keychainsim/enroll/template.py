@@ -108,9 +108,15 @@ class Template:
             if path.suffix in (".yaml", ".yml"):
                 import yaml
 
+                # A template is a handful of fields; an alias could expand extra_fields into billions of
+                # values when the request body is written, so aliases are refused outright.
+                if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+                    raise InputError(str(path), "YAML aliases (*name) are not allowed in a template")
                 data = yaml.safe_load(text)
             else:
                 data = json.loads(text)
+        except InputError:
+            raise
         except Exception as error:  # yaml and json raise different types; both mean malformed input
             raise InputError(str(path), f"is not valid {path.suffix.lstrip('.') or 'JSON'}: {error}") from None
         return cls.from_mapping(data, str(path))

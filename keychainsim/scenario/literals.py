@@ -10,7 +10,7 @@ parser serves them (the CLI and the runner stay thin, style-anchors rule 1):
 ``utf16:TEXT``      the UTF-16LE bytes of TEXT (a classic encoding mistake, catalog C43)
 ``hex:0a1b``        bytes from hex (spaces and colons allowed)
 ``base64:...``      bytes from base64
-``file:PATH``       the bytes of a file, relative to the scenario file (or the working directory)
+``file:PATH``       the bytes of a file inside the directory of the scenario or query file (see FileScope)
 ``int:42``          an integer (CFNumber)
 ``bool:true``       a boolean (CFBoolean)
 ``date:ISO-8601``   a timezone-aware datetime (CFDate); a date without zone is UTC
@@ -31,6 +31,7 @@ import binascii
 import difflib
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -140,7 +141,66 @@ def _date(text: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def typed_literal(text: str, base_dir: Path | None = None) -> Any:
+ALLOW_OUTSIDE_HINT = (
+    "a shared file may only name files in its own directory: copy the file there, or allow it with "
+    "--allow-file-outside (Python: allow_file_outside=True)"
+)
+
+
+@dataclass(frozen=True)
+class FileScope:
+    """Where ``file:`` literals read from.
+
+    ``base`` is the directory a relative path starts from: the scenario's or the query file's own. A
+    scenario is a file people share, and reading it must not read the machine it runs on: with ``confined``
+    (the default) the path, once resolved (``..`` and symlinks followed), must name a regular file inside
+    ``base``, so ``file:/etc/passwd``, ``file:../../x`` and a symlink pointing out are all refused.
+    ``confined=False`` is what ``--allow-file-outside`` and ``allow_file_outside=True`` give.
+    """
+
+    base: Path
+    confined: bool = True
+
+    def read(self, written: str) -> bytes:
+        """The bytes of the file ``written`` names.
+
+        Raises:
+            LiteralError: the file is outside the scope, is not a regular file, or cannot be read.
+        """
+        path = Path(written).expanduser()
+        if not path.is_absolute():
+            path = self.base / path
+        if self.confined:
+            root = self.base.resolve()
+            real = path.resolve()
+            if not real.is_relative_to(root):
+                shown = f" (it resolves to {real})" if real != path else ""
+                raise LiteralError(f"file:{written} is outside {root}{shown}", ALLOW_OUTSIDE_HINT)
+            if real.exists() and not real.is_file():
+                raise LiteralError(f"file:{written} is not a regular file", f"looked for {real}")
+            path = real
+        try:
+            return path.read_bytes()
+        except OSError as error:
+            raise LiteralError(f"file:{written} cannot be read: {error.strerror}", f"looked for {path}") from None
+
+
+Files = Path | FileScope | None
+"""Where ``file:`` literals may read: a :class:`FileScope`; a bare directory (confined to it); or None, for
+text the caller wrote itself (the command line's ``--attr``, a Python call): relative to the working
+directory and not confined."""
+
+
+def file_scope(files: Files) -> FileScope:
+    """The :class:`FileScope` a ``files`` argument stands for."""
+    if isinstance(files, FileScope):
+        return files
+    if files is None:
+        return FileScope(Path.cwd(), confined=False)
+    return FileScope(Path(files))
+
+
+def typed_literal(text: str, base_dir: Files = None) -> Any:
     """The value of one string as written by a person (see the module docstring); ``$`` names excluded.
 
     Raises:
@@ -180,13 +240,7 @@ def typed_literal(text: str, base_dir: Path | None = None) -> Any:
     if prefix == "date:":
         return _date(rest.strip())
     if prefix == "file:":
-        path = Path(rest.strip()).expanduser()
-        if not path.is_absolute() and base_dir is not None:
-            path = base_dir / path
-        try:
-            return path.read_bytes()
-        except OSError as error:
-            raise LiteralError(f"file:{rest} cannot be read: {error.strerror}", f"looked for {path}") from None
+        return file_scope(base_dir).read(rest.strip())
     if _CONSTANT_LIKE.match(text):
         if text.startswith("errSec"):
             return status_value(text)
@@ -198,7 +252,7 @@ Resolver = Callable[[str], Any]
 """Looks up ``$name`` references (named results); raises LiteralError for unknown names."""
 
 
-def value(raw: Any, base_dir: Path | None = None, resolve: Resolver | None = None) -> Any:
+def value(raw: Any, base_dir: Files = None, resolve: Resolver | None = None) -> Any:
     """A value of any shape: strings read as literals, mappings as dictionaries (see :func:`dictionary`),
     lists element by element; YAML dates become UTC datetimes; numbers, booleans and null stay.
 
@@ -222,7 +276,7 @@ def value(raw: Any, base_dir: Path | None = None, resolve: Resolver | None = Non
     return raw
 
 
-def dictionary(raw: Mapping[Any, Any], base_dir: Path | None = None, resolve: Resolver | None = None) -> dict[str, Any]:
+def dictionary(raw: Mapping[Any, Any], base_dir: Files = None, resolve: Resolver | None = None) -> dict[str, Any]:
     """A SecItem dictionary: keys are constant names (or raw keys), values are literals.
 
     Raises:
@@ -242,7 +296,7 @@ DICTIONARY_ARGUMENTS = ("attributes", "query", "parameters", "options")
 """Step arguments that are SecItem dictionaries: a YAML mapping, or a string holding a Swift dictionary literal."""
 
 
-def argument(name: str, raw: Any, base_dir: Path | None = None, resolve: Resolver | None = None) -> Any:
+def argument(name: str, raw: Any, base_dir: Files = None, resolve: Resolver | None = None) -> Any:
     """A step argument's value: a string given for a dictionary argument is a Swift dictionary literal
     (variables in it name saved results); everything else is read by :func:`value`.
 
@@ -256,7 +310,7 @@ def argument(name: str, raw: Any, base_dir: Path | None = None, resolve: Resolve
     return value(raw, base_dir, resolve)
 
 
-def parse_assignment(text: str, base_dir: Path | None = None) -> tuple[str, Any]:
+def parse_assignment(text: str, base_dir: Files = None) -> tuple[str, Any]:
     """``NAME=VALUE`` from the command line's ``--attr``; VALUE as :func:`typed_literal`, plus ``true``,
     ``false`` and ``null`` for CFBoolean and NSNull.
 

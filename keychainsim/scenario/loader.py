@@ -53,17 +53,27 @@ class Scenario:
     raw: LineDict
     steps: tuple[Step, ...]
     apps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    allow_file_outside: bool = False
 
     @property
     def base_dir(self) -> Path:
         return Path(self.path).resolve().parent
 
+    @property
+    def files(self) -> literals.FileScope:
+        """Where this scenario's ``file:`` literals may read: its own directory, unless allowed outside."""
+        return literals.FileScope(self.base_dir, confined=not self.allow_file_outside)
+
     def get(self, key: str, default: Any = None) -> Any:
         return self.raw.get(key, default)
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, *, allow_file_outside: bool = False) -> Scenario:
     """Load and check one scenario file.
+
+    ``file:`` literals read only files inside the scenario's directory (symlinks resolved), unless
+    ``allow_file_outside`` (the command line's ``--allow-file-outside``): a scenario is shared, and reading
+    it must not read the machine.
 
     Raises:
         ScenarioError: the file cannot be read, or any of the three passes finds a problem.
@@ -75,10 +85,10 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(shown, "no such file", None, "check the path") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(shown, f"cannot be read: {error}", None, "scenario files are UTF-8 YAML") from None
-    return parse_scenario(text, shown)
+    return parse_scenario(text, shown, allow_file_outside=allow_file_outside)
 
 
-def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
+def parse_scenario(text: str, path: str = "<scenario>", *, allow_file_outside: bool = False) -> Scenario:
     """Check scenario ``text`` as if read from ``path`` (see :func:`load_scenario`)."""
     document = load_yaml(text, path)
     if not isinstance(document, LineDict):
@@ -89,7 +99,7 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
         Step(i, raw["call"], document["steps"].line_of(i), raw, str(raw.get("name", "")))
         for i, raw in enumerate(document["steps"], start=1)
     )
-    scenario = Scenario(path, str(document["scenario"]), document, steps, apps)
+    scenario = Scenario(path, str(document["scenario"]), document, steps, apps, allow_file_outside)
     _check_values(scenario)
     return scenario
 
@@ -273,7 +283,7 @@ def _check_value(container: Any, key: Any, scenario: Scenario, saved: dict[str, 
             raise ScenarioError(scenario.path, f"step {step.index}: ${name} is not a saved result", line, hint)
         return
     try:
-        literals.value(raw, scenario.base_dir)
+        literals.value(raw, scenario.files)
     except literals.LiteralError as error:
         raise ScenarioError(scenario.path, f"step {step.index}: {key}: {error.problem}", line, error.hint) from None
 

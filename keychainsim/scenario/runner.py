@@ -196,7 +196,7 @@ class Runner:
     def _value(self, step: Step, key: str) -> Any:
         raw = step.raw.get(key)
         try:
-            return literals.argument(key, raw, self.scenario.base_dir, self._resolve_name)
+            return literals.argument(key, raw, self.scenario.files, self._resolve_name)
         except SwiftLiteralError as error:
             raise swift_error(error, self.scenario.path, step.index, key, step.raw.line_of(key), raw) from None
         except literals.LiteralError as error:
@@ -557,7 +557,7 @@ class Runner:
             if count != spec["count"]:
                 done.failures.append(f"expected {spec['count']} result(s), got {count}")
         if "attributes" in spec:
-            wanted_attrs = literals.value(spec["attributes"], self.scenario.base_dir, self._resolve_name)
+            wanted_attrs = literals.value(spec["attributes"], self.scenario.files, self._resolve_name)
             rows = done.result if isinstance(done.result, list) else [done.result]
             if not any(isinstance(r, dict) and all(r.get(k) == v for k, v in wanted_attrs.items()) for r in rows):
                 done.failures.append(f"no result has the attributes {_show_attrs(wanted_attrs)}")
@@ -618,9 +618,14 @@ def _show_attrs(attrs: dict[str, Any]) -> str:
 
 
 def run_scenario(
-    scenario: Scenario | str | Path, keychain: Any = None, probe: bool = False, check_explanations: bool = False
+    scenario: Scenario | str | Path,
+    keychain: Any = None,
+    probe: bool = False,
+    check_explanations: bool = False,
+    *,
+    allow_file_outside: bool = False,
 ) -> ScenarioResult:
-    """Load (if given a path) and run a scenario.
+    """Load (if given a path) and run a scenario; ``allow_file_outside`` as for :func:`load_scenario`.
 
     Raises:
         ScenarioError: the file is malformed or a step cannot run as written.
@@ -629,7 +634,7 @@ def run_scenario(
     from keychainsim.scenario.loader import load_scenario
 
     if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
+        scenario = load_scenario(scenario, allow_file_outside=allow_file_outside)
     return Runner(scenario, keychain=keychain, probe=probe, check_explanations=check_explanations).run()
 
 
