@@ -315,13 +315,27 @@ def _refusal_findings(played: Replay, covered: bool) -> list[Finding]:
     findings = []
     if played.refused is not None and not covered:
         findings.append(refusal_finding(played.refused, played.call))
+    parts: dict[tuple[int, str], list[Any]] = {}
     for refusal in played.seen.refusals:
         if refusal.reject.status in (OSStatus.errSecDuplicateItem, OSStatus.errSecItemNotFound):
             continue  # a half already stored or absent: the collisions and searches tell it
-        part = refusal_finding(refusal.reject, played.call)
-        where = f"the {KEYCHAIN_NAMES[refusal.keychain]} keychain's half" if refusal.keychain else "a part of the call"
-        findings.append(Finding(part.code, f"{where} was refused: {part.message}", evidence=part.evidence))
+        parts.setdefault((int(refusal.reject.status), refusal.reject.reason), []).append(refusal)
+    for refusals in parts.values():
+        part = refusal_finding(refusals[0].reject, played.call)
+        halves = [KEYCHAIN_NAMES[r.keychain] for r in refusals if r.keychain]
+        if len(halves) == 2:
+            where = "both keychains' halves were"
+        elif halves:
+            where = f"the {halves[0]} keychain's half was"
+        else:
+            where = "a part of the call was"
+        findings.append(Finding(part.code, f"{where} refused: {part.message}", evidence=part.evidence))
     return findings
+
+
+AUTHENTICATION_KEYS = ("accc", "u_AuthUI")
+"""Keys the engine names when a read stopped at the user: the item's access control (the simulated user
+cancelled or failed the prompt) or kSecUseAuthenticationUIFail (no prompt allowed)."""
 
 
 def refusal_finding(refused: Reject, call: str = "") -> Finding:
@@ -332,6 +346,14 @@ def refusal_finding(refused: Reject, call: str = "") -> Finding:
             f"{refused.reason}; add the group to the app's keychain-access-groups entitlement or drop "
             "kSecAttrAccessGroup from the call.",
             evidence={"key": refused.key},
+        )
+    if refused.key in AUTHENTICATION_KEYS:
+        return Finding(
+            "access.authentication_required",
+            f"{refused.reason} ({refused.status.name}): the item is protected by an access control with constraints "
+            "(user presence, biometry), so reading its data or a reference to it needs the user. Ask for its "
+            "attributes alone (no prompt), or let the prompt show.",
+            evidence={"status": int(refused.status), "key": refused.key},
         )
     if refused.status == OSStatus.errSecInteractionNotAllowed and call == "SecItemAdd":
         return Finding(

@@ -1,11 +1,11 @@
 """Finding codes: stable identifiers, what each means, and the sentence a developer reads.
 
 The codes are the API contract's (``shared/design/api-contract.md``, "Probes and explanations");
-``query.rejected`` is added for a dictionary the engine refused before searching; ``query.stale_persistent_ref``,
-``lock.add_unavailable``, ``update.duplicate``, ``trace.pkcs12_not_stored`` and the last resort ``call.failed``
-say what happened when a lookup by reference, an add, an update or an import fails, so that no failing
-status goes without a finding. Messages are built
-from the evidence, never stored apart from it (style-anchors rule 7).
+``query.rejected`` is added for a dictionary the engine refused before searching. ``query.stale_persistent_ref``,
+``access.authentication_required``, ``lock.add_unavailable``, ``update.duplicate``,
+``trace.pkcs12_not_stored`` and the last resort ``call.failed`` say what happened when a lookup by reference,
+a read behind a prompt, an add, an update or an import fails, so that no failing status goes without a
+finding. Messages are built from the evidence, never stored apart from it (style-anchors rule 7).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ MEANING: dict[str, str] = {
     "reference comes from another keychain or device",
     "access.group_not_visible": "a matching item exists in an access group the caller is not entitled to",
     "access.missing_entitlement": "the call names an access group the caller is not entitled to (-34018)",
+    "access.authentication_required": "a matching item's access control needs the user, and the prompt was "
+    "cancelled, failed, or forbidden by kSecUseAuthenticationUIFail",
     "lock.item_unavailable": "a matching item exists but its protection class is unavailable in the current lock state",
     "lock.add_unavailable": "(SecItemAdd) the new item's protection class is unavailable in the current lock state, "
     "so it cannot be encrypted and stored",

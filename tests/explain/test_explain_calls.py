@@ -249,3 +249,34 @@ steps:
     )
     result = run_scenario(path)
     assert result.passed, result.failures
+
+
+@pytest.mark.apple_test
+@pytest.mark.parametrize(
+    ("response", "ui", "status"),
+    [
+        ("cancel", None, errSecUserCanceled),
+        ("fail", None, errSecAuthFailed),
+        ("approve", kSecUseAuthenticationUIFail, errSecInteractionNotAllowed),
+    ],
+)
+def test_read_behind_a_prompt(response, ui, status) -> None:
+    """secd-81-item-acl-stress.m / reference §K.3: reading the data of an item with user-presence access
+    control prompts; a cancelled prompt is errSecUserCanceled, a failed one errSecAuthFailed, and
+    kSecUseAuthenticationUIFail (no prompt allowed) errSecInteractionNotAllowed. Attributes alone need no
+    prompt."""
+    from keychainsim import SecAccessControlCreateWithFlags
+    from keychainsim.model.access_control import kSecAccessControlUserPresence
+
+    kc = Keychain(user_response=response)
+    access, _ = SecAccessControlCreateWithFlags(None, kSecAttrAccessibleWhenUnlocked, kSecAccessControlUserPresence)
+    assert kc.SecItemAdd({**GENP, kSecValueData: b"pw", kSecAttrAccessControl: access})[0] == errSecSuccess
+    query = {**GENP, kSecReturnData: True}
+    if ui is not None:
+        query[kSecUseAuthenticationUI] = ui
+    report, (got, _) = explained_then_called(kc, "SecItemCopyMatching", query)
+    assert got == status
+    assert report.codes == ["access.authentication_required"]
+    assert report.findings[0].evidence["key"] == ("u_AuthUI" if ui else "accc")
+    report, (got, _) = explained_then_called(kc, "SecItemCopyMatching", {**GENP, kSecReturnAttributes: True})
+    assert got == errSecSuccess and report.findings == []

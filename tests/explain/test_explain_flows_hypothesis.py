@@ -28,12 +28,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from keychainsim import Keychain
+from keychainsim import Keychain, SecAccessControlCreateWithFlags
 from keychainsim.constants import *
 from keychainsim.crypto import SecCertificateCreateWithData, SecIdentityCreate
 from keychainsim.engine.identity import IdentityRow
 from keychainsim.engine.results import persistent_ref
 from keychainsim.explain import explain
+from keychainsim.model.access_control import kSecAccessControlUserPresence
 from keychainsim.probe import trace
 from tests.conformance._enrollment import issue, public_point
 
@@ -41,13 +42,14 @@ APP = "A1B2C3D4E5.com.example.app"
 SHARED = "A1B2C3D4E5.com.example.shared"
 OTHER = "Z9Y8X7W6V5.com.example.other"
 APPS = {"app": [APP, SHARED], "widget": [SHARED], "stranger": [OTHER]}
+USER_PRESENCE = SecAccessControlCreateWithFlags(None, kSecAttrAccessibleWhenUnlocked, kSecAccessControlUserPresence)[0]
 OUTSIDER = Keychain().SecKeyCreateRandomKey(
     {kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom, kSecAttrKeySizeInBits: 256}
 )[0]
 P12 = (Path(__file__).resolve().parents[2] / "fixtures" / "material" / "device-legacy.p12").read_bytes()
 
 _COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
-settings.register_profile("explain-flows", derandomize=True, max_examples=60, **_COMMON)
+settings.register_profile("explain-flows", derandomize=True, max_examples=100, **_COMMON)
 settings.register_profile("explain-flows-long", max_examples=2000, **_COMMON)
 PROFILE = settings.get_profile("explain-flows-long" if os.environ.get("KEYCHAINSIM_LONG_FLOWS") else "explain-flows")
 
@@ -92,6 +94,7 @@ password = st.builds(
             kSecAttrLabel: labels,
             kSecUseDataProtectionKeychain: nlegs,
             kSecAttrApplicationTag: st.sampled_from([None, None, None, b"not-for-passwords"]),
+            kSecAttrAccessControl: st.sampled_from([None, None, USER_PRESENCE]),
         }
     ),
 )
@@ -129,6 +132,8 @@ returns = _optional(
     {
         kSecReturnPersistentRef: st.sampled_from([None, True, True]),
         kSecReturnAttributes: st.sampled_from([None, True]),
+        kSecReturnData: st.sampled_from([None, True]),
+        kSecUseAuthenticationUI: st.sampled_from([None, kSecUseAuthenticationUIFail, kSecUseAuthenticationUISkip]),
         kSecMatchLimit: st.sampled_from([None, kSecMatchLimitOne, kSecMatchLimitAll]),
         kSecUseDataProtectionKeychain: nlegs,
     }
@@ -297,8 +302,8 @@ def run(flow: Flow, step: tuple[Any, ...]) -> None:
         view.SecPKCS12Import(P12, options)
 
 
-def play(platform: str, history: bool, flow_steps: list[tuple[Any, ...]]) -> Flow:
-    flow = Flow(Keychain(platform=platform, access_groups=APPS["app"]))
+def play(platform: str, history: bool, flow_steps: list[tuple[Any, ...]], user: str = "approve") -> Flow:
+    flow = Flow(Keychain(platform=platform, access_groups=APPS["app"], user_response=user))
     if history:
         with trace(flow.kc):
             for step in flow_steps:
@@ -320,11 +325,13 @@ IDENTITY = {kSecClass: kSecClassIdentity, kSecAttrLabel: "device"}
 @example(  # macOS: both keychains answer; one ref (data protection) or both arrays concatenated
     platform="macos",
     history=False,
+    user="approve",
     flow_steps=[("add_twice", "app", GENP), ("copy", "app", GENP, ONE_REF), ("copy", "app", GENP, ALL_REFS)],
 )
 @example(  # the forum thread's top-level kSecAttrIsPermanent, then an identity add that collides
     platform="ios",
     history=True,
+    user="cancel",
     flow_steps=[
         ("keygen", "app", "top_level", b"t1"),
         ("cert", "app", 0, "device", None, None),
@@ -338,6 +345,7 @@ IDENTITY = {kSecClass: kSecClassIdentity, kSecAttrLabel: "device"}
     platform=st.sampled_from(["ios", "macos"]),
     history=st.booleans(),
     flow_steps=st.lists(steps, min_size=4, max_size=20),
+    user=st.sampled_from(["approve", "approve", "cancel", "fail"]),
 )
-def test_explain_agrees_with_every_call_and_explains_every_failure(platform, history, flow_steps):
-    play(platform, history, flow_steps)
+def test_explain_agrees_with_every_call_and_explains_every_failure(platform, history, flow_steps, user):
+    play(platform, history, flow_steps, user)
