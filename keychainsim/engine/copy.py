@@ -89,7 +89,7 @@ def run(
     for row in rows_for(db, query, matcher, keychain):
         if matcher.misses(row):
             continue
-        for item in row.group_items:
+        for item in (row,) if type(row) is Item else row.group_items:
             if not available(item.get("pdmn"), device):
                 require(item.get("pdmn"), device, f"reading the matching {item.item_class} row {item.rowid}")
         if secret and _needs_auth(row):

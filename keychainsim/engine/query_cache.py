@@ -5,7 +5,7 @@ account, another label). A dictionary of a known *shape* (per caller: the same k
 the same values for every key whose value does more than give a WHERE term) gets the compiled query of
 the first dictionary of that shape, with this dictionary's attribute values coerced and keyed exactly as
 ``parse()`` and ``Matcher()`` do (``values.coerce``, ``values.match_key``), so a refused value gets the
-same status and message; the same dictionary as the last one of its shape (every key, value and type)
+same status and message; the same dictionary as the caller's last one (every key, value and type)
 gets the last compiled query back.
 
 The compiled query is the one matcher's input either way: the cache saves parsing, not matching. Only
@@ -41,25 +41,12 @@ Compile = Callable[[Caller, dict[str, Any]], tuple[Query, Matcher]]
 class _Template:
     """A compiled query and where each varying attribute goes in its query and its matcher's terms."""
 
-    __slots__ = ("last", "matcher", "query", "varying")
+    __slots__ = ("matcher", "query", "varying")
 
     def __init__(self, query: Query, matcher: Matcher, varying: tuple[tuple[str, Attr, int], ...]) -> None:
         self.query = query
         self.matcher = matcher
         self.varying = varying
-        self.last: tuple[tuple[Any, ...], tuple[Query, Matcher]] | None = None
-        """The last dictionary's items and its compiled query: an app repeating a question (in a new
-        dictionary each time) gets it back without binding again. One slot, replaced as a whole."""
-
-    def get(self, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
-        """The compiled query of ``dictionary``: the last one when its items are the same, else bound."""
-        items = tuple(dictionary.items())
-        last = self.last
-        if last is not None and last[0] == items:
-            return last[1]
-        result = self.bind(dictionary)
-        self.last = (items, result)
-        return result
 
     def bind(self, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
         """The compiled query of ``dictionary``, a dictionary of this template's shape (raises Reject)."""
@@ -112,21 +99,38 @@ class QueryCache:
         self._compile = compile
         self._limit = limit
         self._shapes: dict[Hashable, _Shape] = {}
+        self._last: dict[Caller, tuple[tuple[Any, ...], tuple[type, ...], tuple[Query, Matcher]]] = {}
+        """Per caller, its last dictionary's items and value types, and its compiled query: an app asking
+        the same question again (in a new dictionary each time) gets it back at the cost of a comparison.
+        One entry per caller, replaced as a whole."""
 
     def clear(self) -> None:
         self._shapes.clear()
+        self._last.clear()
 
     def get(self, caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
         types = tuple(map(type, dictionary.values()))
         if not PLAIN_TYPES.issuperset(types):
             return self._compile(caller, dictionary)
+        items = tuple(dictionary.items())
+        last = self._last.get(caller)
+        if last is not None and last[0] == items and last[1] == types:
+            return last[2]
+        result = self._shaped(caller, dictionary, types)
+        if len(self._last) >= self._limit:
+            self._last.clear()
+        self._last[caller] = (items, types, result)
+        return result
+
+    def _shaped(self, caller: Caller, dictionary: dict[str, Any], types: tuple[type, ...]) -> tuple[Query, Matcher]:
+        """The compiled query from the template of the dictionary's shape, made on first sight."""
         keys = tuple(dictionary)
         shape_key = (caller, keys, types)
         shape = self._shapes.get(shape_key)
         if shape is not None:
             template = shape.templates.get(shape.fixed_values(dictionary))
             if template is not None:
-                return template.get(dictionary)
+                return template.bind(dictionary)
         result = self._compile(caller, dictionary)
         fixed, template = _template(*result, keys)
         if shape is None:

@@ -102,6 +102,11 @@ class ResultRow:
         return extras
 
 
+ONLY_DATA = frozenset({"data"})
+ONLY_PERSISTENT_REF = frozenset({"persistent_ref"})
+ONLY_REF = frozenset({"ref"})
+
+
 def element(row: ResultRow, returns: frozenset[str], for_add: bool = False) -> Any:
     """The per-item result for the caller's return flags (§E.6 table; §D.5 for SecItemAdd).
 
@@ -112,12 +117,12 @@ def element(row: ResultRow, returns: frozenset[str], for_add: bool = False) -> A
     """
     if not returns:
         return None
-    if returns == {"data"}:
+    if returns == ONLY_DATA:
         data = row.data()
         return (data if data is not None else b"") if for_add else data
-    if returns == {"persistent_ref"}:
+    if returns == ONLY_PERSISTENT_REF:
         return row.persistent_ref()
-    if returns == {"ref"}:
+    if returns == ONLY_REF:
         return row.ref()
     if "ref" in returns:
         out: dict[str, Any] = {"class": row.item_class}

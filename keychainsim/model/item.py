@@ -128,7 +128,7 @@ class Item:
             pick = (lambda values: ()) if not names else _picker(positions)
             plan = _PROJECTIONS[(id(self._layout), keep)] = (names, pick)
         names, pick = plan
-        return dict(zip(names, pick(self._values), strict=True))
+        return dict(zip(names, pick(self._values), strict=False))  # equal lengths by construction
 
     def items(self) -> Iterator[tuple[str, Any]]:
         """The (attribute, value) pairs, in order (``attrs.items()`` without the view)."""
