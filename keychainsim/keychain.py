@@ -369,7 +369,7 @@ class Keychain:
         return add(db, self.caller, server_dict, self.clock)
 
     def _copy(self, db: Any, query: dict[str, Any]) -> tuple[OSStatus, Any]:
-        if ref_kind(query.get("v_Ref")) == "identity":
+        if "v_Ref" in query and ref_kind(query["v_Ref"]) == "identity":
             return identity_ops.copy_identity_ref(self, db, query)
         if self.platform == "macos":
             return macos.copy(self, db, query)

@@ -219,12 +219,14 @@ def copy_matching(
     db: Database, caller: Caller, dictionary: dict[str, Any], keychain: str, platform: str, clock: Clock = system_clock
 ) -> tuple[OSStatus, Any]:
     """SecItemCopyMatching of a caller's dictionary (the client library's steps included)."""
-    query, matcher = compiled(caller, dictionary)
+    query, matcher = _CACHE.get(caller, dictionary)
     seen = observe.search("copy", keychain, query, matcher)
     rows = run(db, query, matcher, keychain, clock)
     if not rows:
-        observe.found(seen, rows)
+        if seen is not None:
+            observe.found(seen, rows)
         return OSStatus.errSecItemNotFound, None
     result = shape([result_row(r, platform) for r in rows], query.returns, query.limit == 1)
-    observe.found(seen, rows, result)
+    if seen is not None:
+        observe.found(seen, rows, result)
     return OSStatus.errSecSuccess, result

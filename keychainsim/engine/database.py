@@ -59,6 +59,17 @@ def bucket_rows(bucket: Bucket | None) -> Collection[int]:
     return bucket  # type: ignore[return-value]
 
 
+def _index_entries(item: Item) -> list[tuple[str, Hashable]]:
+    """(column, match key) for every index the item belongs in: the indexed columns it has, and each
+    uniqueness probe column it lacks under that column's default."""
+    item_class = item.item_class
+    entries = item.keys_of(INDEXED_KEYS[item_class])
+    for column in UNIQUENESS_PROBES[item_class]:
+        if item.key_of(column) is None:
+            entries.append((column, _probe_key(item, column)))
+    return entries
+
+
 def _probe_key(item: Item, column: str) -> Hashable:
     """The match key a uniqueness probe column files ``item`` under: its value, else the default."""
     value = item.key_of(column)
@@ -299,18 +310,14 @@ class Database:
                 self.touched.add(((item.keychain, item.item_class), item.rowid))
 
     def _index(self, item: Item) -> None:
-        probes = UNIQUENESS_PROBES[item.item_class]
-        for key, bucket_map in self.index[(item.keychain, item.item_class)].items():
-            value = _probe_key(item, key) if key in probes else item.key_of(key)
-            if value is not None:
-                _add(bucket_map, value, item.rowid)
+        columns = self.index[(item.keychain, item.item_class)]
+        for key, value in _index_entries(item):
+            _add(columns[key], value, item.rowid)
 
     def _unindex(self, item: Item) -> None:
-        probes = UNIQUENESS_PROBES[item.item_class]
-        for key, bucket_map in self.index[(item.keychain, item.item_class)].items():
-            value = _probe_key(item, key) if key in probes else item.key_of(key)
-            if value is not None:
-                _discard(bucket_map, value, item.rowid)
+        columns = self.index[(item.keychain, item.item_class)]
+        for key, value in _index_entries(item):
+            _discard(columns[key], value, item.rowid)
 
     def copy(self) -> Database:
         """A copy whose tables can change without touching this one (for all-or-nothing updates)."""

@@ -7,7 +7,7 @@ from operator import itemgetter
 from typing import Any
 
 from keychainsim.model.values import kind_default, match_key
-from keychainsim.schema import CLASSES, ItemClass
+from keychainsim.schema import CLASSES, Attr, ItemClass
 
 DP = "dp"
 """The data protection keychain: the only one on iOS, opt-in on macOS (TN3137)."""
@@ -40,6 +40,11 @@ def _layout(keys: tuple[str, ...]) -> Layout:
 
 _PROJECTIONS: dict[tuple[int, frozenset[str]], tuple[tuple[str, ...], Callable[[tuple[Any, ...]], Any]]] = {}
 """Per layout (by id: layouts are never dropped) and set of kept attributes, their names and a picker."""
+
+
+_KEY_PLANS: dict[tuple[int, tuple[str, ...]], tuple[tuple[str, Attr, int], ...]] = {}
+"""Per layout (by id: layouts are never dropped) and column tuple, the columns present, their schema
+attribute and position."""
 
 
 def _picker(positions: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
@@ -129,6 +134,17 @@ class Item:
             plan = _PROJECTIONS[(id(self._layout), keep)] = (names, pick)
         names, pick = plan
         return dict(zip(names, pick(self._values), strict=False))  # equal lengths by construction
+
+    def keys_of(self, columns: tuple[str, ...]) -> list[tuple[str, Hashable]]:
+        """(column, match key) for each of ``columns`` the item has, in ``columns`` order; which of them it
+        has, and where, is worked out once per layout."""
+        plan = _KEY_PLANS.get((id(self._layout), columns))
+        if plan is None:
+            by_key = CLASSES[self.item_class].by_key
+            plan = tuple((c, by_key[c], self._layout[c]) for c in columns if c in self._layout)
+            _KEY_PLANS[(id(self._layout), columns)] = plan
+        values = self._values
+        return [(column, match_key(attr, values[position])) for column, attr, position in plan]
 
     def items(self) -> Iterator[tuple[str, Any]]:
         """The (attribute, value) pairs, in order (``attrs.items()`` without the view)."""

@@ -112,7 +112,7 @@ class Matcher:
         if groups is not None:
             # An explicit kSecAttrAccessGroup is both a term and the searched group: report it once, as
             # the term, for the item the term was compared on.
-            term_item = row.term_item("agrp") if "agrp" in wanted_values else None
+            term_item = (single or row.term_item("agrp")) if "agrp" in wanted_values else None
             for item in (single,) if single is not None else row.group_items:
                 if item.get("agrp") in groups:
                     continue

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from keychainsim.model.access_control import SecAccessControl
-from keychainsim.probe.jsontext import Encoded, dumps, encode_basestring
+from keychainsim.probe.jsontext import Encoded, dumps, dumps_flat, encode_basestring
 from keychainsim.probe.names import HASH_ATTRIBUTES, attribute_name, value_name
 
 VALUE_TYPES = ("string", "data", "number", "boolean", "date", "access_control")
@@ -162,7 +162,8 @@ class EncodedAttributes(Encoded):
             memo = (item_class, key, type(value), value, inner) if type(value) in _REUSABLE_TYPES else None
             text = texts.get(memo) if memo is not None else None
             if text is None:
-                text = dumps(encode_value(item_class, key, value), inner)
+                entry = encode_value(item_class, key, value)
+                text = dumps(entry, inner) if type(entry["value"]) is dict else dumps_flat(entry, inner)
                 if memo is not None:
                     texts[memo] = text
             lines.append(f"{inner}{encode_basestring(key)}: {text}")

@@ -14,7 +14,7 @@ from keychainsim.constants import *
 from keychainsim.model.access_control import SecAccessControl
 from keychainsim.probe import dump
 from keychainsim.probe.dumps import Dump
-from keychainsim.probe.jsontext import dumps
+from keychainsim.probe.jsontext import dumps, dumps_flat
 from keychainsim.status import OSStatus
 
 from ._keychains import APP, OTHER, add, certificate, keychain, private_key
@@ -43,6 +43,23 @@ def test_any_json_value_is_written_as_json_dumps_writes_it(value):
 
 
 @pytest.mark.model
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.text(max_size=6),
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(["", "  ", "        "]),
+)
+def test_a_flat_dict_is_written_as_json_dumps_writes_it(value, pad):
+    assert dumps_flat(value, pad) == dumps(value, pad)
+    if not pad:
+        assert dumps_flat(value) == reference(value)
+
+
+@pytest.mark.model
 def test_enum_members_are_written_as_their_values():
     value = {"status": OSStatus.errSecItemNotFound, "list": (1, 2.5, "é\n\u2028"), "empty": {}, "none": []}
     assert dumps(value) == reference(value)
@@ -60,7 +77,7 @@ def test_a_dump_with_every_kind_of_value_is_written_as_its_document_would_be():
                 kSecAttrAccount: f"account {n}",
                 kSecAttrService: "svc",
                 kSecAttrGeneric: b"\x00\xff" if n else b"readable text",
-                kSecAttrLabel: "ünïcode \"quoted\" \\ and\nnewline",
+                kSecAttrLabel: 'ünïcode "quoted" \\ and\nnewline',
                 kSecAttrAccessControl: SecAccessControl("ak", 1 if n else 0),
                 kSecValueData: b"secret",
             },
