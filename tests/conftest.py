@@ -55,6 +55,30 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         )
 
 
+LOOPBACK_NAMES: dict[str, list[str]] = {"localhost": ["127.0.0.1", "::1"], "localhost.": ["127.0.0.1", "::1"]}
+"""What the test resolver answers; every other name does not resolve."""
+
+
+@pytest.fixture(autouse=True)
+def stub_resolver(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """No test looks a name up on the network: keychainsim's one name lookup
+    (``keychainsim.enroll.network.resolve``) answers from :data:`LOOPBACK_NAMES`, which a test may extend
+    (``stub_resolver["registration.test"] = ["127.0.0.1"]``) or replace with monkeypatch."""
+    import socket
+
+    from keychainsim.enroll import network
+
+    table = {name: list(addresses) for name, addresses in LOOPBACK_NAMES.items()}
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host.lower() not in table:
+            raise socket.gaierror(socket.EAI_NONAME, f"{host} is not in the test resolver's table")
+        return list(table[host.lower()])
+
+    monkeypatch.setattr(network, "resolve", resolve)
+    return table
+
+
 @pytest.fixture
 def keychain() -> Keychain:
     """A fresh in-memory iOS keychain with the contract's default access group list."""

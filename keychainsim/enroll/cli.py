@@ -160,7 +160,9 @@ def mtls_check_command(
     with guard():
         from keychainsim.enroll import identity_query, mtls_check
         from keychainsim.enroll.client import explain_quietly
+        from keychainsim.enroll.network import check_url
 
+        target = check_url(url, allow_remote=allow_remote)  # before the keychain is read: malformed input first
         kc = open_keychain(opts)
         query = identity_query(identity)
         status, found = kc.SecItemCopyMatching(query)
@@ -174,7 +176,9 @@ def mtls_check_command(
         cas: list[Any] = (
             [der for path in ca_file for der in _read_cas(path)] if ca_file else _stored_chain(kc, found.certificate)
         )
-        result = mtls_check(found, url, ca_certificates=cas, server_name=server_name, allow_remote=allow_remote)
+        result = mtls_check(
+            found, url, ca_certificates=cas, server_name=server_name, allow_remote=allow_remote, checked=target
+        )
         _print(result, json_output or opts.json)
     raise typer.Exit(result.exit_code)
 

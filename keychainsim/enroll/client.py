@@ -43,7 +43,7 @@ from keychainsim.crypto.certificates import SecCertificateCopySubjectSummary, Se
 from keychainsim.crypto.keys import SecKeyCopyExternalRepresentation, SecKeyCopyPublicKey
 from keychainsim.enroll import inspect
 from keychainsim.enroll.findings import Finding
-from keychainsim.enroll.network import check_url
+from keychainsim.enroll.network import Target, check_url
 from keychainsim.enroll.response import ResponseError, read_certificates
 from keychainsim.enroll.result import EnrollmentResult, Step
 from keychainsim.enroll.template import Template, resolve_template
@@ -127,10 +127,10 @@ def enroll(
         InputError: a bad template, a URL keychainsim must not connect to.
     """
     tpl = resolve_template(template).with_token_env(token_env)
-    check_url(url, allow_remote=allow_remote)
+    target = check_url(url, allow_remote=allow_remote)
     result = EnrollmentResult(url=url, label=label)
     flow = _Flow(kc, tpl, result, now)
-    flow.run(target_url=url, ca_file=ca_file, ca_pem=ca_pem, key_params=key_params, subject=subject)
+    flow.run(target_url=url, target=target, ca_file=ca_file, ca_pem=ca_pem, key_params=key_params, subject=subject)
     return result
 
 
@@ -155,6 +155,7 @@ class _Flow:
         self,
         *,
         target_url: str,
+        target: Target,
         ca_file: str | None,
         ca_pem: bytes | None,
         key_params: Mapping[str, Any] | None,
@@ -169,7 +170,7 @@ class _Flow:
         csr = self._create_csr(key, subject or DEFAULT_SUBJECT)
         if csr is None:
             return
-        answer = self._post(target_url, csr, token, ca_file, ca_pem)
+        answer = self._post(target_url, target, csr, token, ca_file, ca_pem)
         if answer is None:
             return
         certificates = self._decode(answer)
@@ -231,7 +232,9 @@ class _Flow:
         self.step("create CSR (SecKeyCreateSignature)", True, f"{len(csr)} bytes DER, subject {dict(subject)}")
         return csr
 
-    def _post(self, url: str, csr: bytes, token: str | None, ca_file: str | None, ca_pem: bytes | None) -> Any:
+    def _post(
+        self, url: str, target: Target, csr: bytes, token: str | None, ca_file: str | None, ca_pem: bytes | None
+    ) -> Any:
         import json
 
         from keychainsim.crypto.pem import der_to_pem
@@ -252,7 +255,13 @@ class _Flow:
         name = f"POST {url}"
         try:
             answer = exchange(
-                "POST", url, context=client_context(ca_pem, ca_file), timeout=tpl.timeout, content=body, headers=headers
+                "POST",
+                url,
+                target=target,
+                context=client_context(ca_pem, ca_file),
+                timeout=tpl.timeout,
+                content=body,
+                headers=headers,
             )
         except TransportError as error:
             self.step(name, False, error.reason)

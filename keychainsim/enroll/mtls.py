@@ -22,7 +22,7 @@ from keychainsim.crypto.identity import SecIdentity, SecIdentityCopyCertificate,
 from keychainsim.crypto.pem import der_to_pem
 from keychainsim.enroll import inspect
 from keychainsim.enroll.findings import Finding
-from keychainsim.enroll.network import check_url
+from keychainsim.enroll.network import Target, check_url
 from keychainsim.enroll.result import MTLSResult, Step
 from keychainsim.enroll.secrets import credential_files
 from keychainsim.enroll.transport import TransportError, client_context, exchange
@@ -69,6 +69,7 @@ def mtls_check(
     server_name: str | None = None,
     allow_remote: bool = False,
     timeout: float = 10.0,
+    checked: Target | None = None,
 ) -> MTLSResult:
     """Open a TLS connection to ``url`` presenting ``identity``; report the outcome as findings.
 
@@ -80,12 +81,14 @@ def mtls_check(
         server_name: the host name to verify and send as SNI (default: the URL's host).
         allow_remote: permit a non-loopback endpoint (refused by default).
         timeout: seconds for the whole exchange.
+        checked: what :func:`~keychainsim.enroll.network.check_url` already made of ``url`` (the command line
+            checks the URL before it reads the keychain); the name is then not looked up again.
 
     Raises:
         InputError: a URL keychainsim must not connect to.
         TypeError: ``identity`` is not a SecIdentity.
     """
-    check_url(url, allow_remote=allow_remote)
+    target = checked or check_url(url, allow_remote=allow_remote)
     result = MTLSResult(url=url)
     _, certificate = _SecIdentityCopyCertificate(identity)
     _, private_key = _SecIdentityCopyPrivateKey(identity)
@@ -123,7 +126,7 @@ def mtls_check(
         del key_pem
     name = f"TLS handshake + GET {url}"
     try:
-        answer = exchange("GET", url, context=context, timeout=timeout, server_name=server_name)
+        answer = exchange("GET", url, target=target, context=context, timeout=timeout, server_name=server_name)
     except TransportError as error:
         result.steps.append(Step(name, False, error.reason))
         result.findings.append(_transport_finding(error, certificate, intermediates, server_name or url))

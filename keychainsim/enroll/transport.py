@@ -2,7 +2,9 @@
 
 - TLS verification is always on: against the CA file given, else the system's trust store. There is no
   switch to turn it off; an unverifiable server is a finding, not a warning to click away.
-- The target is checked by :func:`keychainsim.enroll.network.check_url` before any connection.
+- The target is checked by :func:`keychainsim.enroll.network.check_url` before any connection, and the
+  connection goes to the addresses it checked (no second name lookup); SNI and the certificate check
+  still use the URL's host name.
 - ``trust_env=False``: no proxy variables, no netrc: the request goes where the URL says, or nowhere.
 - One request, no redirects, a timeout for the whole exchange, a cap on the body read.
 """
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from keychainsim.enroll.network import Target
 
 MAX_RESPONSE_BYTES = 1024 * 1024
 """The most of a response body read; a registration answer is a few kilobytes."""
@@ -100,6 +104,7 @@ def exchange(
     method: str,
     url: str,
     *,
+    target: Target,
     context: ssl.SSLContext,
     timeout: float,
     content: bytes | None = None,
@@ -108,32 +113,54 @@ def exchange(
 ) -> HTTPResult:
     """One request, its answer read up to :data:`MAX_RESPONSE_BYTES`.
 
-    The caller has checked ``url`` with :func:`~keychainsim.enroll.network.check_url`.
+    ``target`` is what :func:`~keychainsim.enroll.network.check_url` made of ``url``: the connection goes to
+    its checked addresses (the next one only when the previous refused the connection), never to a new
+    lookup of the name, while the Host header, the TLS SNI and the certificate check use the URL's host
+    (or ``server_name``).
 
     Raises:
         TransportError: no HTTP answer (untrusted server, TLS alert, refused, timed out).
     """
-    extensions: dict[str, Any] = {"sni_hostname": server_name} if server_name else {}
-    try:
-        with _client(context, timeout) as client:
-            request = client.build_request(
-                method, url, content=content, headers=dict(headers or {}), extensions=extensions
-            )
-            response = client.send(request, stream=True)
-            try:
-                tls_version = _tls_version(response)
-                body = bytearray()
-                truncated = False
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_RESPONSE_BYTES:
-                        truncated = True
-                        del body[MAX_RESPONSE_BYTES:]
-                        break
-            finally:
-                response.close()
-    except httpx.TransportError as error:
-        raise _classify(error) from error
+    original = httpx.URL(url)
+    extensions: dict[str, Any] = {"sni_hostname": server_name or target.host}
+    request_headers = {"Host": original.netloc.decode("ascii"), **dict(headers or {})}
+    last: httpx.TransportError | None = None
+    for address in target.addresses:
+        pinned = original.copy_with(host=address)
+        try:
+            return _send(method, pinned, context, timeout, content, request_headers, extensions)
+        except httpx.ConnectError as error:
+            last = error
+        except httpx.TransportError as error:
+            raise _classify(error) from error
+    assert last is not None
+    raise _classify(last) from last
+
+
+def _send(
+    method: str,
+    url: httpx.URL,
+    context: ssl.SSLContext,
+    timeout: float,
+    content: bytes | None,
+    headers: dict[str, str],
+    extensions: dict[str, Any],
+) -> HTTPResult:
+    with _client(context, timeout) as client:
+        request = client.build_request(method, url, content=content, headers=headers, extensions=extensions)
+        response = client.send(request, stream=True)
+        try:
+            tls_version = _tls_version(response)
+            body = bytearray()
+            truncated = False
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_RESPONSE_BYTES:
+                    truncated = True
+                    del body[MAX_RESPONSE_BYTES:]
+                    break
+        finally:
+            response.close()
     return HTTPResult(
         status_code=response.status_code,
         content_type=(response.headers.get("content-type") or "").split(";")[0].strip().lower(),

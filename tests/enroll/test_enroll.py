@@ -149,11 +149,11 @@ def test_nothing_listening_is_a_connection_failure():
 @pytest.mark.parametrize("url", [
     "https://192.0.2.10/enroll",        # TEST-NET-1: refused before any socket exists
     "https://[2001:db8::1]/enroll",
-    "https://registration.invalid/enroll",  # a name is never resolved
+    "https://registration.invalid/enroll",  # resolved once (by the test resolver): no such name
     "http://127.0.0.1:1/enroll",        # plain HTTP is refused too
 ])
 def test_only_loopback_https_targets_are_accepted(url, contacted):
-    """check_url refuses the URL before any connection or name lookup."""
+    """check_url refuses the URL before any connection."""
     kc = Keychain()
     with pytest.raises(InputError):
         enroll(kc, url)
