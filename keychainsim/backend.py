@@ -45,6 +45,12 @@ class Backend:
             self._store = FileStore(Path(store), lock_timeout=lock_timeout, check=_fits)
 
     @property
+    def in_memory(self) -> tuple[threading.RLock, Database] | None:
+        """For an in-memory keychain, its lock and database (a call holds the one to use the other): the
+        per-call path takes them directly instead of entering :meth:`transaction`; None with a store."""
+        return None if self._store is not None else (self._memory_lock, self._db)  # type: ignore[return-value]
+
+    @property
     def path(self) -> Path | None:
         return None if self._store is None else Path(self._store.path)
 

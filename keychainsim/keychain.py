@@ -223,17 +223,24 @@ class Keychain:
     ) -> tuple[OSStatus, Any]:
         record = CallRecord(name, OSStatus.errSecSuccess, details={"args": args})
         self._current = record
-        with tracing.inside():
+        token = tracing.enter()  # the work of this call: traced functions it uses are no steps of their own
+        try:
             for arg in args:
                 if not plain_dictionary(arg):
                     check_python_types(arg, f"{name} argument", _ref_types())
             observe.forget_absorbed()
-            try:
+            memory = self._backend.in_memory
+            if memory is not None:
+                with memory[0]:
+                    status, result = body(memory[1])
+            else:
                 with self._backend.transaction(write=write) as db:
                     status, result = body(db)
-            except Reject as refused:
-                status, result = refused.status, None
-                record.reason, record.key = refused.reason, refused.key
+        except Reject as refused:
+            status, result = refused.status, None
+            record.reason, record.key = refused.reason, refused.key
+        finally:
+            tracing.leave(token)
         record.status = status if type(status) is OSStatus else OSStatus(status)
         if record.status != OSStatus.errSecSuccess and not record.reason:
             # A composite call (macOS's two keychains, an identity's halves) returned a part's refusal.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, TypeVar
 
 Recorder = Callable[[str, tuple[Any, ...], Any], None]
@@ -56,6 +56,16 @@ class inside:
 
     def __exit__(self, *exc: object) -> None:
         _depth.reset(self._token)
+
+
+def enter() -> Token[int]:
+    """:class:`inside` without the context manager, for the keychain's per-call path: pass the token to
+    :func:`leave` when the call's work is done."""
+    return _depth.set(_depth.get() + 1)
+
+
+def leave(token: Token[int]) -> None:
+    _depth.reset(token)
 
 
 def nested() -> bool:

@@ -17,7 +17,7 @@ from keychainsim.engine.client import prepare as client_prepare
 from keychainsim.engine.context import Caller, Clock, system_clock
 from keychainsim.engine.database import Database
 from keychainsim.engine.identity import IdentityResultRow, IdentityRow, check_identity_query, join
-from keychainsim.engine.protection import available, require
+from keychainsim.engine.protection import available, every_class_available, require
 from keychainsim.engine.query_cache import QueryCache
 from keychainsim.engine.results import ResultRow, shape
 from keychainsim.model.item import Item
@@ -85,11 +85,12 @@ def run(
     if limit == 0:
         return found
     device = db.device
+    locked = not every_class_available(device)
     secret = bool(query.returns & SECRET_RETURNS)
     for row in rows_for(db, query, matcher, keychain):
         if matcher.misses(row):
             continue
-        for item in (row,) if type(row) is Item else row.group_items:
+        for item in row.group_items if locked else ():
             if not available(item.get("pdmn"), device):
                 require(item.get("pdmn"), device, f"reading the matching {item.item_class} row {item.rowid}")
         if secret and _needs_auth(row):
@@ -199,7 +200,7 @@ def _needs_auth(row: Item | IdentityRow) -> bool:
 
 
 def result_row(row: Item | IdentityRow, platform: str) -> ResultRow:
-    return IdentityResultRow(row) if isinstance(row, IdentityRow) else ResultRow(row, platform)
+    return ResultRow(row, platform) if type(row) is Item else IdentityResultRow(row)  # type: ignore[arg-type]
 
 
 def _prepare_client_dictionary(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:

@@ -37,6 +37,12 @@ def available(protection: str | None, device: DeviceState) -> bool:
     return True if rule is None else rule[1](device)
 
 
+def every_class_available(device: DeviceState) -> bool:
+    """Whether every protection class can be decrypted now (unlocked, unlocked since boot, a passcode
+    set): then no row needs :func:`available` asked (the usual state, and the one the read path skips)."""
+    return device.unlocked and device.unlocked_since_boot and device.passcode_set
+
+
 def requirement(protection: str | None) -> str:
     """A person's words for when the class is readable, for messages."""
     rule = AVAILABLE_WHEN.get(protection or "ak")

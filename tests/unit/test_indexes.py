@@ -185,3 +185,17 @@ def test_uniqueness_probes_are_indexed_members_of_both_uniqueness_tuples():
         assert set(probes) <= set(CLASSES[item_class].primary_key)
         assert set(probes) <= set(FILE_PRIMARY_KEYS[item_class])
         assert set(probes) <= set(INDEXED_KEYS[item_class])
+
+
+def test_the_read_path_skips_protection_checks_only_when_every_class_is_readable():
+    from keychainsim.engine.protection import AVAILABLE_WHEN, available, every_class_available
+    from keychainsim.store.state import DeviceState
+
+    for unlocked in (False, True):
+        for since_boot in (False, True):
+            for passcode in (False, True):
+                device = DeviceState(unlocked, since_boot, passcode)
+                if every_class_available(device):
+                    assert all(available(p, device) for p in AVAILABLE_WHEN)
+                else:
+                    assert not all(available(p, device) for p in AVAILABLE_WHEN)
