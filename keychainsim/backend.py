@@ -79,16 +79,19 @@ class Backend:
                 self._position = held.position
             return sum(1 for _ in db.all_items())
 
-    def reset(self, *, force: bool = False) -> None:
-        """Replace the store with an empty keychain; an unreadable store only with ``force``."""
+    def reset(self, *, force: bool = False) -> str | None:
+        """Replace the store with an empty keychain; an unreadable store only with ``force``, and then the
+        replaced file is kept beside it: its path is returned (None otherwise)."""
         if self._store is None:
             with self._memory_lock:
                 self._db = Database()
                 self._in_memory = _Held(self._memory_lock, self._db)
-            return
+            return None
+        if not force:
+            self._store.refuse_foreign_file()
         with self._store.locked() as _:
             self._db = self._position = None
-            self._store.reset(force=force)
+            return self._store.reset(force=force)
 
     @contextmanager
     def _file_transaction(self, write: bool) -> Iterator[Database]:
@@ -107,6 +110,7 @@ class Backend:
             finally:
                 local.depth = depth
             return
+        self._store.refuse_foreign_file()
         with self._store.locked(create=write) as session:
             local.depth, local.session = 1, session
             try:

@@ -6,10 +6,12 @@ kSecAttrLabel; SecItemCopyMatching(kSecClassIdentity, kSecAttrLabel, kSecReturnR
 Each variant breaks it the way real apps do. For each one the program prints the keychain after the key
 is created, after the certificate is added and after the lookup, then explain's findings.
 
-    python probes/seed_flow.py                 # every variant
-    python probes/seed_flow.py --list          # their names
-    python probes/seed_flow.py label_on_key    # one variant
-    python probes/seed_flow.py --json          # machine-readable
+    .venv/bin/python probes/seed_flow.py                 # every variant
+    .venv/bin/python probes/seed_flow.py --list          # their names
+    .venv/bin/python probes/seed_flow.py label_on_key    # one variant
+    .venv/bin/python probes/seed_flow.py --json          # machine-readable
+
+(the virtual environment's Python, in which keychainsim is installed; another Python says so and exits 2).
 
 Exit status 0 when every variant behaves as a device would (the working flow forms the identity, each
 broken one returns its status with its expected finding), 1 otherwise.
@@ -24,6 +26,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+try:
+    import keychainsim  # noqa: F401 - only to say how to run this file when it is missing
+except ImportError:
+    print(
+        f"{sys.argv[0]}: keychainsim is not installed for {sys.executable}; run this file with the Python of "
+        "the virtual environment it is installed in: .venv/bin/python probes/seed_flow.py",
+        file=sys.stderr,
+    )
+    sys.exit(2)
 
 from keychainsim import (
     Keychain,

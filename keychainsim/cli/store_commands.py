@@ -31,7 +31,9 @@ def init(ctx: typer.Context, json_output: bool = typer.Option(False, "--json", h
 @app.command(rich_help_panel=PANEL)
 def reset(
     ctx: typer.Context,
-    force: bool = typer.Option(False, "--force", help="Also replace a store that cannot be read (corrupt, newer)."),
+    force: bool = typer.Option(
+        False, "--force", help="Also replace an unreadable store (corrupt, newer), keeping it beside the new one."
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Start from scratch: replace the store with an empty keychain (unlocked, after first unlock)."""
@@ -40,11 +42,13 @@ def reset(
         from keychainsim.backend import Backend
 
         path = opts.store_path
-        Backend(path, lock_timeout=opts.lock_timeout).reset(force=force)
+        backup = Backend(path, lock_timeout=opts.lock_timeout).reset(force=force)
         if json_output or opts.json:
-            emit_json({"store": path, "reset": True})
+            emit_json({"store": path, "reset": True, "backup": backup})
         else:
             typer.echo(f"reset: {path}")
+            if backup is not None:
+                typer.echo(f"the unreadable store it replaced is kept as {backup}")
 
 
 def _set_lock(ctx: typer.Context, state: str, json_output: bool) -> None:

@@ -183,6 +183,17 @@ def mtls_check_command(
     raise typer.Exit(result.exit_code)
 
 
+def _check_server_options(faults: list[str] | None, nginx: str) -> None:
+    """--fault names and the --nginx choice, refused as usage errors before any server starts."""
+    from keychainsim.servers.registration import parse_faults
+
+    choice("--nginx", nginx, ("auto", "yes", "no"))
+    try:
+        parse_faults(faults or ())
+    except ValueError as error:
+        usage_error(f"--fault: {error}")
+
+
 @app.command("demo-mtls", rich_help_panel=PANEL)
 def demo_mtls_command(
     ctx: typer.Context,
@@ -192,15 +203,44 @@ def demo_mtls_command(
 ) -> None:
     """Start the reference servers on 127.0.0.1, enroll an in-memory keychain, and prove it with mTLS."""
     opts = options(ctx)
-    choice("--nginx", nginx, ("auto", "yes", "no"))
-    from keychainsim.servers.registration import parse_faults
-
-    try:
-        parse_faults(fault or ())
-    except ValueError as error:
-        usage_error(f"--fault: {error}")
+    _check_server_options(fault, nginx)
     with guard():
         from keychainsim.servers.demo import run_demo
 
         code = run_demo(faults=fault or (), nginx=nginx, as_json=json_output or opts.json, echo=typer.echo)
     raise typer.Exit(code)
+
+
+@app.command("servers", rich_help_panel=PANEL)
+def servers_command(
+    ctx: typer.Context,
+    fault: Annotated[
+        list[str] | None, typer.Option("--fault", metavar="NAME", help="A registration server fault; repeat.")
+    ] = None,
+    nginx: str = typer.Option("auto", "--nginx", help="auto (nginx if installed), yes, or no (the Python server)."),
+    token: str | None = typer.Option(
+        None, "--token", metavar="TOKEN", help="Require this bearer token at the registration server."
+    ),
+    ca_file: str | None = typer.Option(
+        None,
+        "--ca-file",
+        metavar="PATH",
+        help="Write the servers' root CA here (and keep it); default: a temporary file removed at the end.",
+    ),
+    json_output: bool = typer.Option(False, "--json", help="Print the URLs and the CA file as one JSON line."),
+) -> None:
+    """Run the reference registration server and an mTLS endpoint on 127.0.0.1 until Ctrl-C or SIGTERM,
+    for testing your own client: it enrolls at the registration URL trusting the CA file, then presents
+    the identity it formed to the mTLS endpoint."""
+    opts = options(ctx)
+    _check_server_options(fault, nginx)
+    with guard():
+        from keychainsim.servers.nginx import NginxNotFound
+        from keychainsim.servers.reference import ReferenceServers
+        from keychainsim.servers.running import serve_until_stopped
+
+        servers = ReferenceServers(fault or (), nginx=nginx, token=token)
+        try:
+            serve_until_stopped(servers, ca_file, json_output or opts.json, echo=typer.echo)
+        except NginxNotFound as error:
+            usage_error(f"--nginx yes: {error}")

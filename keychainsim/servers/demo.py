@@ -15,7 +15,6 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack
 from typing import Any
 
 from keychainsim.errors import InputError
@@ -31,27 +30,25 @@ def run_demo(
     """
     from keychainsim import Keychain
     from keychainsim.enroll import enroll, mtls_check
-    from keychainsim.servers import MTLSServer, NginxServer, ReferencePKI, RegistrationServer, find_nginx
+    from keychainsim.servers.reference import NGINX_CHOICES, ReferenceServers
     from keychainsim.servers.registration import parse_faults
 
-    if nginx not in ("auto", "yes", "no"):
+    if nginx not in NGINX_CHOICES:
         raise InputError("--nginx", f"must be auto, yes or no, not {nginx!r}")
+    faults = tuple(faults)
     try:
         parse_faults(faults)
     except ValueError as error:
         raise InputError("--fault", str(error)) from None
-    use_nginx = nginx == "yes" or (nginx == "auto" and find_nginx() is not None)
-    pki = ReferencePKI()
     body: dict[str, Any] = {}
-    with ExitStack() as stack:
-        registration = stack.enter_context(RegistrationServer(pki, faults=faults))
-        endpoint = stack.enter_context(NginxServer(pki) if use_nginx else MTLSServer(pki))
+    with ReferenceServers(faults, nginx=nginx) as servers:
+        registration, endpoint = servers.registration, servers.endpoint
         kc = Keychain()
-        enrolled = enroll(kc, registration.url, ca_pem=pki.root_pem)
+        enrolled = enroll(kc, registration.url, ca_pem=servers.ca_pem)
         body["enroll"] = enrolled.to_dict()
         if not as_json:
             echo(f"registration server {registration.url} (faults: {', '.join(faults) or 'none'})")
-            echo(f"mTLS endpoint {endpoint.url} ({'nginx, ssl_verify_client on' if use_nginx else 'Python ssl'})\n")
+            echo(f"mTLS endpoint {endpoint.url} ({servers.endpoint_kind})\n")
             echo(str(enrolled))
         checked = None
         if enrolled.identity is not None:

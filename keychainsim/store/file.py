@@ -41,6 +41,7 @@ from __future__ import annotations
 import errno
 import itertools
 import os
+import re
 import stat
 import time
 from collections.abc import Iterator
@@ -60,7 +61,7 @@ from keychainsim.store.codec import (
     state_to_document,
 )
 from keychainsim.store.layout import frame, parse_journal, parse_snapshot, serialize_snapshot, trailing_data
-from keychainsim.store.lock import HeldByProcess, HeldByThread, HeldInThisThread, path_lock
+from keychainsim.store.lock import HeldByProcess, HeldByThread, HeldInThisThread, file_in_the_way, path_lock
 from keychainsim.store.state import SCHEMA_VERSION, Change, KeychainState
 
 _CHECK_BYTES = 32
@@ -72,6 +73,11 @@ about 1.25 times reading a snapshot alone, and the O(n) rewrite happens once per
 write stays O(1) on average."""
 
 _epochs = itertools.count(1)
+
+_SNIFF_BYTES = 64
+_STORE_HEAD = re.compile(rb'\s*\{\s*"_meta"\s*:')
+"""How every store written by keychainsim begins (schema 1 indented, schema 2 compact): its ``_meta``
+table sorts first."""
 
 
 class Position(NamedTuple):
@@ -229,6 +235,8 @@ class FileStore:
         self._snapshot_end = 0
         self._vouched: Position | None = None
         """The position at which this store last read or wrote the whole file: known good to replace."""
+        self._known_store = False
+        """Whether the file was seen to be a store: see :meth:`refuse_foreign_file`."""
 
     def __repr__(self) -> str:
         return f"FileStore({self.path!r}, lock_timeout={self.lock_timeout!r})"
@@ -273,8 +281,12 @@ class FileStore:
             session._close()
             self._lock.release(self)
 
-    def reset(self, *, force: bool = False) -> None:
+    def reset(self, *, force: bool = False) -> str | None:
         """Replace the store with an empty state.
+
+        Returns:
+            Where the replaced file was kept when ``force`` replaced an unreadable one (it may be
+            someone's only copy of their items, or a newer keychainsim's store), else None.
 
         Raises:
             StorageError: the existing file cannot be loaded (corrupt, not ours, newer, or an item
@@ -286,9 +298,49 @@ class FileStore:
             except StorageError:
                 if not force:
                     raise
+                backup = storage.keep_copy(self.file, self.path)
                 self._write_snapshot(session, KeychainState(), generation=1)
-            else:
-                session.save(KeychainState())
+                return backup
+            session.save(KeychainState())
+            return None
+
+    def refuse_foreign_file(self) -> None:
+        """Refuse a file that is no keychainsim store, before taking (or creating) its lock.
+
+        ``--store README.md`` must say what the file is at once, not first wait for a lock or leave a
+        ``README.md.lock`` beside it; the engine's backend calls this before its first transaction. The
+        first bytes tell a store (its ``_meta`` table comes first); anything else is read in full
+        without the lock (safe: see :mod:`keychainsim.store.layout`) for the precise reason, and a file
+        that reads as a store after all is used as one. Once the file was seen to be a store this
+        costs nothing.
+
+        Raises:
+            StorageError: the file is not a keychainsim store (empty, not JSON, another document), or
+                a path above it is a regular file.
+        """
+        if self._known_store:
+            return
+        self._check_directories()
+        try:
+            with open(self.file, "rb") as handle:
+                head = handle.read(_SNIFF_BYTES)
+        except FileNotFoundError:
+            return
+        except OSError:
+            return  # unreadable or not a regular file: _current() names the problem under the lock
+        if _STORE_HEAD.match(head) is None:
+            # A throwaway store object: this one's open file is touched only under the lock.
+            probe = FileStore(self.path, lock_timeout=self.lock_timeout, check=self.check)
+            probe._load(StoreSession(probe))
+            probe._close_file()
+        self._known_store = True
+
+    def _check_directories(self) -> None:
+        """A regular file where the store's directory should be makes every open fail with ENOTDIR;
+        say which file is in the way instead."""
+        blocker = file_in_the_way(self.file)
+        if blocker is not None:
+            raise _under_a_file(self.path, blocker)
 
     # -- what the sessions do ------------------------------------------------------------------------
 
@@ -538,6 +590,17 @@ class FileStore:
                 "wait for the other keychainsim process to finish, or raise the lock timeout",
             )
         assert isinstance(error, OSError)
+        blocker = file_in_the_way(self.file)
+        if blocker is not None:
+            return _under_a_file(self.path, blocker)
         return StorageError(
             self.path, f"cannot lock {self.lock_path}: {error.strerror}", "check the directory's permissions"
         )
+
+
+def _under_a_file(path: str, blocker: str) -> StorageError:
+    return StorageError(
+        path,
+        f"{blocker} is a regular file, not a directory: no store can be kept under it",
+        "choose a store path in a directory",
+    )

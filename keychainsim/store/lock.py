@@ -233,6 +233,17 @@ def make_private_directory(directory: str) -> None:
     os.chmod(directory, DIRECTORY_MODE)  # whatever the umask
 
 
+def file_in_the_way(path: str) -> str | None:
+    """The nearest existing ancestor directory of ``path`` when it is not a directory (a regular file,
+    say), else None: nothing can be created under it, and every open below it fails with ENOTDIR."""
+    parent = os.path.dirname(path)
+    while parent and parent != os.path.dirname(parent):
+        if os.path.lexists(parent):
+            return None if os.path.isdir(parent) else parent
+        parent = os.path.dirname(parent)
+    return None
+
+
 _registry: weakref.WeakValueDictionary[str, PathLock] = weakref.WeakValueDictionary()
 """Weak, so that a lock (and its open lock file) lives only as long as some store object uses it."""
 _registry_guard = threading.Lock()

@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
+import time
 from contextlib import suppress
 from typing import Any
 
@@ -103,6 +105,37 @@ def replace_file(path: str, payload: bytes) -> None:
         fsync_directory(directory)
     except OSError as error:
         raise StorageError(path, f"cannot write the file: {error.strerror}", _FIX_WRITE) from None
+
+
+def keep_copy(path: str, shown: str) -> str:
+    """Keep the file at ``path`` beside it as ``<name>.replaced-<UTC time>`` before it is replaced; the
+    copy's path. A hard link where the file system allows it (the same bytes and mode, nothing copied),
+    else a copy with the same mode (0600: it may hold secrets).
+
+    Raises:
+        StorageError: no copy could be made (then nothing may replace the file). ``shown`` names it.
+    """
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    for number in range(1000):
+        backup = f"{path}.replaced-{stamp}" + (f"-{number}" if number else "")
+        try:
+            os.link(path, backup)
+            return backup
+        except FileExistsError:
+            continue
+        except OSError:
+            try:
+                with open(path, "rb") as source, open(backup, "xb") as handle:
+                    os.fchmod(handle.fileno(), FILE_MODE)
+                    shutil.copyfileobj(source, handle)
+                return backup
+            except FileExistsError:
+                continue
+            except OSError as error:
+                raise StorageError(
+                    shown, f"cannot keep a copy of the file before replacing it: {error.strerror}", _FIX_WRITE
+                ) from None
+    raise StorageError(shown, "cannot keep a copy of the file before replacing it: 1,000 copies already", _FIX_WRITE)
 
 
 def append(fd: int, path: str, payload: bytes, offset: int, *, cut: bool) -> None:
