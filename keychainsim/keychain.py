@@ -11,38 +11,28 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from keychainsim import tracing
+from keychainsim import shim, tracing
 from keychainsim.backend import Backend
-from keychainsim.engine import identity_ops, macos, observe
-from keychainsim.engine.add import add
-from keychainsim.engine.client import prepare as client_prepare
-from keychainsim.engine.client import ref_kind
+from keychainsim.engine import contents, observe
+from keychainsim.engine.contents import DeviceContents
 from keychainsim.engine.context import TOKEN_GROUP, Caller, Clock, system_clock
-from keychainsim.engine.copy import copy_matching
-from keychainsim.engine.delete import delete
-from keychainsim.engine.update import update
-from keychainsim.model.item import DP, Item
+from keychainsim.model.item import Item
 from keychainsim.model.query import check_python_types, plain_dictionary
 from keychainsim.model.reject import Reject
+from keychainsim.shim.client import ref_kind
+from keychainsim.shim.context import CallContext, CallRecord
+from keychainsim.shim.identities import identity_for_certificate
+from keychainsim.shim.keys import create_random_key
+from keychainsim.shim.pkcs12 import store_imported
 from keychainsim.status import OSStatus
 
 DEFAULT_ACCESS_GROUPS = ("A1B2C3D4E5.com.example.app",)
 PLATFORMS = ("ios", "macos")
 
-
-@dataclass
-class CallRecord:
-    """The last SecItem call's outcome: its status and, when the engine refused it, the rule that did."""
-
-    call: str
-    status: OSStatus
-    reason: str = ""
-    key: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+__all__ = ["DEFAULT_ACCESS_GROUPS", "PLATFORMS", "CallRecord", "DeviceContents", "Keychain"]
 
 
 def _ref_types() -> tuple[type, ...]:
@@ -198,31 +188,54 @@ class Keychain:
         with self._backend.reading() as db:
             return sorted(db.all_items(), key=lambda i: i.rowid)
 
+    def export_contents(self) -> DeviceContents:
+        """Every stored item, the device's lock state and the identity pairs the engine forms, read in one
+        transaction so the parts agree: what a dump shows."""
+        with self._backend.reading() as db:
+            return contents.export(db)
+
+    def restore_contents(self, device_contents: DeviceContents) -> None:
+        """Put ``device_contents``' rows into this keychain's store exactly as they are (row ids, dates,
+        digests and persistent refs untouched) and set the device's lock state: what loading a dump does.
+        SecItemAdd would apply defaults, new dates and new persistent refs instead."""
+        with self._backend.transaction() as db:
+            contents.restore(db, device_contents)
+
+    @contextmanager
+    def call_context(self, name: str = "explain") -> Iterator[CallContext]:
+        """The context a SecItem call on this keychain runs in (one store transaction), for tools that look
+        at the engine the way a call would, such as ``explain``. Nothing is recorded as a call."""
+        with self._backend.reading() as db:
+            yield CallContext(db, self.caller, self.platform, self.clock, CallRecord(name, OSStatus.errSecSuccess))
+
     # -- SecItem -----------------------------------------------------------------------------
 
     def SecItemAdd(self, attributes: dict[str, Any]) -> tuple[OSStatus, Any]:
-        return self._call("SecItemAdd", (attributes,), lambda db: self._add(db, attributes))
+        return self._call("SecItemAdd", (attributes,), lambda ctx: shim.add(ctx, attributes))
 
     def SecItemCopyMatching(self, query: dict[str, Any]) -> tuple[OSStatus, Any]:
-        return self._call("SecItemCopyMatching", (query,), lambda db: self._copy(db, query), write=False)
+        return self._call("SecItemCopyMatching", (query,), lambda ctx: shim.copy_matching(ctx, query), write=False)
 
     def SecItemUpdate(self, query: dict[str, Any], attributes_to_update: dict[str, Any]) -> OSStatus:
         status, _ = self._call(
             "SecItemUpdate",
             (query, attributes_to_update),
-            lambda db: (self._update(db, query, attributes_to_update), None),
+            lambda ctx: (shim.update(ctx, query, attributes_to_update), None),
         )
         return status
 
     def SecItemDelete(self, query: dict[str, Any]) -> OSStatus:
-        status, _ = self._call("SecItemDelete", (query,), lambda db: (self._delete(db, query), None))
+        status, _ = self._call("SecItemDelete", (query,), lambda ctx: (shim.delete(ctx, query), None))
         return status
 
     def _call(
-        self, name: str, args: tuple[Any, ...], body: Callable[[Any], tuple[OSStatus, Any]], write: bool = True
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        body: Callable[[CallContext], tuple[OSStatus, Any]],
+        write: bool = True,
     ) -> tuple[OSStatus, Any]:
         record = CallRecord(name, OSStatus.errSecSuccess, details={"args": args})
-        self._current = record
         token = tracing.enter()  # the work of this call: traced functions it uses are no steps of their own
         try:
             for arg in args:
@@ -232,10 +245,10 @@ class Keychain:
             memory = self._backend.in_memory
             if memory is not None:
                 with memory[0]:
-                    status, result = body(memory[1])
+                    status, result = body(CallContext(memory[1], self.caller, self.platform, self.clock, record))
             else:
                 with self._backend.transaction(write=write) as db:
-                    status, result = body(db)
+                    status, result = body(CallContext(db, self.caller, self.platform, self.clock, record))
         except Reject as refused:
             status, result = refused.status, None
             record.reason, record.key = refused.reason, refused.key
@@ -256,22 +269,10 @@ class Keychain:
 
     def SecKeyCreateRandomKey(self, parameters: dict[str, Any]) -> tuple[Any, Any]:
         """``(private key, error)``; stores the halves the parameters make permanent (keys reference §A)."""
-        from keychainsim.crypto import create_random_key
-
         check_python_types(parameters, "SecKeyCreateRandomKey parameters", _ref_types())
         record = CallRecord("SecKeyCreateRandomKey", OSStatus.errSecSuccess, details={"args": (parameters,)})
-        self._current = record
         with tracing.inside(), self._backend.transaction() as db:
-
-            def add_one(attributes: dict[str, Any]) -> int:
-                try:
-                    status, _ = self._add(db, attributes)
-                except Reject as refused:
-                    record.reason, record.key = refused.reason, refused.key
-                    return refused.status
-                return status
-
-            key, error = create_random_key(parameters, add_one)
+            key, error = create_random_key(CallContext(db, self.caller, self.platform, self.clock, record), parameters)
         if error is not None:
             record.status = OSStatus(error.code) if error.code in OSStatus._value2member_map_ else record.status
         self.last_call = record
@@ -281,24 +282,11 @@ class Keychain:
     def SecIdentityCreateWithCertificate(self, certificate: Any) -> tuple[OSStatus, Any]:
         """macOS API: the identity of ``certificate`` and the private key with ``klbl`` equal to its public-key
         hash, searched in every keychain this app can read (keys reference §H.1, §A.7)."""
-        from keychainsim.crypto import SecIdentityCreate, SecKey
-
-        attributes = certificate._keychain_attributes(for_query=False)
-        label = attributes.get("pkhh")
+        record = CallRecord("SecIdentityCreateWithCertificate", OSStatus.errSecSuccess)
         with tracing.inside(), self._backend.reading() as db:
-            for item in sorted(db.all_items(), key=lambda i: i.rowid):
-                if (
-                    item.item_class == "keys"
-                    and not item.is_tombstone
-                    and item.get("klbl") == label
-                    and item.get("kcls") == 1
-                    and (item.keychain != DP or item.get("agrp") in self.caller.access_groups)
-                ):
-                    key = SecKey._from_keychain(item.attrs)
-                    identity = SecIdentityCreate(certificate, key) if key is not None else None
-                    if identity is not None:
-                        return OSStatus.errSecSuccess, identity
-        return OSStatus.errSecItemNotFound, None
+            return identity_for_certificate(
+                CallContext(db, self.caller, self.platform, self.clock, record), certificate
+            )
 
     def SecPKCS12Import(self, data: bytes, options: dict[str, Any] | None = None) -> tuple[OSStatus, list[Any]]:
         """The module-level import, plus what the platform adds to this keychain (keys reference §I.1):
@@ -313,90 +301,20 @@ class Keychain:
 
         options = dict(options or {})
         record = CallRecord("SecPKCS12Import", OSStatus.errSecSuccess, details={"args": (data, options)})
-        self._current = record
         with tracing.inside():
             status, items = SecPKCS12Import(data, options, platform=self.platform)
-            status = self._store_imported(items, options) if status == OSStatus.errSecSuccess else status
+            if status == OSStatus.errSecSuccess:
+                with self._backend.transaction() as db:
+                    ctx = CallContext(db, self.caller, self.platform, self.clock, record)
+                    status = store_imported(ctx, items, options)
         record.status = status
         self.last_call = record
         self._notify("SecPKCS12Import", (data, options), (status, items))
         return status, items
 
-    def _store_imported(self, items: list[dict[str, Any]], options: dict[str, Any]) -> OSStatus:
-        """The adds an import makes on this platform, in one transaction; duplicates are ignored."""
-        status = OSStatus.errSecSuccess
-        to_dp = options.get("nleg") is True
-        to_file = self.platform == "macos" and not to_dp and options.get("memory") is not True
-        if not (to_dp or to_file):
-            return status
-        forwarded = {k: v for k, v in options.items() if k not in ("passphrase", "memory", "keychain", "access")}
-        adds: list[dict[str, Any]] = []
-        for entry in items:
-            identity = entry.get("identity")
-            if to_dp:
-                if identity is not None:
-                    adds.append({**forwarded, "nleg": True, "class": "idnt", "v_Ref": identity})
-                adds.extend(
-                    {**forwarded, "nleg": True, "class": "cert", "v_Ref": c} for c in entry.get("chain", [])[1:]
-                )
-            else:
-                from keychainsim.crypto import SecIdentityCopyCertificate, SecIdentityCopyPrivateKey
-
-                if identity is not None:
-                    adds.append({"nleg": False, "class": "cert", "v_Ref": SecIdentityCopyCertificate(identity)[1]})
-                    adds.append({"nleg": False, "class": "keys", "v_Ref": SecIdentityCopyPrivateKey(identity)[1]})
-                adds.extend({"nleg": False, "class": "cert", "v_Ref": c} for c in entry.get("chain", [])[1:])
-        with self._backend.transaction() as db:
-            for attributes in adds:
-                try:
-                    added, _ = self._add(db, attributes)
-                except Reject as refused:
-                    added = refused.status
-                    observe.absorbed(refused)
-                    self._current.reason, self._current.key = refused.reason, refused.key
-                if added not in (OSStatus.errSecSuccess, OSStatus.errSecDuplicateItem):
-                    return added
-        return status
-
     def _notify(self, name: str, args: tuple[Any, ...], result: Any) -> None:
         for observer in self.observers:
             observer(name, args, result, self)
-
-    # -- per call ----------------------------------------------------------------------------
-
-    def _add(self, db: Any, attributes: dict[str, Any]) -> tuple[OSStatus, Any]:
-        if ref_kind(attributes.get("v_Ref")) == "identity":
-            return identity_ops.add_identity(self, db, attributes)
-        if self.platform == "macos":
-            return macos.add(self, db, attributes)
-        return self._add_dp(db, attributes)
-
-    def _add_dp(self, db: Any, attributes: dict[str, Any]) -> tuple[OSStatus, Any]:
-        server_dict = client_prepare(attributes, "add")
-        return add(db, self.caller, server_dict, self.clock)
-
-    def _copy(self, db: Any, query: dict[str, Any]) -> tuple[OSStatus, Any]:
-        if "v_Ref" in query and ref_kind(query["v_Ref"]) == "identity":
-            return identity_ops.copy_identity_ref(self, db, query)
-        if self.platform == "macos":
-            return macos.copy(self, db, query)
-        return copy_matching(db, self.caller, query, DP, self.platform, self.clock)
-
-    def _update(self, db: Any, query: dict[str, Any], changes: dict[str, Any]) -> OSStatus:
-        if ref_kind(query.get("v_Ref")) == "identity" or query.get("class") == "idnt":
-            return identity_ops.update_identity(self, db, query, changes)
-        if self.platform == "macos":
-            return macos.update(self, db, query, changes)
-        server_query = client_prepare(query, "update")
-        server_changes = client_prepare(changes, "update_attributes")
-        return update(db, self.caller, server_query, server_changes, self.clock, self.platform)
-
-    def _delete(self, db: Any, query: dict[str, Any]) -> OSStatus:
-        if identity_ops.is_identity_delete(query):
-            return identity_ops.delete_identity(self, db, query)
-        if self.platform == "macos":
-            return macos.delete(self, db, query)
-        return delete(db, self.caller, client_prepare(query, "delete"), self.clock, self.platform)
 
     def __repr__(self) -> str:
         where = f", store={str(self.store_path)!r}" if self.store_path else ""

@@ -15,22 +15,22 @@ certificate with its private key; for a compressed EC point or a non-minimal RSA
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Union
+from typing import Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-if TYPE_CHECKING:
-    from keychainsim.crypto.keys import SecKey
 
-PublicKeyLike = Union[
-    "SecKey",
-    rsa.RSAPublicKey,
-    rsa.RSAPrivateKey,
-    ec.EllipticCurvePublicKey,
-    ec.EllipticCurvePrivateKey,
-    bytes,
-]
+class HashableKey(Protocol):
+    """What a :class:`~keychainsim.crypto.keys.SecKey` offers this module (named structurally, so that the
+    keys module can use the hash without the two importing each other)."""
+
+    def public_bytes_for_hash(self) -> bytes: ...
+
+
+PublicKeyLike = (
+    HashableKey | rsa.RSAPublicKey | rsa.RSAPrivateKey | ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey | bytes
+)
 
 
 def canonical_public_bytes(public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey) -> bytes:

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from keychainsim.engine import entitlements, observe
-from keychainsim.engine.client import prepare as client_prepare
 from keychainsim.engine.context import Caller, Clock, system_clock
 from keychainsim.engine.database import Database
 from keychainsim.engine.identity import IdentityResultRow, IdentityRow, check_identity_query, join
@@ -203,23 +202,19 @@ def result_row(row: Item | IdentityRow, platform: str) -> ResultRow:
     return ResultRow(row, platform) if type(row) is Item else IdentityResultRow(row)  # type: ignore[arg-type]
 
 
-def _prepare_client_dictionary(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
-    return prepare(caller, client_prepare(dictionary, "copy"))
-
-
-_CACHE = QueryCache(_prepare_client_dictionary)
+_CACHE = QueryCache(prepare)
 
 
 def compiled(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
-    """``prepare`` of the client-prepared dictionary, reused for dictionaries of the same shape (see
-    :mod:`keychainsim.engine.query_cache`)."""
+    """``prepare`` of a client-prepared dictionary (:mod:`keychainsim.shim.client`), reused for
+    dictionaries of the same shape (see :mod:`keychainsim.engine.query_cache`)."""
     return _CACHE.get(caller, dictionary)
 
 
 def copy_matching(
     db: Database, caller: Caller, dictionary: dict[str, Any], keychain: str, platform: str, clock: Clock = system_clock
 ) -> tuple[OSStatus, Any]:
-    """SecItemCopyMatching of a caller's dictionary (the client library's steps included)."""
+    """SecItemCopyMatching of a dictionary the client library has prepared (:mod:`keychainsim.shim.client`)."""
     query, matcher = _CACHE.get(caller, dictionary)
     seen = observe.search("copy", keychain, query, matcher)
     rows = run(db, query, matcher, keychain, clock)

@@ -68,7 +68,7 @@ def explain_quietly(kc: Any, query: dict[str, Any], call: str) -> Any:
     from contextlib import nullcontext
 
     from keychainsim.explain import explain
-    from keychainsim.probe import current_trace
+    from keychainsim.probe.traces import current_trace
 
     active = current_trace(kc)
     pause = getattr(active, "paused", None)

@@ -17,7 +17,6 @@ from typing import Any
 from keychainsim.engine import copy as dp_copy
 from keychainsim.engine.database import Database
 from keychainsim.engine.identity import join
-from keychainsim.engine.macos import FILE_STRIPPED
 from keychainsim.engine.observe import Collision, Search
 from keychainsim.explain import identity_causes, query_causes
 from keychainsim.explain.evidence import attr_name, show
@@ -28,6 +27,7 @@ from keychainsim.model.item import DP, FILE
 from keychainsim.model.match import ACCESS_GROUP, PERSISTENT_REF, SYNC, Matcher, Scope
 from keychainsim.model.reject import Reject
 from keychainsim.schema import CLASSES
+from keychainsim.shim.macos import FILE_STRIPPED
 from keychainsim.status import OSStatus
 
 

@@ -19,7 +19,7 @@ RELATED_CLASSES = {"idnt": ("cert", "keys"), "cert": ("cert",), "keys": ("keys",
 
 def active_trace(kc: Any) -> Any:
     """The innermost trace recording ``kc``, if ``explain`` is called inside one."""
-    from keychainsim.probe import current_trace
+    from keychainsim.probe.traces import current_trace
 
     return current_trace(kc)
 
@@ -120,7 +120,7 @@ def _labels_ever_stored(history: Any, steps: list[Any]) -> set[Any]:
 
 
 def _ref_class(ref: Any) -> str | None:
-    from keychainsim.engine.client import ref_kind
+    from keychainsim.shim.client import ref_kind
 
     return {"key": "keys", "certificate": "cert", "identity": "idnt"}.get(ref_kind(ref) or "")
 

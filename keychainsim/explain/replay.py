@@ -9,13 +9,15 @@ call that writes runs on a copy of the data, so explaining it changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from keychainsim import shim
 from keychainsim.engine import observe
 from keychainsim.engine.database import Database
 from keychainsim.engine.observe import Observation, Search
 from keychainsim.model.reject import Reject
+from keychainsim.shim.context import CallContext
 from keychainsim.status import OSStatus
 
 CALLS = ("SecItemCopyMatching", "SecItemAdd", "SecItemUpdate", "SecItemDelete")
@@ -81,17 +83,18 @@ def replay(kc: Any, call: str, query: dict[str, Any], attributes_to_update: dict
     args = (query,) if call != "SecItemUpdate" else (query, attributes_to_update or {})
     for arg in args:
         check_python_types(arg, f"{call} argument", _ref_types())
-    runner: dict[str, Callable[[Database], Any]] = {
-        "SecItemCopyMatching": lambda db: kc._copy(db, query),
-        "SecItemAdd": lambda db: kc._add(db, query),
-        "SecItemUpdate": lambda db: (kc._update(db, query, args[-1]), None),
-        "SecItemDelete": lambda db: (kc._delete(db, query), None),
+    runner: dict[str, Callable[[CallContext], Any]] = {
+        "SecItemCopyMatching": lambda ctx: shim.copy_matching(ctx, query),
+        "SecItemAdd": lambda ctx: shim.add(ctx, query),
+        "SecItemUpdate": lambda ctx: (shim.update(ctx, query, args[-1]), None),
+        "SecItemDelete": lambda ctx: (shim.delete(ctx, query), None),
     }
-    with kc._backend.reading() as db, observe.recording() as seen:
-        target = db if call == "SecItemCopyMatching" else db.copy()
+    with kc.call_context(call) as live, observe.recording() as seen:
+        db = live.db
+        ctx = live if call == "SecItemCopyMatching" else replace(live, db=db.copy())
         refused = None
         try:
-            status, result = runner[call](target)
+            status, result = runner[call](ctx)
         except Reject as reject:
             status, result, refused = reject.status, None, reject
         return Replay(call, OSStatus(status), result, refused, seen, db)

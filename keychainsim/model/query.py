@@ -37,9 +37,6 @@ AUTH_UI = {"u_AuthUIA": "allow", "u_AuthUIF": "fail", "u_AuthUIS": "skip"}
 CLIENT_STRIPPED_USE_KEYS = ("u_OpPrompt", "u_CallerName", "u_NoAuthUI", "u_TokenRawItems")
 """Removed by the client library before the server sees the dictionary (``SecItemAuthCopyParams()``)."""
 
-IGNORED_MATCH_KEYS = ("m_CaseInsensitive", "m_SubjectContains", "m_ItemList", "m_SearchList")
-"""Parsed as match terms and then consumed by nothing in the data protection engine (§E.3, §E.4)."""
-
 MACOS_FILE_ONLY_MATCH_KEYS = (
     "m_SubjectStartsWith",
     "m_SubjectEndsWith",

@@ -9,14 +9,20 @@
 - :func:`trace` records every Sec* call made inside a block, with status, refusal reason, result and
   the items after each call.
 
-Importing this package does not import rich: rendering is loaded on first use.
+The modules of this package produce data and import no renderer. ``dump``, ``trace`` and ``diff`` as
+listed here return results that also print themselves: they are :mod:`keychainsim.readable`'s, the layer
+above both probes and renderers, and this face resolves them on first use, so importing the package
+imports neither that layer nor rich.
 """
 
-from keychainsim.probe.dumps import Dump, DumpItem, Near, Pair, Unpaired, dump
+from keychainsim.probe.dumps import Dump, DumpItem, Near, Pair, Unpaired
 from keychainsim.probe.load import DumpDisagreement, DumpOrigin, dump_origin, load_dump
-from keychainsim.probe.snapshots import Change, Diff, Snapshot, diff, snapshot
-from keychainsim.probe.traces import Step, Trace, current_trace, trace
+from keychainsim.probe.snapshots import Change, Diff, Snapshot, snapshot
+from keychainsim.probe.traces import Step, Trace, current_trace
 from keychainsim.probe.visibility import Device, Hidden
+
+_PRESENTED = ("diff", "dump", "trace")
+"""Names this face hands on from :mod:`keychainsim.readable`."""
 
 __all__ = [
     "Change",
@@ -41,3 +47,15 @@ __all__ = [
     "snapshot",
     "trace",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in _PRESENTED:
+        from keychainsim import readable
+
+        return getattr(readable, name)
+    raise AttributeError(f"module 'keychainsim.probe' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PRESENTED})

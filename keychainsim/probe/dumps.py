@@ -1,7 +1,8 @@
 """dump(kc): every item of every class, whether this app can see it, and how identities pair up.
 
-A :class:`Dump` is the data; rendering it (rich text, plain NSDictionary-style text, JSON) is done by
-:mod:`keychainsim.render` and :mod:`keychainsim.probe.document`, so the same facts feed every format.
+A :class:`Dump` is the data, and its versioned JSON document (:mod:`keychainsim.probe.document`) the data
+in a file; laying it out as text is :mod:`keychainsim.render`'s work, and ``dump(kc)`` in its formats is
+:mod:`keychainsim.readable`'s, so the same facts feed every format and this package imports no renderer.
 Identities are not stored (pitfalls catalog R6): they are drawn from the engine's own join of
 certificates and private keys on ``cert.pkhh = key.klbl`` with ``key.priv = 1``, and every certificate or
 private key left out of that join is listed with the items that share its hash but do not pair.
@@ -14,15 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from keychainsim.model.item import Item
-from keychainsim.probe import engine_state
 from keychainsim.probe.names import CLASS_ORDER, key_noun
 from keychainsim.probe.visibility import Device, Hidden, hidden_reasons
 
 if TYPE_CHECKING:
     from keychainsim.keychain import Keychain
     from keychainsim.probe.load import DumpOrigin
-
-FORMATS = ("text", "rich", "plain", "json")
 
 
 @dataclass(frozen=True)
@@ -130,16 +128,18 @@ class Dump:
         """Read ``kc`` (one store transaction) and work out visibility and identities."""
         from keychainsim.probe.load import dump_origin
 
-        view = engine_state.read(kc)
+        contents = kc.export_contents()
+        state = contents.device
+        device = Device(state.unlocked, state.unlocked_since_boot, state.passcode_set)
         groups = tuple(kc.caller.access_groups)
         by_row = {
-            item.rowid: DumpItem(item, hidden_reasons(item, groups, view.device, kc.platform)) for item in view.items
+            item.rowid: DumpItem(item, hidden_reasons(item, groups, device, kc.platform)) for item in contents.items
         }
-        pairs = tuple(Pair(by_row[cert.rowid], by_row[key.rowid]) for cert, key in view.pairs)
+        pairs = tuple(Pair(by_row[cert.rowid], by_row[key.rowid]) for cert, key in contents.identities)
         return cls(
             platform=kc.platform,
             access_groups=groups,
-            device=view.device,
+            device=device,
             items=tuple(by_row.values()),
             pairs=pairs,
             unpaired=_unpaired(tuple(by_row.values()), pairs),
@@ -169,33 +169,6 @@ class Dump:
         from keychainsim.probe.document import dump_document, to_json
 
         return to_json(dump_document(self, secrets=secrets, for_text=True))
-
-    def render(self, format: str = "text", width: int = 100, secrets: bool = False) -> Any:
-        """This dump in one of :data:`FORMATS` (``"rich"`` gives a renderable, the others a str)."""
-        if format == "json":
-            return self.to_json(secrets=secrets)
-        if format == "plain":
-            from keychainsim.render.plain import plain_dump
-
-            return plain_dump(self)
-        from keychainsim.render.dump import DumpView
-
-        view = DumpView(self)
-        if format == "rich":
-            return view
-        if format == "text":
-            from keychainsim.render.console import render_text
-
-            return render_text(view, width=width)
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
-
-    def __str__(self) -> str:
-        return str(self.render("text"))
-
-    def __rich__(self) -> Any:
-        from keychainsim.render.dump import DumpView
-
-        return DumpView(self)
 
 
 def _is_private_key(item: Item) -> bool:
@@ -253,23 +226,3 @@ def _why_key_does_not_pair(cert: DumpItem, key: DumpItem) -> str:
 
 def _keychain_name(keychain: str) -> str:
     return "file-based keychain" if keychain == "file" else "data protection keychain"
-
-
-def dump(kc: Keychain, format: str = "text", *, width: int = 100, secrets: bool = False) -> Any:
-    """Every item of every class of ``kc``, as a person or a program reads it.
-
-    Args:
-        kc: the keychain, seen with its caller's access groups and the device's lock state.
-        format: ``"text"`` (default; colourless rich text, what ``print(dump(kc))`` shows), ``"rich"`` (a
-            renderable for a rich Console), ``"plain"`` (NSDictionary description style, as printing
-            SecItemCopyMatching results on a device shows) or ``"json"`` (the versioned document of
-            FORMAT.md, also written by the device-side probe).
-        width: line width of the text formats.
-        secrets: include passwords' and keys' secret data in JSON (certificates' DER is always included).
-
-    Raises:
-        ValueError: an unknown format.
-    """
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
-    return Dump.of(kc).render(format, width=width, secrets=secrets)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from keychainsim.errors import InputError
-from keychainsim.probe import engine_state
 from keychainsim.probe.document import LoadedDump, parse_document
 
 if TYPE_CHECKING:
@@ -67,7 +66,8 @@ def load_dump(source: str | Path) -> Keychain:
     Raises:
         InputError: naming the file (or ``<dump text>``) and what is wrong with it.
     """
-    from keychainsim.keychain import Keychain
+    from keychainsim.keychain import DeviceContents, Keychain
+    from keychainsim.store.state import DeviceState
 
     if isinstance(source, Path) or not source.lstrip().startswith("{"):
         path = Path(source)
@@ -83,7 +83,8 @@ def load_dump(source: str | Path) -> Keychain:
     loaded = parse_document(text, name)
     groups, notes = _entitlements(loaded)
     kc = Keychain(platform=loaded.platform, access_groups=groups)
-    engine_state.restore(kc, loaded.items, loaded.device)
+    device = DeviceState(loaded.device.unlocked, loaded.device.unlocked_since_boot, loaded.device.passcode_set)
+    kc.restore_contents(DeviceContents(tuple(loaded.items), device))
     comparison = None
     if loaded.device_identities is not None:
         from keychainsim.probe.device_identities import compare

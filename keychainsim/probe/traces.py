@@ -169,33 +169,19 @@ class Trace:
             "version": TRACE_VERSION,
         }
 
-    def render(self, format: str = "text", width: int = 100) -> Any:
-        """The step-by-step report: ``"text"`` (str), ``"rich"`` (renderable) or ``"json"`` (str)."""
-        from keychainsim.render.console import render_as
-        from keychainsim.render.trace import TraceView
-
-        return render_as(format, lambda: TraceView(self), self.to_dict, width)
-
-    def __str__(self) -> str:
-        return str(self.render("text"))
-
-    def __rich__(self) -> Any:
-        from keychainsim.render.trace import TraceView
-
-        return TraceView(self)
-
     def __repr__(self) -> str:
         return f"<Trace of {self.kc!r}: {len(self.steps)} steps>"
 
 
 @contextmanager
-def trace(kc: Keychain) -> Iterator[Trace]:
+def trace(kc: Keychain, kind: type[Trace] = Trace) -> Iterator[Trace]:
     """Record every Sec* call made inside the block on ``kc`` (and its ``with_entitlements`` views).
 
     The observer and the module-level recorder are removed when the block ends, also on an exception;
-    the returned :class:`Trace` stays readable afterwards.
+    the returned trace (a ``kind``: :class:`Trace`, or a subclass that also presents it) stays readable
+    afterwards.
     """
-    with resume(Trace(kc)) as recorded:
+    with resume(kind(kc)) as recorded:
         yield recorded
 
 

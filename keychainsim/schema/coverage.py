@@ -6,9 +6,8 @@
 from __future__ import annotations
 
 from keychainsim.constants import NAME_OF
-from keychainsim.model.query import IGNORED_MATCH_KEYS
 from keychainsim.schema.model import Default
-from keychainsim.schema.tables import CLASSES
+from keychainsim.schema.tables import CLASSES, IGNORED_MATCH_KEYS
 
 FLAG_WORDS = {"P": "unique", "I": "indexed", "S": "matched by bytes", "D": "secret", "R": "returned"}
 

@@ -91,12 +91,6 @@ class Attr:
     def in_add_result(self) -> bool:
         return "A" in self.flags
 
-    def default_for_key(self) -> object:
-        """The value a missing primary-key member compares as (``SecDbAttrCopyDefaultValue()``, §C.3)."""
-        from keychainsim.model.values import kind_default
-
-        return kind_default(self.kind)
-
 
 @dataclass(frozen=True)
 class ItemClass:

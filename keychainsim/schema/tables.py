@@ -163,6 +163,9 @@ IDNT_ATTRIBUTES: dict[str, Attr] = {**KEYS.by_key, **CERT.by_key}
 (``SecItemDb.c: SecDbAttrWithKey()`` special case, §C.5). Which half each one filters on is decided
 in :mod:`keychainsim.engine.identity` (§H.2)."""
 
+IGNORED_MATCH_KEYS = ("m_CaseInsensitive", "m_SubjectContains", "m_ItemList", "m_SearchList")
+"""Match keys the data protection engine parses as match terms and then consumes nowhere (§E.3, §E.4)."""
+
 
 def item_class(name: str) -> ItemClass | None:
     """The stored class called ``name`` (genp, inet, cert, keys), or None."""

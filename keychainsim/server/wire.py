@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from keychainsim.engine.client import ref_kind
+from keychainsim.shim.client import ref_kind
 
 TYPES = ("string", "data", "int", "float", "bool", "date", "null", "array", "dict", "ref")
 """Every type name a value may carry, in the order docs/protocol.md lists them."""

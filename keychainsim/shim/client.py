@@ -2,6 +2,12 @@
 
 Ref expansion (a kSecValueRef contributes its attributes, the caller's win), the certificate label
 inference, the access-control checks and the removal of authentication-UI keys (§D.1 step 1, §D.3).
+
+Why this lives in the client shim and not in the engine: ``SecItem.m`` runs in the app's process, between
+the app (or, on macOS, ``SecItem.cpp``'s routing) and securityd. The server never sees a ``SecKeyRef``, a
+``SecCertificateRef`` or an authentication-UI key: it receives the dictionary this module produces. So the
+engine here models the server and takes prepared dictionaries, and the shim, which also holds the other
+client-side steps (identity explosion, the macOS routing), prepares them (reference §0.3 layers 1 and 2).
 """
 
 from __future__ import annotations
@@ -94,6 +100,8 @@ def check_access_control(dictionary: dict[str, Any], op: str) -> None:
 def strip_auth_params(dictionary: dict[str, Any], op: str) -> dict[str, Any]:
     """``SecItemAuthCopyParams()`` removes prompt/caller-name/no-UI keys, and every kSecUseAuthenticationUI
     value except Skip, which survives to the server for CopyMatching."""
+    if not any(k in dictionary for k in CLIENT_STRIPPED_USE_KEYS) and "u_AuthUI" not in dictionary:
+        return dictionary  # the usual case: nothing to strip, no copy
     out = {k: v for k, v in dictionary.items() if k not in CLIENT_STRIPPED_USE_KEYS}
     if out.get("u_AuthUI") not in (None, "u_AuthUIS") and op != "copy":
         out.pop("u_AuthUI")

@@ -1,0 +1,143 @@
+"""The macOS file-based keychain: the legacy implementation behind ``SecItem.cpp``'s ``*_osx`` calls.
+
+It is a second engine beside the data protection one, with its own semantics (reference §M.4): no access
+groups, no protection classes and no sync column; its own uniqueness (``Schema.m4``, ``KeySchema.m4``);
+a label that defaults to the service, server or account (``ItemImpl::addWithCopyInfo()``); a reference
+as the default result of a search; and update and delete that act on the first match unless the caller
+asks for all (``SecItemUpdate_osx()``, ``SecItemDelete_osx()`` run a CopyMatching with the caller's limit).
+
+Dictionaries reach it already translated by the shim (``SecItemCopyTranslatedAttributes()``): the
+data-protection-only keys are gone. Identities are the same join as on the data protection side, over this
+keychain's certificates and private keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keychainsim.engine import observe
+from keychainsim.engine.add import AddOutcome
+from keychainsim.engine.context import Clock, item_digest, new_persistent_uuid
+from keychainsim.engine.database import Database
+from keychainsim.engine.delete import remove
+from keychainsim.engine.identity import IdentityResultRow, check_identity_query, join
+from keychainsim.engine.results import ResultRow, element, shape
+from keychainsim.engine.update import apply as update_apply
+from keychainsim.engine.update import parse_changes
+from keychainsim.model.item import FILE, Item
+from keychainsim.model.match import Matcher, Scope
+from keychainsim.model.query import Query, parse
+from keychainsim.model.reject import Reject
+from keychainsim.schema import CLASSES, Default
+from keychainsim.status import OSStatus
+
+NOT_STORED = ("pdmn", "accc", "agrp", "sync", "tomb", "musr", "nleg")
+"""Columns the file-based keychain does not have: whatever reaches it under these names is dropped."""
+
+
+def add(db: Database, dictionary: dict[str, Any], clock: Clock) -> tuple[OSStatus, Any]:
+    """An add to the file-based keychain (§M.4)."""
+    outcome = AddOutcome()
+    outcome.keychain = FILE
+    observe.adding(outcome)
+    if dictionary.get("class") == "idnt":
+        raise Reject(OSStatus.errSecParam, "the file-based keychain cannot add the identity class", key="class")
+    data = dictionary.get("v_Data")
+    if isinstance(data, str):
+        dictionary = {**dictionary, "v_Data": data.encode("utf-8")}
+    if "svce" in dictionary and not isinstance(dictionary["svce"], str):
+        raise Reject(OSStatus.errSecParam, "the file-based keychain wants kSecAttrService as a string", key="svce")
+    if dictionary.get("port") == "":
+        raise Reject(OSStatus.errSecParam, 'kSecAttrPort "" is refused by the file-based keychain', key="port")
+    query = parse(dictionary, "add")
+    outcome.query = query
+    attrs = dict(query.attrs)
+    if "labl" not in attrs:
+        # ItemImpl::addWithCopyInfo(): the label defaults to the service, the server, else the account.
+        for key in ("svce", "srvr", "addr", "acct"):
+            if key in attrs:
+                attrs["labl"] = attrs[key]
+                break
+    now = clock()
+    attrs["cdat"] = now
+    attrs["mdat"] = now
+    for attr in CLASSES[query.item_class].attributes:
+        if attr.default is Default.EMPTY_STRING:
+            attrs.setdefault(attr.key, "")
+        elif attr.default is Default.ZERO and attr.key in CLASSES[query.item_class].primary_key:
+            attrs.setdefault(attr.key, 0)
+    for key in NOT_STORED:
+        attrs.pop(key, None)
+    if query.data is not None:
+        attrs["v_Data"] = query.data
+    attrs["persistref"] = new_persistent_uuid()
+    attrs["sha1"] = item_digest(attrs)
+    item = Item(db.new_rowid(), query.item_class, FILE, attrs)
+    existing = db.find_unique(item)
+    if existing is not None:
+        outcome.colliding = existing
+        observe.collided("add", FILE, existing, item, query)
+        raise Reject(
+            OSStatus.errSecDuplicateItem, f"the file-based keychain already has this item (row {existing.rowid})"
+        )
+    db.put(item)
+    outcome.stored = item
+    return OSStatus.errSecSuccess, element(ResultRow(item, "macos"), query.returns, for_add=True)
+
+
+def compile_query(dictionary: dict[str, Any], op: str) -> tuple[Query, Matcher]:
+    """Parse a translated dictionary for ``op`` and build its matcher: every item is in one unnamed group
+    and there is no sync column, so neither narrows the search."""
+    query = parse(dictionary, op)
+    query.sync = "any"
+    if query.item_class == "idnt":
+        check_identity_query(query.attrs)
+    return query, Matcher(query, Scope(groups=None))
+
+
+def _limit(query: Query) -> int | None:
+    """Update and delete act on one item unless the caller passed kSecMatchLimitAll (§M.4)."""
+    return None if query.limit_given and query.limit is None else 1
+
+
+def matching(db: Database, query: Query, matcher: Matcher) -> list[Any]:
+    """The rows (or certificate/key pairs, for identities) the query matches, in row order."""
+    if query.item_class == "idnt":
+        rows: list[Any] = list(join(db, FILE))
+    else:
+        rows = list(db.candidates(FILE, query.item_class, matcher.terms))
+    return [r for r in rows if not matcher.misses(r) and not matcher.filter_misses(r)]
+
+
+def copy_matching(db: Database, dictionary: dict[str, Any]) -> tuple[OSStatus, Any]:
+    query, matcher = compile_query(dictionary, "copy")
+    if "data" in query.returns and query.limit is None and query.item_class in ("genp", "inet"):
+        raise Reject(
+            OSStatus.errSecParam,
+            "the file-based keychain refuses kSecReturnData with kSecMatchLimitAll for passwords",
+            key="r_Data",
+        )
+    seen = observe.search("copy", FILE, query, matcher)
+    rows = matching(db, query, matcher)
+    if query.limit is not None:
+        rows = rows[: query.limit]
+    if not rows:
+        observe.found(seen, rows)
+        return OSStatus.errSecItemNotFound, None
+    # The file-based keychain returns a reference when no return key is given (§M.4).
+    returns = query.returns if query.return_keys_present else frozenset({"ref"})
+    results = [IdentityResultRow(r) if query.item_class == "idnt" else ResultRow(r, "macos") for r in rows]
+    result = shape(results, returns, query.limit == 1)
+    observe.found(seen, rows, result)
+    return OSStatus.errSecSuccess, result
+
+
+def update(db: Database, dictionary: dict[str, Any], changes: dict[str, Any], clock: Clock) -> OSStatus:
+    query, matcher = compile_query(dictionary, "update")
+    kept = {k: v for k, v in changes.items() if k not in NOT_STORED}
+    return update_apply(db, query, matcher, parse_changes(query.item_class, kept), clock, FILE, _limit(query))
+
+
+def delete(db: Database, dictionary: dict[str, Any], clock: Clock) -> OSStatus:
+    query, matcher = compile_query(dictionary, "delete")
+    return remove(db, query, matcher, clock, FILE, _limit(query))

@@ -1,0 +1,230 @@
+"""macOS: the file-based and the data protection keychains side by side, behind the SecItem shim.
+
+``OSX/libsecurity_keychain/lib/SecItem.cpp`` decides per call which implementation(s) to use
+(``SecItemCategorizeQuery()``), rewrites the dictionary for each (``SecItemCopyTranslatedAttributes()``)
+and merges results (``SecItemMergeResults()``); reference secitem-engine.md §M (corrected), TN3137. The
+file-based implementation itself is :mod:`keychainsim.engine.file_keychain`; the data protection one is
+the ordinary engine, reached through the client library's preparation (:mod:`keychainsim.shim.client`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keychainsim.engine import copy as dp_copy
+from keychainsim.engine import file_keychain, observe
+from keychainsim.engine.add import add as dp_add
+from keychainsim.engine.delete import prepare as delete_prepare
+from keychainsim.engine.delete import remove
+from keychainsim.engine.update import apply as update_apply
+from keychainsim.engine.update import prepare as update_prepare
+from keychainsim.model.item import DP, FILE
+from keychainsim.model.query import MACOS_FILE_ONLY_MATCH_KEYS, PersistentRef
+from keychainsim.model.reject import Reject
+from keychainsim.model.values import truthy
+from keychainsim.shim.client import prepare as client_prepare
+from keychainsim.shim.client import ref_kind
+from keychainsim.shim.context import CallContext
+from keychainsim.status import OSStatus
+
+FILE_STRIPPED = ("pdmn", "accc", "agrp", "sync", "tomb", "musr", "nleg")
+"""Keys the shim removes before a file-based call: the file keychain silently drops the access group
+and the protection (§M.3), which is how items get "lost"."""
+
+FILE_ONLY_KEYS = (*MACOS_FILE_ONLY_MATCH_KEYS, "m_ItemList", "m_SearchList", "u_ItemList", "u_Keychain")
+FILE_ONLY_ATTRIBUTES = ("acls", "prf", "salt", "rounds")
+
+DP_FLAG = "nleg"
+"""kSecUseDataProtectionKeychain (and the deprecated kSecAttrNoLegacy, the same raw key)."""
+
+
+def targets(dictionary: dict[str, Any]) -> tuple[str, ...]:
+    """``SecItemCategorizeQuery()`` (§M.2): which implementations a call goes to, DP first."""
+    if "nleg" in dictionary:
+        return (DP,) if truthy(dictionary["nleg"]) else (FILE,)
+    if "ggrp" in dictionary:
+        return (DP,)
+    allowed = {DP, FILE}
+    ref = dictionary.get("v_Ref")
+    if ref_kind(ref) == "key":
+        allowed.discard(FILE)
+    if "tkid" in dictionary or "accc" in dictionary:
+        allowed.discard(FILE)
+    if dictionary.get("agrp") == "com.apple.token":
+        allowed.discard(FILE)
+    if "sync" in dictionary and dictionary["sync"] != "syna" and truthy(dictionary["sync"]):
+        allowed.discard(FILE)
+    if "v_PersistentRef" in dictionary:
+        try:
+            PersistentRef.parse(dictionary["v_PersistentRef"])
+            allowed.discard(FILE)
+        except Reject:
+            allowed.discard(DP)
+    if any(k in dictionary for k in (*FILE_ONLY_KEYS, *FILE_ONLY_ATTRIBUTES)):
+        allowed.discard(DP)
+    if "class" not in dictionary and "v_PersistentRef" not in dictionary and "v_Ref" not in dictionary:
+        allowed.discard(DP)
+    if not allowed:
+        raise Reject(OSStatus.errSecParam, "the dictionary asks for both keychains and neither (§M.2)")
+    return tuple(t for t in (DP, FILE) if t in allowed)
+
+
+def for_dp(dictionary: dict[str, Any], op: str) -> dict[str, Any]:
+    """``SecItemCopyTranslatedAttributes()`` for the DP half (§M.3): kSecAttrModificationDate always goes;
+    an add loses its match keys; a query loses kSecValueData and kSecAttrAccess, and kSecAttrSynchronizable
+    when a persistent ref is given; a delete loses match and return keys; an update loses return keys."""
+    out = {k: v for k, v in dictionary.items() if k not in (DP_FLAG, "mdat")}
+    if op == "copy":
+        dropped = ("v_Data", "acls", "sync") if "v_PersistentRef" in out else ("v_Data", "acls")
+        out = {k: v for k, v in out.items() if k not in dropped}
+    if op == "add":
+        out = {k: v for k, v in out.items() if not _prefixed(k, "m_")}
+    if op == "update":
+        out = {k: v for k, v in out.items() if not _prefixed(k, "r_")}
+    if op == "delete":
+        out = {k: v for k, v in out.items() if not _prefixed(k, "m_", "r_")}
+    return out
+
+
+def _prefixed(key: Any, *prefixes: str) -> bool:
+    """Whether ``key`` is a string key of one of these families; a key of another type (NSNull, CFData,
+    CFNumber) is left in place for the server's parser, which refuses it with the status a device gives."""
+    return isinstance(key, str) and key.startswith(prefixes)
+
+
+def for_file(dictionary: dict[str, Any]) -> dict[str, Any]:
+    """The file-based half's dictionary: the data-protection-only keys removed (§M.3)."""
+    return {k: v for k, v in dictionary.items() if k not in FILE_STRIPPED}
+
+
+def add(ctx: CallContext, attributes: dict[str, Any]) -> tuple[OSStatus, Any]:
+    """Add prefers the file-based keychain whenever it is allowed (§M.3)."""
+    where = targets(attributes)
+    prepared = client_prepare(attributes, "add")
+    if FILE in where:
+        return file_keychain.add(ctx.db, for_file(prepared), ctx.clock)
+    return dp_add(ctx.db, ctx.caller, for_dp(prepared, "add"), ctx.clock)
+
+
+def copy(ctx: CallContext, query: dict[str, Any]) -> tuple[OSStatus, Any]:
+    """CopyMatching runs on every allowed keychain, DP first, and merges (``SecItemMergeResults()``, §M.3)."""
+    where = targets(query)
+    prepared = client_prepare(query, "copy")
+    if "m_Issuers" in query and query.get("class") == "cert" and FILE in where:
+        # si-68-secmatchissuer.c, macOS branch: not allowed with certificates ("performance is bad").
+        raise Reject(OSStatus.errSecParam, "kSecMatchIssuers cannot be used with kSecClassCertificate on macOS")
+    outcomes: dict[str, tuple[OSStatus, Any]] = {}
+    for target in where:
+        try:
+            if target == DP:
+                outcomes[DP] = dp_copy.copy_matching(
+                    ctx.db, ctx.caller, for_dp(prepared, "copy"), DP, "macos", ctx.clock
+                )
+            else:
+                outcomes[FILE] = file_keychain.copy_matching(ctx.db, for_file(prepared))
+        except Reject as refused:
+            if len(where) == 1:
+                raise
+            observe.absorbed(refused, target)
+            outcomes[target] = (refused.status, None)
+    if len(outcomes) == 1:
+        return next(iter(outcomes.values()))
+    return merge(outcomes[DP], outcomes[FILE])
+
+
+def merge(dp: tuple[OSStatus, Any], file: tuple[OSStatus, Any]) -> tuple[OSStatus, Any]:
+    """``SecItemMergeResults()`` and the status rules around it in ``SecItemCopyMatching`` (SecItem.cpp)."""
+    dp_status, dp_result = dp
+    file_status, file_result = file
+    if dp_status == OSStatus.errSecSuccess and file_status == OSStatus.errSecSuccess:
+        if isinstance(dp_result, list) and isinstance(file_result, list):
+            return OSStatus.errSecSuccess, dp_result + file_result
+        return OSStatus.errSecSuccess, dp_result
+    if dp_status == OSStatus.errSecSuccess:
+        return dp_status, dp_result
+    return file_status, file_result
+
+
+def update(ctx: CallContext, query: dict[str, Any], changes: dict[str, Any]) -> OSStatus:
+    """With the DP flag: DP only. Otherwise both, merged, and a change of kSecAttrSynchronizable moves
+    items between the implementations (``SecItemChangeSynchronizability()``, §M.3)."""
+    where = targets(query)
+    prepared_query = client_prepare(query, "update")
+    prepared_changes = client_prepare(changes, "update_attributes")
+    if "sync" in changes and DP_FLAG not in query:
+        return _move_synchronizability(ctx, prepared_query, prepared_changes)
+    statuses: dict[str, OSStatus] = {}
+    for target in where:
+        try:
+            if target == DP:
+                q, matcher, parsed = update_prepare(
+                    ctx.caller, for_dp(prepared_query, "update"), prepared_changes, "macos"
+                )
+                statuses[DP] = update_apply(ctx.db, q, matcher, parsed, ctx.clock, DP)
+            else:
+                statuses[FILE] = file_keychain.update(ctx.db, for_file(prepared_query), prepared_changes, ctx.clock)
+        except Reject as refused:
+            if len(where) == 1:
+                raise
+            observe.absorbed(refused, target)
+            statuses[target] = refused.status
+    return _merge_statuses(statuses)
+
+
+def _merge_statuses(statuses: dict[str, OSStatus]) -> OSStatus:
+    if any(s == OSStatus.errSecSuccess for s in statuses.values()):
+        return OSStatus.errSecSuccess
+    if FILE in statuses:
+        return statuses[FILE]
+    return next(iter(statuses.values()))
+
+
+def _move_synchronizability(ctx: CallContext, query: dict[str, Any], changes: dict[str, Any]) -> OSStatus:
+    """Setting sync to false copies matching DP items into the file keychain and deletes them from DP;
+    setting it to true does the reverse (§M.3, M.5 item 3)."""
+    db = ctx.db
+    to_sync = truthy(changes["sync"])
+    rest = {k: v for k, v in changes.items() if k != "sync"}
+    if to_sync:
+        q, matcher = file_keychain.compile_query(for_file(query), "update")
+        rows = file_keychain.matching(db, q, matcher)
+        if not rows:
+            return OSStatus.errSecItemNotFound
+        for row in rows:
+            attrs = {k: v for k, v in row.attrs.items() if k not in ("cdat", "mdat", "persistref", "sha1")}
+            attrs.update(rest)
+            dp_add(db, ctx.caller, {"class": row.item_class, **attrs, "sync": True}, ctx.clock)
+            db.remove(row)
+        return OSStatus.errSecSuccess
+    dp_query = {**for_dp(query, "update"), "sync": query.get("sync", True)}
+    q, matcher = dp_copy.prepare(ctx.caller, dp_query)
+    rows = [r for r in db.candidates(DP, q.item_class, matcher.terms) if not matcher.misses(r)]
+    if not rows:
+        return OSStatus.errSecItemNotFound
+    for row in rows:
+        attrs = {k: v for k, v in row.attrs.items() if k not in (*FILE_STRIPPED, "cdat", "mdat", "persistref", "sha1")}
+        attrs.update({k: v for k, v in rest.items() if k not in FILE_STRIPPED})
+        file_keychain.add(db, {"class": row.item_class, **attrs}, ctx.clock)
+        db.remove(row)
+    return OSStatus.errSecSuccess
+
+
+def delete(ctx: CallContext, query: dict[str, Any]) -> OSStatus:
+    """Both keychains; the DP half has match and return keys stripped, so it removes every match, while
+    the file half removes the first match unless kSecMatchLimitAll is given (§M.3, §M.4)."""
+    where = targets(query)
+    prepared = client_prepare(query, "delete")
+    statuses: dict[str, OSStatus] = {}
+    for target in where:
+        try:
+            if target == DP:
+                q, matcher = delete_prepare(ctx.caller, for_dp(prepared, "delete"), "macos")
+                statuses[DP] = remove(ctx.db, q, matcher, ctx.clock, DP)
+            else:
+                statuses[FILE] = file_keychain.delete(ctx.db, for_file(prepared), ctx.clock)
+        except Reject as refused:
+            if len(where) == 1:
+                raise
+            observe.absorbed(refused, target)
+            statuses[target] = refused.status
+    return _merge_statuses(statuses)
