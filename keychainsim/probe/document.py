@@ -32,7 +32,6 @@ from keychainsim.probe.visibility import REASON_CODES, Device
 
 if TYPE_CHECKING:
     from keychainsim.probe.device_identities import DeviceIdentities
-    from keychainsim.probe.dumps import Dump
 
 FORMAT_NAME = "keychainsim-dump"
 FORMAT_VERSION = 1
@@ -85,8 +84,9 @@ def _identity_fields(item: Item) -> dict[str, Any]:
     return {"class": item.item_class, "keychain": item.keychain, "rowid": item.rowid}
 
 
-def dump_document(dump: Dump, secrets: bool = False, for_text: bool = False) -> dict[str, Any]:
-    """The JSON document for ``dump`` (FORMAT.md). ``for_text``: for :func:`to_json` only, each item's
+def dump_document(dump: Any, secrets: bool = False, for_text: bool = False) -> dict[str, Any]:
+    """The JSON document for ``dump``, a :class:`~keychainsim.probe.dumps.Dump` (FORMAT.md; named here by its
+    use only, since the dump module serializes through this one). ``for_text``: for :func:`to_json` only, each item's
     attributes are left for it to write (:class:`EncodedAttributes`, the same text, each repeated value
     encoded once)."""
     items = []
