@@ -97,11 +97,10 @@ class Replayer:
 
     def _start_from(self, kc: Any) -> None:
         """Start from a loaded dump's items and lock state (``--initial``)."""
-        from keychainsim.probe import engine_state
         from keychainsim.probe.traces import Trace
 
-        view = engine_state.read(kc)
-        engine_state.restore(self.session.kc, view.items, view.device)
+        view = kc.export_contents()
+        self.session.kc.restore_contents(view)
         self.session.trace = Trace(self.session.kc)
         self.notes.append(f"the replay started from {len(view.items)} items of a device dump")
         if any(i.item_class == "keys" and i.get("v_Data") is None for i in view.items):
