@@ -1,6 +1,6 @@
 """The seed enrollment flow, replayed with the dumps Apple DTS asks for and the diagnosis.
 
-The flow of the forum thread (pitfalls catalog §2): an EC P-256 private key made permanent with an
+The flow of the forum thread (the seed flow of docs/pitfalls.md): an EC P-256 private key made permanent with an
 application tag; a CSR from it; a certificate from the (local) CA; SecItemAdd of the certificate with
 kSecAttrLabel; SecItemCopyMatching(kSecClassIdentity, kSecAttrLabel, kSecReturnRef, kSecMatchLimitOne).
 Each variant breaks it the way real apps do. For each one the program prints the keychain after the key

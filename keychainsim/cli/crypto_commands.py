@@ -234,7 +234,7 @@ def import_cert(
             + (
                 "a stored private key has this klbl: the identity forms"
                 if pairs
-                else "no visible private key has this klbl: no identity (catalog C1/C2)"
+                else "no visible private key has this klbl: no identity (pitfalls C1, C2: keychainsim glossary C1)"
             )
         )
     raise typer.Exit(code)
@@ -289,7 +289,9 @@ def import_p12(
         if added is not None:
             typer.echo(f"SecItemAdd (identity): {added}")
         elif status == 0 and opts.platform == "ios":
-            typer.echo("  note: on iOS nothing was stored; --add stores the identity (catalog C49)")
+            typer.echo(
+                "  note: on iOS nothing was stored; --add stores the identity (pitfall C49: keychainsim glossary C49)"
+            )
     failed = status != 0 or (added is not None and added != 0)
     raise typer.Exit(EXIT_UNEXPECTED_STATUS if failed else EXIT_OK)
 

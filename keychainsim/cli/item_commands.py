@@ -162,7 +162,9 @@ def explain(
     set_attr: Annotated[
         list[str] | None, typer.Option("--set", help="Explain a SecItemUpdate setting NAME=VALUE; repeat.")
     ] = None,
-    codes: bool = typer.Option(False, "--codes", help="List every finding code and its meaning, then exit."),
+    codes: bool = typer.Option(
+        False, "--codes", help="List every finding code, its meaning and an example scenario, then exit."
+    ),
     dump_file: str | None = typer.Option(
         None,
         "--dump",
@@ -181,13 +183,17 @@ def explain(
     call = "SecItemAdd" if as_add else "SecItemDelete" if as_delete else "SecItemUpdate" if updating else None
     if codes:
         with guard():
-            from keychainsim.explain import MEANING
+            from keychainsim.glossary.codes import finding_codes
 
+            listed = finding_codes()
             if json_output or opts.json:
-                emit_json(MEANING)
+                emit_json({c.code: c.to_dict() for c in listed})
             else:
-                for code, meaning in MEANING.items():
-                    typer.echo(f"{code:<40} {meaning}")
+                for c in listed:
+                    severity = f" ({c.severity})" if c.severity and c.severity != "error" else ""
+                    typer.echo(f"{c.code}{severity}")
+                    typer.echo(f"    {c.meaning}")
+                    typer.echo(f"    example: keychainsim run {c.example}" if c.example else "    example: none yet")
         return
     from keychainsim.cli.query import build_dictionary
 

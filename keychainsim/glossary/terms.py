@@ -78,6 +78,9 @@ KINDS = (
     "internal",
     "status",
     "finding",
+    "rule",
+    "pitfall",
+    "seed variant",
 )
 """Every kind of term, in the order a full listing shows them."""
 
@@ -325,14 +328,42 @@ def _status_terms(meanings: dict[str, Any]) -> list[Term]:
 
 
 def _finding_terms() -> list[Term]:
-    from keychainsim.enroll.findings import CODES
-    from keychainsim.explain import MEANING
+    from keychainsim.glossary.codes import finding_codes
 
-    terms = [Term(name=code, kind="finding", raw=code, meaning=meaning) for code, meaning in MEANING.items()]
-    terms += [
-        Term(name=code, kind="finding", raw=code, meaning=meaning, facts=(f"severity: {severity}",))
-        for code, (severity, meaning) in CODES.items()
-    ]
+    terms: list[Term] = []
+    for code in finding_codes():
+        facts = (f"severity: {code.severity}",) if code.severity else ()
+        see = (f"keychainsim run {code.example}",) if code.example else ()
+        terms.append(Term(name=code.code, kind="finding", raw=code.code, meaning=code.meaning, facts=facts, see=see))
+    return terms
+
+
+def _pitfall_terms() -> list[Term]:
+    """R, C and S entries of docs/pitfalls.md, with the lessons that teach each."""
+    from keychainsim.glossary.pitfalls import DOC_PATH, lessons_by_pitfall, pitfalls
+
+    taught = lessons_by_pitfall()
+    terms: list[Term] = []
+    for entry in pitfalls().values():
+        facts: list[str] = []
+        if entry.rules:
+            facts.append("rules: " + ", ".join(entry.rules))
+        if entry.causes:
+            facts.append("causes: " + ", ".join(entry.causes))
+        if entry.confidence:
+            facts.append(f"confidence: {entry.confidence}")
+        see = [f"{DOC_PATH}#{entry.anchor}"]
+        see += [f"keychainsim learn {number} ({title})" for number, _, title in taught.get(entry.id, [])]
+        terms.append(
+            Term(
+                name=entry.id,
+                kind=entry.kind,
+                raw=entry.id,
+                meaning=f"{entry.title}. {entry.summary}",
+                facts=tuple(facts),
+                see=tuple(see),
+            )
+        )
     return terms
 
 
@@ -340,6 +371,6 @@ def _finding_terms() -> list[Term]:
 def all_terms() -> tuple[Term, ...]:
     """Every term, grouped by kind in :data:`KINDS` order, each group in declaration order."""
     meanings = _meanings()
-    terms = _constant_terms(meanings) + _status_terms(meanings) + _finding_terms()
+    terms = _constant_terms(meanings) + _status_terms(meanings) + _finding_terms() + _pitfall_terms()
     order = {kind: i for i, kind in enumerate(KINDS)}
     return tuple(sorted(terms, key=lambda t: order.get(t.kind, len(order))))

@@ -465,7 +465,7 @@ class Runner:
             )
         if "ca_certificates" in step.raw:
             ca_certificates = self._value(step, "ca_certificates")
-        endpoint = step.get("endpoint", "nginx")
+        endpoint = self._value(step, "endpoint") if "endpoint" in step.raw else "nginx"  # $enrolled.url too
         url = endpoint
         if endpoint in ("nginx", "python"):
             from keychainsim.servers import MTLSServer, NginxServer

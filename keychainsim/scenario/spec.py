@@ -185,7 +185,10 @@ _ARGUMENT_SCHEMAS: dict[str, dict[str, Any]] = {
     "token_env": {"type": "string", "description": "the environment variable holding the bearer token"},
     "key_params": {"type": "object", "description": "SecKeyCreateRandomKey parameters for the enrollment key"},
     "identity": {"type": "string", "description": "a saved enrollment or SecIdentity ($name), or a label"},
-    "endpoint": {"type": "string", "description": "nginx, python, or a loopback https URL"},
+    "endpoint": {
+        "type": "string",
+        "description": "nginx, python, a loopback https URL, or a saved enrollment's URL ($name.url)",
+    },
     "ca_certificates": {"type": "string", "description": "a saved list of certificates ($name)"},
     "server_name": {"type": "string"},
 }
@@ -269,7 +272,7 @@ class SchemaBuilder:
             "properties": {
                 "scenario": {"type": "string", "minLength": 1},
                 "description": {"type": "string"},
-                "cause": {"type": "string", "description": "pitfalls-catalog cause, e.g. C14 or S1"},
+                "cause": {"type": "string", "description": "the docs/pitfalls.md entry it reproduces, e.g. C14 or S1"},
                 "twin": {"type": "string", "description": "file name of the broken/fixed twin scenario"},
                 "provenance": {"enum": list(PROVENANCE)},
                 "source": {"type": "string", "description": "where the asserted behaviour comes from"},

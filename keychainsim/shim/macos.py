@@ -65,7 +65,9 @@ def targets(dictionary: dict[str, Any]) -> tuple[str, ...]:
     if "class" not in dictionary and "v_PersistentRef" not in dictionary and "v_Ref" not in dictionary:
         allowed.discard(DP)
     if not allowed:
-        raise Reject(OSStatus.errSecParam, "the dictionary asks for both keychains and neither (§M.2)")
+        raise Reject(
+            OSStatus.errSecParam, "the dictionary asks for both keychains and for neither (SecItemCategorizeQuery)"
+        )
     return tuple(t for t in (DP, FILE) if t in allowed)
 
 

@@ -156,3 +156,20 @@ def test_explanations_name_the_constants_beside_raw_keys() -> None:
     )
     assert terms_line("nothing raw here") is None
     assert "type = kSecAttrType" in (terms_line("type=73") or "")
+
+
+@pytest.mark.model
+def test_pitfall_ids_are_terms_with_their_lessons_and_document_anchor(cli) -> None:
+    c5 = _one("C5")
+    assert c5.kind == "pitfall" and c5.meaning.startswith("The identity query's attribute filters the other half.")
+    assert "docs/pitfalls.md#c5" in c5.see
+    assert any(s.startswith("keychainsim learn 4 ") for s in c5.see)
+    assert _one("r6").kind == "rule" and "causes: C5, C44" in _one("S9").facts
+    shown = cli("glossary", "C12")
+    assert shown.exit_code == 0 and "keychainsim learn 3 (Public and private halves)" in shown.output
+
+
+@pytest.mark.model
+def test_finding_terms_name_an_example_scenario() -> None:
+    assert _one("mtls.http_error").see == ("keychainsim run fixtures/scenarios/enrollment/mtls-http-error.yaml",)
+    assert "severity: error" in _one("enroll.add_failed").facts

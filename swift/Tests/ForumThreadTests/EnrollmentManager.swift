@@ -1,7 +1,7 @@
 import Foundation
 import Security
 
-// The forum thread's enrollment code (pitfalls catalog §2; the recipe of developer.apple.com/forums/thread/797509),
+// The forum thread's enrollment code (the seed flow of docs/pitfalls.md; the recipe of developer.apple.com/forums/thread/797509),
 // written as it was posted: `import Security`, `[String: Any]` dictionaries bridged with `as CFDictionary`,
 // the key attributes at the top level of SecKeyCreateRandomKey's parameters, a PEM-to-DER helper, the
 // certificate added with its label, a loop over the CA certificates, and the identity looked up by label.
