@@ -193,7 +193,11 @@ def explain(
                     severity = f" ({c.severity})" if c.severity and c.severity != "error" else ""
                     typer.echo(f"{c.code}{severity}")
                     typer.echo(f"    {c.meaning}")
-                    typer.echo(f"    example: keychainsim run {c.example}" if c.example else "    example: none yet")
+                    typer.echo(
+                        f"    example: keychainsim run {c.example}"
+                        if c.example
+                        else "    no example: " + c.to_dict()["no_example"]
+                    )
         return
     from keychainsim.cli.query import build_dictionary
 

@@ -26,7 +26,12 @@ EXAMPLES: dict[str, str] = {
     "identity.key_is_public": "fixtures/scenarios/seed/s14-permanent-at-top-level.yaml",
     "identity.application_label_overridden": "fixtures/scenarios/seed/s6-custom-application-label.yaml",
     "identity.attribute_on_wrong_side": "fixtures/scenarios/seed/s9-label-on-the-key.yaml",
+    "query.stale_persistent_ref": "fixtures/scenarios/explain/stale-persistent-ref.yaml",
+    "access.authentication_required": "fixtures/scenarios/explain/read-behind-a-prompt.yaml",
+    "lock.add_unavailable": "fixtures/scenarios/explain/add-while-locked.yaml",
     "add.duplicate": "fixtures/scenarios/catalog/c14-non-unique-attribute-in-read.yaml",
+    "update.duplicate": "fixtures/scenarios/explain/update-duplicate.yaml",
+    "trace.pkcs12_not_stored": "fixtures/scenarios/catalog/c49-pkcs12-import-stores-nothing.yaml",
     "trace.key_not_stored": "fixtures/scenarios/seed/s1-key-not-permanent.yaml",
     "trace.certificate_not_der": "fixtures/scenarios/seed/c41-pem-not-der.yaml",
     "trace.add_failed": "fixtures/scenarios/seed/s7-certificate-add-failed.yaml",
@@ -58,6 +63,12 @@ EXAMPLES: dict[str, str] = {
 }
 """Finding code -> a fixture scenario (path from the repository root) that reports it when run."""
 
+NO_EXAMPLE: dict[str, str] = {
+    "call.failed": "explain's last resort when no finer finding names the cause; the test suite checks that no "
+    "failure it can produce ends there, so no scenario shows it",
+}
+"""Codes no scenario can show, and why."""
+
 
 @dataclass(frozen=True)
 class FindingCode:
@@ -68,10 +79,13 @@ class FindingCode:
     severity: str
     """``error``, ``warning`` or ``info`` for enrollment and mTLS codes; empty for explain's (all are causes)."""
     example: str
-    """A fixture that reports the code, or empty when none does yet."""
+    """A fixture that reports the code, or empty when none can (see :data:`NO_EXAMPLE`)."""
 
     def to_dict(self) -> dict[str, str]:
-        return {"meaning": self.meaning, "severity": self.severity, "example": self.example}
+        out = {"meaning": self.meaning, "severity": self.severity, "example": self.example}
+        if not self.example:
+            out["no_example"] = NO_EXAMPLE.get(self.code, "none yet")
+        return out
 
 
 def finding_codes() -> list[FindingCode]:
