@@ -9,7 +9,6 @@ from keychainsim.engine.context import Caller, Clock, item_digest, new_persisten
 from keychainsim.engine.database import Database
 from keychainsim.engine.protection import default_protection, require
 from keychainsim.engine.results import ResultRow, element
-from keychainsim.errors import NotModeledError
 from keychainsim.model.access_control import VALID_PROTECTIONS, SecAccessControl
 from keychainsim.model.item import DP, Item
 from keychainsim.model.query import Query, parse
@@ -17,8 +16,6 @@ from keychainsim.model.reject import Reject
 from keychainsim.model.values import CF_EPOCH, truthy
 from keychainsim.schema import CLASSES, Default
 from keychainsim.status import OSStatus
-
-SECURE_ENCLAVE = "com.apple.setoken"
 
 _FILLED_DEFAULTS = {
     Default.EMPTY_STRING: "",
@@ -122,13 +119,6 @@ def build_attributes(query: Query, caller: Caller, agrp: str, clock: Clock) -> d
                 key="pdmn",
             )
         attrs["pdmn"] = access_control.protection
-    token = attrs.get("tkid")
-    if token is not None:
-        if token != SECURE_ENCLAVE:
-            raise NotModeledError(
-                "tkid", where="SecItemAdd", hint=f"token {token!r}: only the Secure Enclave is modelled"
-            )
-        attrs["pdmn"] = "dk"  # token records are always kSecAttrAccessibleAlways (§D.1 f, §I.3)
     attrs.setdefault("pdmn", default_protection(query.item_class, agrp))
     if attrs["pdmn"] not in VALID_PROTECTIONS:
         raise Reject(

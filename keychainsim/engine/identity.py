@@ -13,7 +13,14 @@ from collections.abc import Hashable, Iterable, Iterator
 from typing import Any
 
 from keychainsim.engine.database import Database
-from keychainsim.engine.results import ResultRow, attributes_for_copy, persistent_ref
+from keychainsim.engine.results import (
+    ResultRow,
+    attributes_for_copy,
+    item_data,
+    persistent_ref,
+    with_token_access_control,
+)
+from keychainsim.model import token_items
 from keychainsim.model.item import Item
 from keychainsim.model.reject import Reject
 from keychainsim.status import OSStatus
@@ -128,7 +135,7 @@ class IdentityResultRow(ResultRow):
         return "idnt"
 
     def attributes(self, for_add: bool = False, with_secret_parts: bool = False) -> dict[str, Any]:
-        out = attributes_for_copy(self.row.key)
+        out = with_token_access_control(attributes_for_copy(self.row.key), self.row.key)
         cert_attrs = attributes_for_copy(self.row.certificate)
         if "tkid" in cert_attrs:
             out["certtkid"] = cert_attrs.pop("tkid")
@@ -138,7 +145,7 @@ class IdentityResultRow(ResultRow):
         return out
 
     def data(self) -> bytes | None:
-        return self.row.key.get("v_Data")
+        return item_data(self.row.key)
 
     def persistent_ref(self) -> bytes:
         return persistent_ref("idnt", self.row.certificate)
@@ -146,7 +153,8 @@ class IdentityResultRow(ResultRow):
     def ref(self) -> Any:
         from keychainsim.crypto import SecIdentity
 
-        return SecIdentity._from_keychain(self.row.certificate.get("v_Data", b""), self.row.key.attrs)
+        key_attributes = token_items.ref_attributes(self.row.key.attrs)
+        return SecIdentity._from_keychain(self.row.certificate.get("v_Data", b""), key_attributes)
 
     def raw_extras(self, returns: frozenset[str]) -> dict[str, Any]:
         return {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from keychainsim.model import token_items
 from keychainsim.model.access_control import VALID_PROTECTIONS, SecAccessControl
 from keychainsim.model.item import Item
 from keychainsim.model.keychain_item import SecKeychainItem
@@ -50,6 +51,27 @@ def attributes_for_add(item: Item) -> dict[str, Any]:
     return item.project(RETURNED_BY_ADD[item.item_class])
 
 
+def item_data(item: Item) -> bytes | None:
+    """What a caller gets as the item's kSecValueData: its data, or for a token item the data its data
+    field carries, if any (``SecItemResultCopyPrepared()`` parses a token item's data field)."""
+    data = item.get("v_Data")
+    if data is not None and token_items.is_token_item(item.attrs):
+        value = token_items.value_copy(data)
+        if value is not None:
+            return value.data
+    return data
+
+
+def with_token_access_control(attributes: dict[str, Any], item: Item) -> dict[str, Any]:
+    """A token item reports the token's access control, kept in its data field, as kSecAttrAccessControl
+    (``SecItemResultCopyPrepared()``); any other item's attributes are returned as they are."""
+    if token_items.is_token_item(item.attrs):
+        value = token_items.value_copy(item.get("v_Data"))
+        if value is not None and value.access_control is not None:
+            attributes["accc"] = value.access_control
+    return attributes
+
+
 def persistent_ref(item_class: str, item: Item) -> bytes:
     """§L.1: four class bytes and the 16-byte UUID; the 12-byte rowid form for a row without a UUID."""
     if len(item.persistref) == 16:
@@ -69,10 +91,11 @@ class ResultRow:
         return self.item.item_class
 
     def attributes(self, for_add: bool = False, with_secret_parts: bool = False) -> dict[str, Any]:
-        return attributes_for_add(self.item) if for_add else attributes_for_copy(self.item)
+        out = attributes_for_add(self.item) if for_add else attributes_for_copy(self.item)
+        return with_token_access_control(out, self.item)
 
     def data(self) -> bytes | None:
-        return self.item.get("v_Data")
+        return item_data(self.item)
 
     def persistent_ref(self) -> bytes:
         return persistent_ref(self.item_class, self.item)
@@ -89,7 +112,7 @@ class ResultRow:
         if self.item_class == "keys":
             from keychainsim.crypto import SecKey
 
-            return SecKey._from_keychain(self.item.attrs)
+            return SecKey._from_keychain(token_items.ref_attributes(self.item.attrs))
         return None
 
     def raw_extras(self, returns: frozenset[str]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from keychainsim.engine.identity import CERTIFICATE_SIDE, IdentityRow
 from keychainsim.explain.evidence import show
 from keychainsim.explain.findings import Finding
 from keychainsim.explain.report import KEYCHAIN_NAMES, NearMiss, row_label
+from keychainsim.model import token_items
 from keychainsim.model.item import Item
 from keychainsim.model.match import ACCESS_GROUP, ATTRIBUTE, SYNC, Matcher
 
@@ -26,7 +27,7 @@ def actual_public_key_hash(key: Item) -> bytes | None:
     except ImportError:
         return None
     try:
-        ref = SecKey._from_keychain(key.attrs)
+        ref = SecKey._from_keychain(token_items.ref_attributes(key.attrs))
         public = SecKeyCopyPublicKey(ref) if ref is not None else None
         return public_key_hash(public) if public is not None else None
     except Exception:

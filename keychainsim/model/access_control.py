@@ -35,6 +35,31 @@ class SecAccessControl:
         """True when using the item needs authentication (any flag other than private-key usage)."""
         return bool(self.flags & ~kSecAccessControlPrivateKeyUsage)
 
+    def to_data(self) -> bytes:
+        """``SecAccessControlCopyData()``: a DER dictionary holding the protection under "prot", as Apple's
+        does. The constraint flags go under "flags", a key of keychainsim's own: Apple stores per-operation
+        constraints (``kAKSKeyAcl``) that keychainsim does not model, so the blob is not a device's."""
+        from keychainsim.model import der_plist
+
+        value: dict[str, object] = {"prot": self.protection}
+        if self.flags:
+            value["flags"] = self.flags
+        return der_plist.encode(value)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_data(cls, data: bytes) -> SecAccessControl | None:
+        """``SecAccessControlCreateFromData()`` for what :meth:`to_data` writes; None for anything else."""
+        from keychainsim.model import der_plist
+
+        try:
+            value = der_plist.decode(data)
+        except ValueError:
+            return None
+        if not isinstance(value, dict) or value.get("prot") not in VALID_PROTECTIONS:
+            return None
+        flags = value.get("flags", 0)
+        return cls(value["prot"], flags) if isinstance(flags, int) else None
+
 
 def SecAccessControlCreateWithFlags(
     allocator: object, protection: str, flags: int

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from keychainsim.errors import NotModeledError
+from keychainsim.model import token_items
 from keychainsim.model.access_control import SecAccessControl
 from keychainsim.model.query import CLIENT_STRIPPED_USE_KEYS
 from keychainsim.model.reject import Reject
@@ -44,8 +46,6 @@ def expand_ref(dictionary: dict[str, Any], for_query: bool) -> dict[str, Any]:
     ref = dictionary["v_Ref"]
     kind = ref_kind(ref)
     if type(ref).__name__ == "SecKeychainItem":
-        from keychainsim.errors import NotModeledError
-
         raise NotModeledError("v_Ref", hint="a SecKeychainItemRef as kSecValueRef (the legacy macOS item API)")
     if kind not in ("key", "certificate"):
         raise Reject(
@@ -56,6 +56,8 @@ def expand_ref(dictionary: dict[str, Any], for_query: bool) -> dict[str, Any]:
     out = {k: v for k, v in dictionary.items() if k != "v_Ref"}
     for key, value in ref._keychain_attributes(for_query=for_query).items():
         out.setdefault(key, value)
+    if for_query:
+        out.pop("toid", None)  # SecItemAttributesPrepare(): a query never names the token object
     return out
 
 
@@ -120,11 +122,98 @@ def normalize_issuer_value(dictionary: dict[str, Any]) -> dict[str, Any]:
     return dictionary if normalized is None else {**dictionary, "issr": normalized}
 
 
+SECURE_ENCLAVE = "com.apple.setoken"
+"""kSecAttrTokenIDSecureEnclave: the only token keychainsim models."""
+
+TOKEN_KEYCHAIN_ATTRIBUTES = frozenset(
+    {
+        "class",
+        "tkid",
+        "kcls",
+        "priv",
+        "modi",
+        "type",
+        "bsiz",
+        "esiz",
+        "sens",
+        "asen",
+        "extr",
+        "next",
+        "encr",
+        "decr",
+        "drve",
+        "sign",
+        "vrfy",
+        "snrc",
+        "vyrc",
+        "wrap",
+        "unwp",
+        "klbl",
+    }
+)
+"""What a token object reports as its keychain attributes (``TKClientTokenObject.keychainAttributes``), which
+override the caller's in ``SecTokenCopyUpdatedObjectID()``. CryptoTokenKit is not open source (keys reference
+§N.6): taken as the whitelist of ``SecCTKKeyCopyAttributeDictionary()`` plus the application label, that is
+what the key describes about itself, without the object ID and the access control (inferred)."""
+
+
+def prepare_token_add(dictionary: dict[str, Any], ref: Any = None) -> dict[str, Any]:
+    """``SecTokenItemAdd()`` and ``SecTokenCopyUpdatedObjectID()``: the dictionary the server stores for an
+    item that lives on a token (a Secure Enclave key), given the expanded dictionary and the key ref it
+    came from (None when the caller named kSecAttrTokenID and kSecAttrTokenOID directly).
+
+    kSecAttrAccessible becomes kSecAttrAccessibleAlwaysPrivate ("dk"); the token object supplies its
+    attributes, which win over the caller's; kSecAttrTokenOID and kSecAttrAccessControl leave the
+    attributes and go, with the object's access control, into kSecValueData
+    (:func:`keychainsim.model.token_items.value_create`). kSecAttrTokenID stays.
+
+    Raises:
+        NotModeledError: a token other than the Secure Enclave, or a token item without an object ID
+            (creating the object through SecItemAdd).
+        Reject: errSecItemNotFound when the Secure Enclave has no such object (CryptoTokenKit's "object
+            not found", keys reference §0.3; inferred).
+    """
+    token_id = dictionary.get("tkid")
+    if token_id != SECURE_ENCLAVE:
+        raise NotModeledError(
+            "tkid", where="SecItemAdd", hint=f"token {token_id!r}: only the Secure Enclave is modelled"
+        )
+    object_id = dictionary.get("toid")
+    if not isinstance(object_id, bytes):
+        raise NotModeledError(
+            "toid",
+            where="SecItemAdd",
+            hint="a token item without kSecAttrTokenOID (creating a token object by SecItemAdd)",
+        )
+    from keychainsim.crypto import SecKeyCopyAttributes, SecKeyCreateWithData
+
+    key = ref
+    if ref_kind(key) != "key" or SecKeyCopyAttributes(key).get("toid") != object_id:
+        # The object the attributes name; the simulated enclave keeps no access control of its own, so the
+        # dictionary's stands for the object's.
+        key, _ = SecKeyCreateWithData(None, {"tkid": token_id, "toid": object_id, "accc": dictionary.get("accc")})
+    if key is None:
+        raise Reject(
+            OSStatus.errSecItemNotFound, "the Secure Enclave has no object with this kSecAttrTokenOID", key="toid"
+        )
+    token = {k: v for k, v in key._keychain_attributes(for_query=False).items() if k in TOKEN_KEYCHAIN_ATTRIBUTES}
+    out = dict(token)
+    for k, v in dictionary.items():
+        if k not in out and k not in ("v_Data", "toid", "accc", "v_Ref"):
+            out[k] = v
+    out["pdmn"] = "dk"
+    out["v_Data"] = token_items.value_create(object_id, SecKeyCopyAttributes(key).get("accc"))
+    return out
+
+
 def prepare(dictionary: dict[str, Any], op: str) -> dict[str, Any]:
     """The dictionary the server receives for ``op`` (identity refs are handled before this)."""
     check_access_control(dictionary, op)
     dictionary = normalize_issuer_value(dictionary)
     if op == "add":
         dictionary = infer_certificate_label(dictionary)
+    ref = dictionary.get("v_Ref")
     dictionary = expand_ref(dictionary, for_query=op not in ("add", "update_attributes"))
+    if op == "add" and "tkid" in dictionary:
+        dictionary = prepare_token_add(dictionary, ref)
     return strip_auth_params(dictionary, op)
