@@ -194,7 +194,7 @@ def test_the_access_control_travels_in_the_data_field(make_keychain, platform):
     )
     kc = make_keychain(platform=platform)
     key, error = kc.SecKeyCreateRandomKey(se_params(**{kSecAttrAccessControl: access}))
-    assert error is None
+    assert error is None and SecKeyCopyAttributes(key)[kSecAttrAccessControl] == access
     (row,) = kc.all_items()
     assert "accc" not in row.attrs and row.get("pdmn") == kSecAttrAccessibleAlwaysPrivate
     assert set(der_plist.decode(row.get("v_Data"))) == {"oid", "ac"}
