@@ -81,7 +81,7 @@ def _from_pem(template: Template, data: bytes | str, source: str) -> Certificate
 def _from_json(template: Template, body: bytes) -> Certificates:
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise ResponseError("enroll.unparsable_response", f"the body is not JSON: {error}") from None
     if not isinstance(document, dict):
         kind = type(document).__name__

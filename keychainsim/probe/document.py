@@ -175,6 +175,8 @@ def parse_document(text: str, source: str) -> LoadedDump:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(source, f"not JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+    except (RecursionError, ValueError) as error:  # nested too deeply; an integer past Python's digit limit
+        raise InputError(source, f"not JSON keychainsim can read: {error}") from None
     if not isinstance(data, dict):
         raise InputError(source, f"not a keychainsim dump: the top level is {_what(data)}, expected an object")
     if data.get("format") != FORMAT_NAME:

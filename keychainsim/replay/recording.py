@@ -150,6 +150,8 @@ def _json(line: str, number: int, source: str) -> dict[str, Any]:
         value = json.loads(line)
     except json.JSONDecodeError as error:
         raise InputError(f"{source}:{number}", f"not JSON: {error.msg} at column {error.colno}") from None
+    except (RecursionError, ValueError) as error:  # nested too deeply; an integer past Python's digit limit
+        raise InputError(f"{source}:{number}", f"not JSON keychainsim can read: {error}") from None
     if not isinstance(value, dict):
         raise InputError(f"{source}:{number}", "each line is a JSON object")
     return value

@@ -161,24 +161,33 @@ class FileScope:
     base: Path
     confined: bool = True
 
+    def locate(self, written: str, what: str = "file:") -> Path:
+        """The path of the file ``written`` names, checked against the scope.
+
+        Raises:
+            LiteralError: the file is outside the scope, or is there but not a regular file.
+        """
+        path = Path(written).expanduser()
+        if not path.is_absolute():
+            path = self.base / path
+        if not self.confined:
+            return path
+        root = self.base.resolve()
+        real = path.resolve()
+        if not real.is_relative_to(root):
+            shown = f" (it resolves to {real})" if real != path else ""
+            raise LiteralError(f"{what}{written} is outside {root}{shown}", ALLOW_OUTSIDE_HINT)
+        if real.exists() and not real.is_file():
+            raise LiteralError(f"{what}{written} is not a regular file", f"looked for {real}")
+        return real
+
     def read(self, written: str) -> bytes:
         """The bytes of the file ``written`` names.
 
         Raises:
             LiteralError: the file is outside the scope, is not a regular file, or cannot be read.
         """
-        path = Path(written).expanduser()
-        if not path.is_absolute():
-            path = self.base / path
-        if self.confined:
-            root = self.base.resolve()
-            real = path.resolve()
-            if not real.is_relative_to(root):
-                shown = f" (it resolves to {real})" if real != path else ""
-                raise LiteralError(f"file:{written} is outside {root}{shown}", ALLOW_OUTSIDE_HINT)
-            if real.exists() and not real.is_file():
-                raise LiteralError(f"file:{written} is not a regular file", f"looked for {real}")
-            path = real
+        path = self.locate(written)
         try:
             return path.read_bytes()
         except OSError as error:

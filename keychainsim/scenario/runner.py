@@ -439,11 +439,25 @@ class Runner:
         options: dict[str, Any] = {
             k: step.get(k) for k in ("template", "token_env", "subject", "label") if k in step.raw
         }
+        options["template"] = self._template(step, options.get("template"))
         if "key_params" in step.raw:
             options["key_params"] = self._value(step, "key_params")
         result = enroll(view, url, ca_pem=ca_pem, **options)
         done.result, done.report = result, result
         self._record(step, (url,), None, result)
+
+    def _template(self, step: Step, template: Any) -> Any:
+        """A template named by a file is read like a file: literal, inside the scenario's directory only."""
+        from keychainsim.enroll.template import BUILTIN_TEMPLATES
+
+        if not isinstance(template, str) or template in BUILTIN_TEMPLATES:
+            return template
+        try:
+            return str(self.scenario.files.locate(template, "template "))
+        except literals.LiteralError as error:
+            raise ScenarioError(
+                self.scenario.path, f"step {step.index}: {error.problem}", step.raw.line_of("template"), error.hint
+            ) from None
 
     def _do_mtls_check(self, step: Step, done: StepOutcome) -> None:
         from keychainsim.enroll import mtls_check

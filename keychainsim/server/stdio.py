@@ -20,7 +20,7 @@ def reply_for(session: Session, line: bytes) -> dict[str, Any]:
     """The reply to one request line: a parse failure or an engine bug becomes a structured error too."""
     try:
         request = json.loads(line)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         return {"id": None, "error": {"code": "bad_json", "message": f"the request line is not JSON: {error}"}}
     try:
         return session.handle(request)

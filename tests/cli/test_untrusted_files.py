@@ -301,3 +301,59 @@ def test_a_template_file_with_aliases_is_refused(tmp_path):
     path.write_text("request: json\nextra_fields: {a: \x07}\n")
     with pytest.raises(InputError, match="not valid yaml"):
         Template.load(path)
+
+
+# -- JSON documents: device dumps, recordings, a server's answer, the engine protocol ---------------
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("command", [["dump", "--from"], ["explain", "--dump"], ["replay"]])
+@pytest.mark.parametrize(
+    "text", ["[" * 100_000 + "]" * 100_000, '{"version": ' + "1" * 5000 + "}"], ids=["deep", "digits"]
+)
+def test_json_nested_too_deeply_or_with_too_many_digits_is_malformed_input(cli, tmp_path, command, text):
+    path = tmp_path / "document.json"
+    path.write_text(text)
+    result = cli(*command, str(path))
+    assert result.exit_code == 5, result.output
+    assert f"{path}" in result.output and "not JSON keychainsim can read" in result.output
+    assert "internal error" not in result.output
+
+
+@pytest.mark.model
+def test_a_registration_answer_nested_too_deeply_is_an_unparsable_response():
+    from keychainsim.enroll.response import ResponseError, read_certificates
+    from keychainsim.enroll.template import Template
+
+    with pytest.raises(ResponseError) as caught:
+        read_certificates(Template(response="json"), "application/json", b"[" * 100_000 + b"]" * 100_000)
+    assert caught.value.code == "enroll.unparsable_response"
+
+
+@pytest.mark.model
+def test_an_engine_request_nested_too_deeply_gets_a_bad_json_reply():
+    from keychainsim.server.session import Session
+    from keychainsim.server.stdio import reply_for
+
+    reply = reply_for(Session(), b"[" * 100_000 + b"]" * 100_000)
+    assert reply["error"]["code"] == "bad_json"
+
+
+@pytest.mark.model
+def test_an_enrollment_template_file_is_read_from_the_scenario_directory_only(cli, layout):
+    """`template:` naming a file obeys the same rule as file: literals (relative to the scenario, inside it)."""
+    (layout["dir"] / "server.yaml").write_text("request: json\nresponse: json\n")
+    step = (
+        "scenario: t\nsteps:\n  - call: enroll\n    template: {}\n    expect: {{findings: [enroll.identity_formed]}}\n"
+    )
+    inside = layout["dir"] / "inside.yaml"
+    inside.write_text(step.format("server.yaml"))
+    result = cli("run", str(inside))
+    assert result.exit_code == 0, result.output
+    layout["secret"].write_text('{"request": "json", "response": "json"}')
+    outside = layout["dir"] / "outside.yaml"
+    outside.write_text(step.format("../../secret.bin"))
+    result = cli("run", str(outside))
+    assert result.exit_code == 5, result.output
+    assert f"{outside}:4: step 1: template ../../secret.bin is outside" in result.output
+    assert cli("run", "--allow-file-outside", str(outside)).exit_code == 0
