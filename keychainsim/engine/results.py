@@ -131,12 +131,15 @@ ONLY_REF = frozenset({"ref"})
 
 
 def element(row: ResultRow, returns: frozenset[str], for_add: bool = False) -> Any:
-    """The per-item result for the caller's return flags (§E.6 table; §D.5 for SecItemAdd).
+    """The per-item result for the caller's return flags (§E.6 table; §D.5 for SecItemAdd, both corrected).
 
-    Data with a persistent ref gives the whole attribute dictionary too: the client asks the server for
-    attributes whenever data is wanted without them, and ``SecItem.m: SecItemResultCopyPrepared()``
-    builds that output as a copy of the raw row (the reference's §E.6 says "only v_Data and
-    v_PersistentRef"; Apple's code says otherwise).
+    ``SecItem.m: SecItemResultCopyPrepared()`` builds every dictionary result as a copy of the raw server
+    row. In SecItemCopyMatching, data with a persistent ref therefore carries the attributes too: the
+    client asks the server for attributes whenever data is wanted without them (``SecItemCopyMatching``),
+    and ``kSecAttrAccessControl`` stays the serialized data the row holds, since it becomes a
+    SecAccessControl only when attributes or a ref are asked for. SecItemAdd adds no such flag, and the
+    server's add result (``SecItemDb.c: SecDbItemCopyResult()``) holds attributes only for kSecReturnAttributes
+    or kSecReturnRef: data with a persistent ref gives exactly ``{v_Data, v_PersistentRef}``.
     """
     if not returns:
         return None
@@ -163,7 +166,15 @@ def element(row: ResultRow, returns: frozenset[str], for_add: bool = False) -> A
         if not for_add:
             out.update(row.raw_extras(returns))
         return out
-    out = row.attributes(for_add=for_add, with_secret_parts="data" in returns)
+    if "attributes" in returns:
+        out = row.attributes(for_add=for_add, with_secret_parts="data" in returns)
+    elif for_add:
+        out = {}
+    else:
+        out = row.attributes(with_secret_parts=True)
+        access = out.get("accc")
+        if isinstance(access, SecAccessControl):
+            out["accc"] = access.to_data()
     if "data" in returns and row.data() is not None:
         out["v_Data"] = row.data()
     if "persistent_ref" in returns:

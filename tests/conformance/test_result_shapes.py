@@ -139,9 +139,10 @@ def test_data_and_persistent_ref_dictionary_also_carries_attributes(keychain):
     """OSX/sec/Security/SecItem.m SecItemCopyMatching adds kSecReturnAttributes to the server query when
     data is requested without attributes; SecItemDb.c handle_result then keeps the attributes in the
     row, and SecItemResultCopyPrepared builds the D+P output as a mutable copy of that row, only
-    setting v_Data/v_PersistentRef. So a Data+PersistentRef dictionary also holds the item's attributes.
-    NOTE: this contradicts reference §E.6 ('dictionary with only v_Data and v_PersistentRef'); read in
-    Apple's code, not exercised by an Apple test."""
+    setting v_Data/v_PersistentRef. So a Data+PersistentRef dictionary also holds the item's attributes
+    (reference §E.6, corrected). kSecAttrAccessControl stays the serialized data of the row: it becomes a
+    SecAccessControl only when kSecReturnAttributes or kSecReturnRef is asked (SecItemResultCopyPrepared,
+    `if (wants_ref || wants_attributes)`), as the Data+Attributes form of the same item shows."""
     add_ok(keychain, genp("acct-dp", "svc-dp", **{kSecValueData: b"x"}))
     status, row = keychain.SecItemCopyMatching(
         genp("acct-dp", "svc-dp", **{kSecReturnData: True, kSecReturnPersistentRef: True})
@@ -151,6 +152,12 @@ def test_data_and_persistent_ref_dictionary_also_carries_attributes(keychain):
     assert row[kSecValueData] == b"x"
     assert isinstance(row[kSecValuePersistentRef], bytes)
     assert row[kSecAttrAccount] == "acct-dp" and row[kSecAttrService] == "svc-dp"
+    assert isinstance(row[kSecAttrAccessControl], bytes)
+    status, with_attributes = keychain.SecItemCopyMatching(
+        genp("acct-dp", "svc-dp", **{kSecReturnData: True, kSecReturnAttributes: True})
+    )
+    assert not isinstance(with_attributes[kSecAttrAccessControl], bytes)
+    assert with_attributes[kSecAttrAccessControl].to_data() == row[kSecAttrAccessControl]
 
 
 @pytest.mark.inferred
@@ -398,6 +405,33 @@ def test_add_return_data_is_bytes(keychain):
     assert result == b"pw"
 
 
+@pytest.mark.apple_source
+def test_add_data_and_persistent_ref_returns_exactly_those_two_keys(keychain):
+    """SecItemDb.c SecDbItemCopyResult: for any return mask other than data-only or persistent-ref-only the
+    server builds a dictionary holding A-flag attributes only if kSecReturnAttributes or kSecReturnRef is
+    set, D-flag values (v_Data) if data or a ref is asked, and v_PersistentRef; OSX/sec/Security/SecItem.m
+    SecItemAdd adds no kSecReturnAttributes (unlike SecItemCopyMatching), and SecItemResultCopyPrepared
+    copies that dictionary. So the add returns exactly {v_Data, v_PersistentRef} (reference §D.5,
+    corrected), and the persistent ref finds the item."""
+    status, result = keychain.SecItemAdd(
+        genp(**{kSecValueData: b"pw", kSecReturnData: True, kSecReturnPersistentRef: True})
+    )
+    assert status == errSecSuccess
+    assert set(result) == {kSecValueData, kSecValuePersistentRef}
+    assert result[kSecValueData] == b"pw"
+    found = keychain.SecItemCopyMatching({kSecValuePersistentRef: result[kSecValuePersistentRef], kSecReturnData: True})
+    assert found == (errSecSuccess, b"pw")
+
+
+@pytest.mark.apple_source
+def test_add_data_and_persistent_ref_of_an_item_without_data_is_the_ref_alone(keychain):
+    """SecDbItemCopyResult skips a value that is absent, and SecItemResultCopyPrepared removes v_Data when
+    there is none: an item added without kSecValueData returns only {v_PersistentRef}."""
+    status, result = keychain.SecItemAdd(genp(**{kSecReturnData: True, kSecReturnPersistentRef: True}))
+    assert status == errSecSuccess
+    assert set(result) == {kSecValuePersistentRef}
+
+
 @pytest.mark.apple_test
 def test_add_return_persistent_ref_is_bytes(keychain):
     """si-43-persistent.c 'got back persistent ref' / si-05-add.c case 2: SecItemAdd with
@@ -414,8 +448,7 @@ def test_return_ref_and_attributes_for_password_carries_data(keychain):
     SecItem.m SecItemResultCopyPrepared copies v_Data into the output when `wants_data || wants_ref`
     and removes it again only after a ref was actually built (`else if (ref != NULL) … if (!wants_data)
     remove v_Data`). A password has no ref on iOS, so Ref + Attributes returns v_Data although data
-    was not requested. NOTE: contradicts reference §E.6 ('v_Data only if D'); read in Apple's code, not
-    exercised by an Apple test."""
+    was not requested (reference §E.6, corrected; read in Apple's code, not exercised by an Apple test)."""
     add_ok(keychain, genp(**{kSecValueData: b"pw"}))
     status, row = keychain.SecItemCopyMatching(genp(**{kSecReturnRef: True, kSecReturnAttributes: True}))
     assert status == errSecSuccess
