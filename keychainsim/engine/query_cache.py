@@ -23,7 +23,7 @@ from typing import Any
 from keychainsim.engine.context import Caller
 from keychainsim.model.match import Matcher
 from keychainsim.model.query import Query, attribute_for
-from keychainsim.model.values import coerce, match_key
+from keychainsim.model.values import coerce, match_key, self_keyed_types
 from keychainsim.schema import Attr
 
 PLAIN_TYPES = frozenset({str, bytes, int, bool, float, type(None), datetime})
@@ -43,7 +43,9 @@ class _Template:
 
     __slots__ = ("matcher", "query", "varying")
 
-    def __init__(self, query: Query, matcher: Matcher, varying: tuple[tuple[str, Attr, int], ...]) -> None:
+    def __init__(
+        self, query: Query, matcher: Matcher, varying: tuple[tuple[str, Attr, int, frozenset[type]], ...]
+    ) -> None:
         self.query = query
         self.matcher = matcher
         self.varying = varying
@@ -52,8 +54,13 @@ class _Template:
         """The compiled query of ``dictionary``, a dictionary of this template's shape (raises Reject)."""
         attrs = dict(self.query.attrs)
         terms = list(self.matcher.terms)
-        for key, attr, position in self.varying:
-            value = coerce(attr, dictionary[key])
+        for key, attr, position, as_is in self.varying:
+            value = dictionary[key]
+            if type(value) in as_is:  # coerce() and match_key() would both give the value itself
+                attrs[key] = value
+                terms[position] = (key, value)
+                continue
+            value = coerce(attr, value)
             attrs[key] = value
             terms[position] = (key, match_key(attr, value))
         query = self.query.with_attrs(attrs, dictionary)
@@ -67,8 +74,8 @@ def _template(query: Query, matcher: Matcher, keys: tuple[str, ...]) -> tuple[tu
     for key in keys:
         attr = attribute_for(query.item_class, key) if len(key) == 4 and key not in VALUE_SENSITIVE else None
         if attr is not None and key in positions and key in query.attrs:
-            varying.append((key, attr, positions[key]))
-    names = {key for key, _, _ in varying}
+            varying.append((key, attr, positions[key], self_keyed_types(attr)))
+    names = {key for key, _, _, _ in varying}
     fixed = tuple(key for key in keys if key not in names)
     return fixed, _Template(query, matcher, tuple(varying))
 

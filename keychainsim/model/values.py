@@ -189,6 +189,15 @@ def match_key(attr: Attr, value: Any) -> Hashable:
     return ("other", repr(value))
 
 
+def self_keyed_types(attr: Attr) -> frozenset[type]:
+    """Value types that ``coerce`` keeps as they are for ``attr`` and that are their own match key there:
+    for such a value, ``coerce(attr, v) is v`` and ``match_key(attr, v) is v`` (a string in a string or
+    blob column, hashed or not; data and numbers only where the column is not hashed). A compiled query
+    of a known shape uses this to skip both calls for its most common values."""
+    kept = {t for t, kinds in _KEPT_AS_IS.items() if attr.kind in kinds}
+    return frozenset(kept & ({str} if attr.hashed else {str, bytes, int, float}))
+
+
 def kind_default(kind: Kind) -> Any:
     """The value a missing primary-key member takes in the uniqueness check (``SecDbAttrCopyDefaultValue``)."""
     if kind in (Kind.BLOB, Kind.STRING, Kind.ACCESS):

@@ -199,3 +199,15 @@ def test_the_read_path_skips_protection_checks_only_when_every_class_is_readable
                     assert all(available(p, device) for p in AVAILABLE_WHEN)
                 else:
                     assert not all(available(p, device) for p in AVAILABLE_WHEN)
+
+
+def test_values_a_compiled_query_takes_as_they_are_are_what_coerce_and_match_key_give():
+    from keychainsim.model.values import coerce, match_key, self_keyed_types
+
+    samples = {str: "bob", bytes: b"\x00bob", int: 7, float: 2.5}
+    for schema in CLASSES.values():
+        for attr in schema.attributes:
+            for kind in self_keyed_types(attr):
+                value = samples[kind]
+                assert coerce(attr, value) is value, (schema.name, attr.key, kind)
+                assert match_key(attr, value) is value, (schema.name, attr.key, kind)
