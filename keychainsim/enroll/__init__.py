@@ -29,6 +29,7 @@ code                                        severity  meaning
 ``enroll.add_failed``                       error     SecItemAdd of the leaf certificate failed
 ``enroll.identity_not_found``               error     the identity lookup after the import found nothing
 ``enroll.stale_identity``                   error     the lookup returned an older identity with the same label
+``enroll.identity_key_is_public``           error     the identity returned holds the public key, which cannot sign
 ``mtls.accepted``                           info      handshake completed, the server accepted the client certificate
 ``mtls.client_certificate_rejected``        error     the server refused the client certificate (alert or HTTP 400)
 ``mtls.server_untrusted``                   error     the app would not trust the server (chain, validity, host, EKU)

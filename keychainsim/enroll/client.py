@@ -383,6 +383,17 @@ class _Flow:
                 {"returned_pkhh": identity.certificate.public_key_hash.hex()},
             )
             return
+        report = explain_quietly(self.kc, query, "SecItemCopyMatching")
+        if "identity.key_is_public" in report.codes:
+            self.fail(
+                "enroll.identity_key_is_public",
+                f"the lookup by label {self.result.label!r} succeeded, but the identity it returned pairs the "
+                "certificate with the stored public key, which cannot sign a handshake; make only the private "
+                "key permanent (kSecAttrIsPermanent in kSecPrivateKeyAttrs, not at the top level)",
+                {"pkhh": certificates[0].public_key_hash.hex(), "key_class": 0},
+                report.findings,
+            )
+            return
         self._check_for_tls(certificates)
         if self.result.ok:
             self.result.findings.insert(

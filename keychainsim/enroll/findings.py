@@ -39,6 +39,10 @@ CODES: dict[str, tuple[str, str]] = {
     "enroll.add_failed": (ERROR, "SecItemAdd of the leaf certificate failed"),
     "enroll.identity_not_found": (ERROR, "the identity lookup after the import did not return an identity"),
     "enroll.stale_identity": (ERROR, "the identity lookup returned an older identity, not the one just enrolled"),
+    "enroll.identity_key_is_public": (
+        ERROR,
+        "the identity lookup succeeded, but the identity it returned holds the public key, which cannot sign",
+    ),
     "mtls.accepted": (INFO, "the TLS handshake completed and the server accepted the client certificate"),
     "mtls.client_certificate_rejected": (ERROR, "the server rejected the client certificate (TLS alert or HTTP 400)"),
     "mtls.server_untrusted": (

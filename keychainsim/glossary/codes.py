@@ -54,6 +54,7 @@ EXAMPLES: dict[str, str] = {
     "enroll.add_failed": "fixtures/scenarios/enrollment/enroll-add-failed.yaml",
     "enroll.identity_not_found": "fixtures/scenarios/enrollment/enroll-identity-not-found.yaml",
     "enroll.stale_identity": "fixtures/scenarios/enrollment/enroll-stale-identity.yaml",
+    "enroll.identity_key_is_public": "fixtures/scenarios/enrollment/enroll-key-is-public.yaml",
     "mtls.accepted": "fixtures/scenarios/enrollment/enroll-and-mtls.yaml",
     "mtls.client_certificate_rejected": "fixtures/scenarios/enrollment/enroll-no-client-auth.yaml",
     "mtls.server_untrusted": "fixtures/scenarios/enrollment/mtls-server-untrusted.yaml",

@@ -33,6 +33,26 @@ def test_round_trip_forms_the_identity_and_every_step_is_traced(registration, pk
 
 
 @pytest.mark.model
+def test_an_identity_that_holds_the_public_key_is_not_a_success(registration, pki):
+    """kSecAttrIsPermanent at the top level stores both halves, the public key first; the lookup succeeds with
+    the identity formed on the public key, which cannot sign, so the enrollment must not report success."""
+    from keychainsim.constants import (
+        kSecAttrIsPermanent,
+        kSecAttrKeySizeInBits,
+        kSecAttrKeyType,
+        kSecAttrKeyTypeECSECPrimeRandom,
+    )
+
+    params = {kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom, kSecAttrKeySizeInBits: 256, kSecAttrIsPermanent: True}
+    result = enroll(Keychain(), registration().url, key_params=params, ca_pem=pki.root_pem)
+    assert not result.ok and result.exit_code != 0
+    assert result.codes == ["enroll.identity_key_is_public"]
+    finding = result.findings[0]
+    assert "identity.key_is_public" in [f.code for f in finding.explained]
+    assert finding.evidence["pkhh"] == result.private_key.application_label.hex()
+
+
+@pytest.mark.model
 @pytest.mark.parametrize(("template", "content_type"), [
     ("pem", "application/x-pem-file"),
     ("der", "application/pkcs10"),
