@@ -17,7 +17,7 @@ StorageError (:mod:`keychainsim.store.lock`), since it could only wait forever o
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,13 +26,19 @@ from keychainsim.engine.database import Database
 from keychainsim.model.item import Item
 from keychainsim.model.stored import KEYCHAINS, misfit
 from keychainsim.schema import CLASSES
+from keychainsim.store.lock import LockWait
 from keychainsim.store.state import Change, DeviceState, StoredItem
 
 
 class Backend:
     """One device's keychain storage, shared by every :class:`~keychainsim.Keychain` view of it."""
 
-    def __init__(self, store: str | Path | None = None, lock_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        store: str | Path | None = None,
+        lock_timeout: float = 10.0,
+        on_lock_wait: Callable[[LockWait], None] | None = None,
+    ) -> None:
         self._db: Database | None = Database() if store is None else None
         self._store: Any = None
         self._position: Any = None
@@ -42,7 +48,7 @@ class Backend:
         if store is not None:
             from keychainsim.store.file import FileStore
 
-            self._store = FileStore(Path(store), lock_timeout=lock_timeout, check=_fits)
+            self._store = FileStore(Path(store), lock_timeout=lock_timeout, check=_fits, on_wait=on_lock_wait)
 
     @property
     def in_memory(self) -> tuple[threading.RLock, Database] | None:

@@ -28,6 +28,7 @@ from keychainsim.shim.identities import identity_for_certificate
 from keychainsim.shim.keys import create_random_key
 from keychainsim.shim.pkcs12 import store_imported
 from keychainsim.status import OSStatus
+from keychainsim.store.lock import LockWait
 
 DEFAULT_ACCESS_GROUPS = ("A1B2C3D4E5.com.example.app",)
 PLATFORMS = ("ios", "macos")
@@ -78,6 +79,8 @@ class Keychain:
         clock: returns the current time (timezone-aware); for reproducible dates.
         lock_timeout: with a store, how long to wait for another process holding its lock before
             StorageError.
+        on_lock_wait: with a store, called with a :class:`~keychainsim.store.LockWait` when a call has to
+            wait for another process (or thread) holding the store's lock; the command line says so.
         trust_anchors: certificates (SecCertificate or DER) the simulated device trusts as anchors, for
             kSecMatchTrustedOnly; a simulated device has none of Apple's roots, so the default is none.
         user_response: how the simulated user answers a prompt for an item protected by access-control
@@ -93,6 +96,7 @@ class Keychain:
         clock: Clock | None = None,
         *,
         lock_timeout: float = 10.0,
+        on_lock_wait: Callable[[LockWait], None] | None = None,
         trust_anchors: Sequence[Any] = (),
         user_response: str = "approve",
         _backend: Backend | None = None,
@@ -104,7 +108,7 @@ class Keychain:
         if user_response not in ("approve", "cancel", "fail"):
             raise ValueError(f"user_response must be approve, cancel or fail, got {user_response!r}")
         self.caller = Caller(groups, anchors=_anchor_ders(trust_anchors), user_response=user_response)
-        self._backend = _backend or Backend(store, lock_timeout)
+        self._backend = _backend or Backend(store, lock_timeout, on_lock_wait)
         self.clock: Clock = clock or system_clock
         self.last_call: CallRecord | None = None
         self.observers: list[Callable[[str, tuple[Any, ...], Any, Keychain], None]] = []

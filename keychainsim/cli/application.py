@@ -23,11 +23,13 @@ from keychainsim.cli import (
     serve_command,
     store_commands,
 )
+from keychainsim.cli.help_format import HelpGroup, name_placeholders
 from keychainsim.cli.state import DEFAULT_LOCK_TIMEOUT, EXIT_CODES_HELP, LOCK_TIMEOUT_ENV, Options
 from keychainsim.enroll import cli as enroll_commands
 
 app = typer.Typer(
     name="keychainsim",
+    cls=HelpGroup,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -49,17 +51,27 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     store: str | None = typer.Option(
-        None, "--store", envvar="KEYCHAINSIM_STORE", help="Store file (default: $KEYCHAINSIM_STORE, else per-user)."
+        None,
+        "--store",
+        envvar="KEYCHAINSIM_STORE",
+        metavar="PATH",
+        help="Store file (default: $KEYCHAINSIM_STORE, else per-user).",
     ),
     platform: str = typer.Option("ios", "--platform", help="ios or macos (file-based + data protection keychains)."),
     access_group: Annotated[
         list[str] | None,
-        typer.Option("--access-group", "-g", help="The app's keychain access groups, in entitlement order; repeat."),
+        typer.Option(
+            "--access-group",
+            "-g",
+            metavar="GROUP",
+            help="The app's keychain access groups, in entitlement order; repeat.",
+        ),
     ] = None,
     json_output: bool = typer.Option(False, "--json", help="JSON output for every command."),
     lock_timeout: float = typer.Option(
         DEFAULT_LOCK_TIMEOUT,
         "--lock-timeout",
+        metavar="SECONDS",
         envvar=LOCK_TIMEOUT_ENV,
         min=0,
         help="Seconds to wait for a locked store.",
@@ -96,6 +108,8 @@ for group in (
     glossary_command,
 ):
     app.add_typer(group.app)
+
+name_placeholders(app)
 
 
 def main() -> None:

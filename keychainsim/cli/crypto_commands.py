@@ -119,7 +119,9 @@ def csr(
     subject: str = typer.Option("CN=keychainsim device", "--subject", help="CN=...,O=...,OU=...,C=..."),
     tag: str | None = typer.Option(None, "--tag", help="Find the private key by application tag."),
     label: str | None = typer.Option(None, "--label", help="Find the private key by label."),
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the CSR here (default: stdout).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", metavar="FILE", help="Write the CSR here (default: stdout).")
+    ] = None,
     der: bool = typer.Option(False, "--der", help="Write DER instead of PEM."),
     json_output: bool = JsonOption,
 ) -> None:
@@ -185,7 +187,7 @@ def import_cert(
     label: str | None = typer.Option(None, "--label", help="kSecAttrLabel (default: the subject summary)."),
     access_group: str | None = typer.Option(None, "--group", help="kSecAttrAccessGroup for the certificate."),
     allow_text: bool = typer.Option(False, "--allow-text", help="Accept text around the PEM block."),
-    expect: str | None = typer.Option(None, "--expect", help="Status that counts as success."),
+    expect: str | None = typer.Option(None, "--expect", metavar="STATUS", help="Status that counts as success."),
     json_output: bool = JsonOption,
 ) -> None:
     """PEM/DER -> SecCertificateCreateWithData -> SecItemAdd, then: does a stored private key pair with it?"""
@@ -302,7 +304,7 @@ def identity(
     label: str | None = typer.Option(None, "--label", help="kSecAttrLabel (the certificate's label)."),
     tag: str | None = typer.Option(None, "--tag", help="kSecAttrApplicationTag (the key's tag)."),
     all_matches: bool = typer.Option(False, "--all", help="kSecMatchLimitAll instead of kSecMatchLimitOne."),
-    expect: str | None = typer.Option(None, "--expect", help="Status that counts as success."),
+    expect: str | None = typer.Option(None, "--expect", metavar="STATUS", help="Status that counts as success."),
     json_output: bool = JsonOption,
 ) -> None:
     """The identity lookup of the enrollment flow, with the explanation: on failure why no pair forms, on
@@ -342,9 +344,11 @@ def identity(
             typer.echo(f"identity -> certificate {cert!r}")
             typer.echo(f"         -> key {key!r}  (pkhh == klbl {same})")
         if report is not None:
-            from keychainsim.cli.show import explanation_text
+            from keychainsim.cli.terminal import show
+            from keychainsim.render.story import explanation_lines, explanation_text
 
+            text = explanation_text(report)
             if status == 0:
-                typer.echo("warning: the lookup succeeded, but the identity it returned is not usable:", err=True)
-            typer.echo(explanation_text(report), err=True)
+                text = "warning: the lookup succeeded, but the identity it returned is not usable:\n" + text
+            show(explanation_lines(text), err=True)
     raise typer.Exit(code)

@@ -25,9 +25,9 @@ FILE_HELP = "JSON or YAML file with the dictionary (constant names as keys); - r
 ATTR_HELP = "NAME=VALUE entry (kSecAttrLabel=device, kSecAttrApplicationTag=utf8:tag, kSecAttrPort=int:443); repeat."
 EXPECT_HELP = "Status that counts as success for the exit code (name or number), e.g. errSecItemNotFound."
 
-FileOption = typer.Option(None, "--file", "-f", help=FILE_HELP)
-AttrOption = typer.Option(None, "--attr", "-a", help=ATTR_HELP)
-ExpectOption = typer.Option(None, "--expect", help=EXPECT_HELP)
+FileOption = typer.Option(None, "--file", "-f", metavar="PATH", help=FILE_HELP)
+AttrOption = typer.Option(None, "--attr", "-a", metavar="NAME=VALUE", help=ATTR_HELP)
+ExpectOption = typer.Option(None, "--expect", metavar="STATUS", help=EXPECT_HELP)
 JsonOption = typer.Option(False, "--json", help="Print JSON.")
 
 
@@ -50,11 +50,11 @@ def _report_call(
     if json_output or opts.json:
         emit_json({"call": call, "status": status_json(status), "reason": reason, "result": value_json(result)})
     else:
-        typer.echo(f"{call}: {status}")
-        if reason:
-            typer.echo(f"  refused: {reason}")
-        for line in (extra or []) + result_lines(result):
-            typer.echo(line)
+        from keychainsim.cli.terminal import show
+        from keychainsim.render.story import explanation_lines
+
+        text = [f"{call}: {status}", *([f"  refused: {reason}"] if reason else []), *(extra or [])]
+        show(explanation_lines("\n".join(text + result_lines(result))))
         if code != EXIT_OK and int(status) != 0:
             typer.echo(f"hint: keychainsim explain with the same dictionary says why ({call}).", err=True)
     raise typer.Exit(code)
@@ -111,8 +111,12 @@ def update(
     ctx: typer.Context,
     file: str | None = FileOption,
     attr: list[str] | None = AttrOption,
-    changes_file: str | None = typer.Option(None, "--changes", help="JSON/YAML file with the attributes to update."),
-    set_attr: Annotated[list[str] | None, typer.Option("--set", help="NAME=VALUE to update; repeat.")] = None,
+    changes_file: str | None = typer.Option(
+        None, "--changes", metavar="PATH", help="JSON/YAML file with the attributes to update."
+    ),
+    set_attr: Annotated[
+        list[str] | None, typer.Option("--set", metavar="NAME=VALUE", help="NAME=VALUE to update; repeat.")
+    ] = None,
     expect: str | None = ExpectOption,
     json_output: bool = JsonOption,
 ) -> None:
@@ -157,10 +161,14 @@ def explain(
     as_add: bool = typer.Option(False, "--add", help="Explain the dictionary as a SecItemAdd (errSecDuplicateItem)."),
     as_delete: bool = typer.Option(False, "--delete", help="Explain the dictionary as a SecItemDelete query."),
     changes_file: str | None = typer.Option(
-        None, "--changes", help="Explain a SecItemUpdate with the attributes to update in this JSON/YAML file."
+        None,
+        "--changes",
+        metavar="PATH",
+        help="Explain a SecItemUpdate with the attributes to update in this JSON/YAML file.",
     ),
     set_attr: Annotated[
-        list[str] | None, typer.Option("--set", help="Explain a SecItemUpdate setting NAME=VALUE; repeat.")
+        list[str] | None,
+        typer.Option("--set", metavar="NAME=VALUE", help="Explain a SecItemUpdate setting NAME=VALUE; repeat."),
     ] = None,
     codes: bool = typer.Option(
         False, "--codes", help="List every finding code, its meaning and an example scenario, then exit."
@@ -168,6 +176,7 @@ def explain(
     dump_file: str | None = typer.Option(
         None,
         "--dump",
+        metavar="FILE",
         help="Explain against a device dump (KeychainDump.swift) instead of the store; without a query, check "
         "every certificate's identity and the device's identities against the model's (exit 1 if they differ).",
     ),
@@ -218,11 +227,12 @@ def explain(
         if json_output or opts.json:
             emit_json(report.to_dict())
         else:
-            from keychainsim.cli.show import explanation_text
+            from keychainsim.cli.terminal import show
             from keychainsim.explain.report import row_label
+            from keychainsim.render.story import explanation_lines, explanation_text
 
             near = [f"  near miss {row_label(n.row)}: {n.describe()}" for n in report.near_misses[:10]]
-            typer.echo(explanation_text(report, near))
+            show(explanation_lines(explanation_text(report, near)))
 
 
 def _check_dump_identities(kc: Any, origin: Any, as_json: bool) -> None:

@@ -28,7 +28,10 @@ def replay(
     ctx: typer.Context,
     recording: str = typer.Argument(..., help="A recording (KeychainRecorder.swift, docs/recording.md)."),
     initial: str | None = typer.Option(
-        None, "--initial", help="A device dump (KeychainDump.swift) the replay starts from instead of empty."
+        None,
+        "--initial",
+        metavar="DUMP",
+        help="A device dump (KeychainDump.swift) the replay starts from instead of empty.",
     ),
     strict: bool = typer.Option(False, "--strict", help="Calls that could not be reproduced fail the run too."),
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),

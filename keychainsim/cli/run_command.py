@@ -1,8 +1,11 @@
-"""``keychainsim run FILE...``: run scenario files step by step, with each step's diff and, at a failed
-expectation, the explanation."""
+"""``keychainsim run FILE...``: run scenario files step by step and tell what happened (the story is
+laid out by :mod:`keychainsim.render.story`): each scenario's description, each step's outcome and diff,
+each finding's message and, at a failed expectation, the explanation."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,61 +17,23 @@ app = typer.Typer(rich_markup_mode=None)
 PANEL = "Scenarios"
 
 
-def _item_line(sign: str, item: Any) -> str:
-    from keychainsim.explain.evidence import show
-
-    shown = []
-    for key in ("labl", "acct", "svce", "atag", "kcls", "klbl", "pkhh", "agrp", "sync", "pdmn"):
-        if key in item.attrs:
-            value = item.attrs[key]
-            text = show(key, value)
-            if key in ("klbl", "pkhh") and isinstance(value, bytes) and len(value) == 20:
-                text = text[:12] + "…"
-            shown.append(f"{key}={text}")
-    where = "" if item.keychain == "dp" else " (file-based)"
-    return f"      {sign} {item.item_class}#{item.rowid}{where} " + " ".join(shown)
-
-
 def step_lines(done: Any) -> list[str]:
-    """One step as text: index, name, call, outcome; then its diff; then failures."""
-    step = done.step
-    outcome: list[str] = []
-    if done.status is not None:
-        outcome.append(f"{done.status.name} ({int(done.status)})")
-    if done.error is not None:
-        outcome.append(f"error {done.error}")
-    if done.shape != "none" or not outcome:
-        outcome.append(f"-> {done.shape}")
-    mark = "ok  " if done.ok else "FAIL"
-    lines = [f"  {mark} {step.index:>2}. {step.title} [{step.call}]: " + ", ".join(outcome)]
-    if done.reason:
-        lines.append(f"      refused: {done.reason}")
-    if done.diff is not None:
-        lines += [_item_line("+", i) for i in done.diff.added]
-        lines += [_item_line("-", i) for i in done.diff.removed]
-        for change in done.diff.changed:
-            names = ", ".join(sorted(change.attributes))
-            lines.append(f"      ~ {change.after.item_class}#{change.after.rowid} changed: {names}")
-    for failure in done.failures:
-        lines.append(f"      expected: {failure}")
-    if done.report is not None and done.ok and done.report.codes and step.call != "explain":
-        lines.append("      findings: " + ", ".join(done.report.codes))
-        if done.status is not None and int(done.status) == 0:
-            # A success with a finding is a wrong success (an identity that cannot sign): say what is wrong.
-            lines += [f"      ! [{f.code}] {f.message}" for f in done.report.findings]
-    if done.report is not None and (done.failures or step.call == "explain"):
-        from keychainsim.cli.show import explanation_text
+    """One step as plain text lines, as ``run`` prints it off a terminal (the pytest plugin's failure report
+    and ``learn`` show steps this way)."""
+    from keychainsim.cli.terminal import plain
+    from keychainsim.render.story import step_lines as story_lines
 
-        lines += ["      " + line for line in explanation_text(done.report).splitlines()]
-    if done.dump_text is not None:
-        lines += ["      | " + line for line in str(done.dump_text).rstrip("\n").splitlines()]
-    return lines
+    return plain(story_lines(done)).splitlines()
+
+
+PROGRESS_FROM = 3
+"""``run`` shows a progress bar (on a terminal) from this many scenario files on."""
 
 
 @app.command(rich_help_panel=PANEL)
 def run(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Scenario files (YAML).")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files (YAML).")],
     probe: bool = typer.Option(False, "--probe", help="Also show the full dump after every step."),
     on_store: bool = typer.Option(
         False, "--on-store", help="Run on the persistent store (--store) instead of a fresh in-memory keychain."
@@ -78,42 +43,77 @@ def run(
         False, "--allow-file-outside", help="Let file: literals read files outside the scenario's directory."
     ),
 ) -> None:
-    """Run scenario files: each step with the difference it made; at a failed expectation, the explanation.
+    """Run scenario files: what each is about, each step with the difference it made and the findings that
+    explain it; at a failed expectation, the whole explanation.
 
     Every file is checked before any runs; a malformed file stops with exit 5 naming the file and line.
     A file: literal reads only files in the scenario's own directory, unless --allow-file-outside.
     """
     opts = options(ctx)
+    as_json = json_output or opts.json
     outside = allow_file_outside or opts.allow_file_outside
     results: list[Any] = []
     with guard():
         from keychainsim.scenario.loader import load_scenario
-        from keychainsim.scenario.runner import Runner
 
         scenarios = [load_scenario(f, allow_file_outside=outside) for f in files]
-        for scenario in scenarios:
-            keychain = None
-            if on_store:
-                opts_for = options(ctx)
-                if "platform" in scenario.raw:
-                    opts_for.platform = scenario.get("platform")
-                if scenario.get("access_groups") and not opts_for.access_groups:
-                    opts_for.access_groups = list(scenario.get("access_groups"))
-                keychain = open_keychain(opts_for)
-            results.append(Runner(scenario, keychain=keychain, probe=probe).run())
+        with _progress(len(scenarios)) as advance:
+            for scenario in scenarios:
+                result = _run_one(ctx, scenario, on_store, probe)
+                results.append(result)
+                if not as_json:
+                    from keychainsim.cli.terminal import show
+                    from keychainsim.render.story import scenario_lines
+
+                    show(scenario_lines(result))
+                advance(scenario.path)
     passed = all(r.passed for r in results)
-    if json_output or opts.json:
+    if as_json:
         emit_json({"passed": passed, "scenarios": [r.to_dict() for r in results]})
     else:
-        for result in results:
-            head = "PASS" if result.passed else "FAIL"
-            typer.echo(f"{head} {result.scenario.path}: {result.scenario.name}")
-            for done in result.steps:
-                for line in step_lines(done):
-                    typer.echo(line)
-        count = sum(r.passed for r in results)
-        typer.echo(f"{count} passed, {len(results) - count} failed")
+        from keychainsim.cli.terminal import show
+        from keychainsim.render.story import summary_lines
+
+        show(summary_lines(results))
     raise typer.Exit(EXIT_OK if passed else EXIT_UNEXPECTED_STATUS)
+
+
+def _run_one(ctx: typer.Context, scenario: Any, on_store: bool, probe: bool) -> Any:
+    from keychainsim.scenario.runner import Runner
+
+    keychain = None
+    if on_store:
+        opts_for = options(ctx)
+        if "platform" in scenario.raw:
+            opts_for.platform = scenario.get("platform")
+        if scenario.get("access_groups") and not opts_for.access_groups:
+            opts_for.access_groups = list(scenario.get("access_groups"))
+        keychain = open_keychain(opts_for)
+    return Runner(scenario, keychain=keychain, probe=probe).run()
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar on stderr while many scenarios run, on a terminal only (it vanishes when done);
+    elsewhere a call that does nothing."""
+    from keychainsim.cli.terminal import console
+
+    err = console(err=True)
+    if total < PROGRESS_FROM or not err.is_terminal:
+        yield lambda _path: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("running scenarios"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=total)
+        yield lambda path: progress.update(task, advance=1, description=str(path))
 
 
 @app.command(hidden=True)

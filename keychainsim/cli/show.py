@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from keychainsim.render.story import explanation_text
+
+__all__ = ["explanation_text", "result_lines", "status_json", "value_json", "value_text"]
+
 
 def status_json(status: Any) -> dict[str, Any]:
     return {"code": int(status), "name": getattr(status, "name", str(status))}
@@ -66,15 +70,3 @@ def result_lines(result: Any) -> list[str]:
         else:
             lines.append("  " + value_text(None, row))
     return lines
-
-
-def explanation_text(report: Any, extra: list[str] | None = None) -> str:
-    """An explain report as text, its near-miss lines (``extra``), and the constant names of the raw keys
-    it uses (``terms: klbl = kSecAttrApplicationLabel, ...``)."""
-    from keychainsim.render.glossary import terms_line
-
-    lines = [str(report), *(extra or [])]
-    legend = terms_line("\n".join(lines))
-    if legend is not None:
-        lines.append("  " + legend)
-    return "\n".join(lines)

@@ -81,9 +81,24 @@ def options(ctx: typer.Context) -> Options:
 def open_keychain(opts: Options) -> Any:
     """The persistent keychain the options name (platform, entitlements, lock timeout)."""
     from keychainsim import Keychain
+    from keychainsim.cli.terminal import lock_wait_notice
 
     groups = opts.access_groups or None
-    return Keychain(platform=opts.platform, access_groups=groups, store=opts.store_path, lock_timeout=opts.lock_timeout)
+    return Keychain(
+        platform=opts.platform,
+        access_groups=groups,
+        store=opts.store_path,
+        lock_timeout=opts.lock_timeout,
+        on_lock_wait=lock_wait_notice,
+    )
+
+
+def open_backend(opts: Options) -> Any:
+    """The store's backend alone (init, reset), saying so on a terminal while it waits for the lock."""
+    from keychainsim.backend import Backend
+    from keychainsim.cli.terminal import lock_wait_notice
+
+    return Backend(opts.store_path, lock_timeout=opts.lock_timeout, on_lock_wait=lock_wait_notice)
 
 
 def load_device_dump(path: str, access_groups: list[str]) -> tuple[Any, Any]:
@@ -123,10 +138,10 @@ def _default(value: Any) -> Any:
 
 
 def console(stderr: bool = False) -> Any:
-    """A rich console for human output (stderr for explanations and warnings)."""
-    from rich.console import Console
+    """A rich console for human output (stderr for explanations and warnings): see :mod:`.terminal`."""
+    from keychainsim.cli.terminal import console as terminal_console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return terminal_console(err=stderr)
 
 
 @contextmanager

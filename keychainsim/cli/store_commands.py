@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from keychainsim.cli.state import choice, emit_json, guard, load_device_dump, open_keychain, options
+from keychainsim.cli.state import choice, emit_json, guard, load_device_dump, open_backend, open_keychain, options
 
 app = typer.Typer(rich_markup_mode=None)
 PANEL = "Store and device"
@@ -17,11 +17,9 @@ def init(ctx: typer.Context, json_output: bool = typer.Option(False, "--json", h
     with guard():
         import os
 
-        from keychainsim.backend import Backend
-
         path = opts.store_path
         existed = os.path.exists(path)
-        count = Backend(path, lock_timeout=opts.lock_timeout).create()  # reads (and so checks) an existing file
+        count = open_backend(opts).create()  # reads (and so checks) an existing file
         if json_output or opts.json:
             emit_json({"store": path, "created": not existed, "items": count})
         else:
@@ -39,10 +37,8 @@ def reset(
     """Start from scratch: replace the store with an empty keychain (unlocked, after first unlock)."""
     opts = options(ctx)
     with guard():
-        from keychainsim.backend import Backend
-
         path = opts.store_path
-        backup = Backend(path, lock_timeout=opts.lock_timeout).reset(force=force)
+        backup = open_backend(opts).reset(force=force)
         if json_output or opts.json:
             emit_json({"store": path, "reset": True, "backup": backup})
         else:
@@ -84,7 +80,10 @@ def dump(
     format: str = typer.Option("text", "--format", help="text, plain (NSDictionary style) or json."),
     secrets: bool = typer.Option(False, "--secrets", help="Include secret data in JSON."),
     from_file: str | None = typer.Option(
-        None, "--from", help="A dump file (KeychainDump.swift on a device, or --format json) instead of the store."
+        None,
+        "--from",
+        metavar="FILE",
+        help="A dump file (KeychainDump.swift on a device, or --format json) instead of the store.",
     ),
     json_output: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
@@ -100,10 +99,11 @@ def dump(
             kc, _ = load_device_dump(from_file, opts.access_groups)
         else:
             kc = open_keychain(opts)
-        if format == "rich":
-            from keychainsim.cli.state import console
+        from keychainsim.cli.terminal import console
 
-            console().print(probe_dump(kc, format="rich"))
+        out = console()
+        if format == "rich" or (format == "text" and out.is_terminal):
+            out.print(probe_dump(kc, format="rich"))  # the terminal's width and colours
             return
         text = probe_dump(kc, format=format, secrets=secrets)
         typer.echo(text.rstrip("\n"))

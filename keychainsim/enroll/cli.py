@@ -67,13 +67,17 @@ def enroll_command(
     ctx: typer.Context,
     url: str = typer.Option(..., "--url", help="The registration endpoint (https; loopback unless --allow-remote)."),
     template: str = typer.Option("pem", "--template", help="pem, der, json, or a template file (JSON/YAML)."),
-    token_env: str | None = typer.Option(None, "--token-env", help="Environment variable holding a bearer token."),
+    token_env: str | None = typer.Option(
+        None, "--token-env", metavar="VAR", help="Environment variable holding a bearer token."
+    ),
     label: str = typer.Option("com.example.client-identity", "--label", help="kSecAttrLabel of the identity."),
     subject: str = typer.Option("O=keychainsim,CN=device-1", "--subject", help="The CSR's subject: NAME=VALUE,..."),
     key_type: str = typer.Option("ec", "--key-type", help="ec or rsa."),
     bits: int | None = typer.Option(None, "--bits", help="Key size in bits (default: 256 for ec, 2048 for rsa)."),
     tag: str = typer.Option("com.example.keychainsim.enrollment-key", "--tag", help="kSecAttrApplicationTag."),
-    ca_file: str | None = typer.Option(None, "--ca-file", help="CA certificate(s) verifying the server (PEM)."),
+    ca_file: str | None = typer.Option(
+        None, "--ca-file", metavar="PATH", help="CA certificate(s) verifying the server (PEM)."
+    ),
     allow_remote: bool = typer.Option(False, "--allow-remote", help="Permit a non-loopback endpoint."),
     show_trace: bool = typer.Option(False, "--trace", help="Print every Sec* call with the items after it."),
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -148,7 +152,9 @@ def mtls_check_command(
     ca_file: Annotated[
         list[str] | None,
         typer.Option(
-            "--ca-file", help="CA certificates the app trusts (PEM); repeat. Default: the identity's stored chain."
+            "--ca-file",
+            metavar="PATH",
+            help="CA certificates the app trusts (PEM); repeat. Default: the identity's stored chain.",
         ),
     ] = None,
     server_name: str | None = typer.Option(None, "--server-name", help="Host name to verify and send as SNI."),
@@ -197,7 +203,9 @@ def _check_server_options(faults: list[str] | None, nginx: str) -> None:
 @app.command("demo-mtls", rich_help_panel=PANEL)
 def demo_mtls_command(
     ctx: typer.Context,
-    fault: Annotated[list[str] | None, typer.Option("--fault", help="A registration server fault; repeat.")] = None,
+    fault: Annotated[
+        list[str] | None, typer.Option("--fault", metavar="NAME", help="A registration server fault; repeat.")
+    ] = None,
     nginx: str = typer.Option("auto", "--nginx", help="auto (nginx if installed), yes, or no (the Python server)."),
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:

@@ -57,7 +57,7 @@ class Lines:
                 yield from segments
                 yield newline
                 continue
-            hang = line.hang if line.hang < width - 10 else 0
+            hang = line.hang if line.hang <= max(width // 2, width - 30) else _indent(line) + 2
             for number, piece in enumerate(Segment.divide(segments, _cuts(line, width, hang))):
                 if number:
                     yield Segment(" " * hang)
@@ -85,7 +85,7 @@ class Lines:
                 continue
             if cells != len(text):
                 return None
-            hang = line.hang if line.hang < width - 10 else 0
+            hang = line.hang if line.hang <= max(width // 2, width - 30) else _indent(line) + 2
             start = 0
             for number, end in enumerate(_cuts(line, width, hang)):
                 out.append((" " * hang if number else "") + text[start:end])
@@ -112,10 +112,25 @@ def _cuts(line: Line, width: int, hang: int) -> list[int]:
         end = start + room
         if words:
             # only spaces inside the wrapped part count: the first line's columns before the hang stay whole
-            space = text.rfind(" ", max(start + room // 2, hang if start == 0 else start), end)
-            if space > start:
+            space = text.rfind(" ", max(start, hang if start == 0 else start), end)
+            if space > start and (space >= start + room // 2 or _fits(text, space + 1, width - hang)):
+                # break at the last space; in the first half of the line only if the word after it
+                # then fits on a line of its own (a longer one, such as hex, is cut where the line ends)
                 end = space + 1
         cuts.append(end)
         start, room = end, width - hang
     cuts.append(total)
     return cuts
+
+
+def _fits(text: str, start: int, room: int) -> bool:
+    """Whether the word starting at ``start`` is at most ``room`` characters long."""
+    end = text.find(" ", start)
+    return (len(text) if end < 0 else end) - start <= room
+
+
+def _indent(line: Line) -> int:
+    """The line's leading spaces: where its continuation goes when its hang would leave too little room
+    (on a narrow terminal)."""
+    text = "".join(t for t, _ in line.spans)
+    return len(text) - len(text.lstrip(" "))

@@ -542,8 +542,15 @@ class Runner:
         if "result" in expect:
             self._check_result(step, done, expect["result"])
         wants_findings = "findings" in expect or "no_findings" in expect
-        if done.report is None and (wants_findings or (done.failures and _explainable(step)) or _identities(done)):
+        # A SecItem call that failed is explained even when nothing was expected of it: `run` tells why.
+        failed = _explainable(step) and done.status is not None and int(done.status) != 0
+        if done.report is None and (
+            wants_findings or (done.failures and _explainable(step)) or _identities(done) or failed
+        ):
             done.report = done.report_before if step.call in WRITES else self._explain(step, done.view, ran=True)
+            if done.report is None and failed:
+                # a write that failed changed nothing, so explaining it now meets the data it met
+                done.report = self._explain(step, done.view, ran=True)
         if self.check_explanations and _explainable(step):
             if done.report is None:
                 done.report = done.report_before if step.call in WRITES else self._explain(step, done.view, ran=True)

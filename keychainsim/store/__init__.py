@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from keychainsim.store.file import ABSENT, FileStore, Position, StoreSession
 from keychainsim.store.location import STORE_ENV, default_store_path
+from keychainsim.store.lock import LockWait
 from keychainsim.store.state import (
     READABLE_SCHEMAS,
     SCHEMA_VERSION,
@@ -30,6 +31,7 @@ __all__ = [
     "DeviceState",
     "FileStore",
     "KeychainState",
+    "LockWait",
     "Position",
     "StoreSession",
     "StoredItem",

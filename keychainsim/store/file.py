@@ -44,7 +44,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import NamedTuple
 
@@ -61,7 +61,14 @@ from keychainsim.store.codec import (
     state_to_document,
 )
 from keychainsim.store.layout import frame, parse_journal, parse_snapshot, serialize_snapshot, trailing_data
-from keychainsim.store.lock import HeldByProcess, HeldByThread, HeldInThisThread, file_in_the_way, path_lock
+from keychainsim.store.lock import (
+    HeldByProcess,
+    HeldByThread,
+    HeldInThisThread,
+    LockWait,
+    file_in_the_way,
+    path_lock,
+)
 from keychainsim.store.state import SCHEMA_VERSION, Change, KeychainState
 
 _CHECK_BYTES = 32
@@ -212,10 +219,16 @@ class FileStore:
         lock_timeout: seconds to wait for another holder of the lock before giving up.
         check: what else makes a stored item unreadable (the engine passes the model's fit); an item it
             refuses makes the store refuse to load, as a malformed one does.
+        on_wait: told (once per call) when the lock is held by another process or thread and the call
+            waits for it, so that a command line can say why it is not answering yet.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], lock_timeout: float = 10.0, check: ItemCheck | None = None
+        self,
+        path: str | os.PathLike[str],
+        lock_timeout: float = 10.0,
+        check: ItemCheck | None = None,
+        on_wait: Callable[[LockWait], None] | None = None,
     ) -> None:
         self.path: str = os.path.abspath(os.fspath(path))
         self.file: str = os.path.realpath(self.path)
@@ -223,6 +236,7 @@ class FileStore:
         self.lock_path: str = self.file + ".lock"
         self.lock_timeout = lock_timeout
         self.check = check
+        self.on_wait = on_wait
         self._lock = path_lock(self.lock_path)
         # The open store file: kept between sessions so that its inode cannot be reused while we hold
         # positions in it. Touched only while the lock is held.
@@ -271,7 +285,7 @@ class FileStore:
                 lock file cannot be created.
         """
         try:
-            self._lock.acquire(self, self.lock_timeout, create=create)
+            self._lock.acquire(self, self.lock_timeout, create=create, waiting=self._waiting())
         except (HeldInThisThread, HeldByThread, HeldByProcess, OSError) as error:
             raise self._lock_error(error) from None
         session = StoreSession(self)
@@ -452,7 +466,7 @@ class FileStore:
 
     def _ensure_file_lock(self) -> None:
         try:
-            self._lock.lock_file(time.monotonic() + self.lock_timeout, create=True)
+            self._lock.lock_file(time.monotonic() + self.lock_timeout, create=True, waiting=self._waiting())
         except (HeldByProcess, OSError) as error:
             raise self._lock_error(error) from None
 
@@ -566,6 +580,12 @@ class FileStore:
             with suppress(OSError):
                 os.close(self._fd)
         self._fd, self._identity, self._epoch = None, None, 0
+
+    def _waiting(self) -> Callable[[str], None] | None:
+        on_wait = self.on_wait
+        if on_wait is None:
+            return None
+        return lambda holder: on_wait(LockWait(self.path, holder, self.lock_timeout))
 
     def _lock_error(self, error: BaseException) -> StorageError:
         timeout = f"{self.lock_timeout:g} s"

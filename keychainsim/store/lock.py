@@ -30,9 +30,13 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 
 LOCK_FILE_MODE = 0o600
+HELD_BY_PROCESS = "another process"
+HELD_BY_THREAD = "another thread of this process"
 DIRECTORY_MODE = 0o700
 _READ_ONLY_ERRORS = (errno.EACCES, errno.EPERM, errno.EROFS)
 
@@ -51,6 +55,23 @@ class HeldByThread(LockError):
 
 class HeldByProcess(LockError):
     """Another process kept the file lock for the whole timeout."""
+
+
+@dataclass(frozen=True)
+class LockWait:
+    """What a waiting hook is told when a call must wait for the store's lock (a command line says so;
+    the store itself shows nothing)."""
+
+    path: str
+    """The store, as its user named it."""
+    holder: str
+    """``"another process"`` or ``"another thread of this process"``."""
+    timeout: float
+    """How long the caller waits in all before giving up."""
+
+
+WaitHook = Callable[[str], None]
+"""Called at most once per acquisition, with who holds the lock, when the lock is not free at once."""
 
 
 class PathLock:
@@ -78,12 +99,13 @@ class PathLock:
     def held_by_me(self, owner: object) -> bool:
         return self._thread == threading.get_ident() and self._owner is owner
 
-    def acquire(self, owner: object, timeout: float, *, create: bool) -> None:
+    def acquire(self, owner: object, timeout: float, *, create: bool, waiting: WaitHook | None = None) -> None:
         """Take the lock for ``owner`` in this thread, waiting at most ``timeout`` seconds in all.
 
         Args:
             create: create the lock file (and its directory) when missing, as a writer must; a reader
                 passes False and then holds no file lock when there is no lock file to take.
+            waiting: told once who holds the lock, if it is not free at once (before the wait starts).
 
         Raises:
             HeldInThisThread, HeldByThread, HeldByProcess: see the module docstring.
@@ -98,6 +120,9 @@ class PathLock:
                 self._depth += 1
                 nested = True
             else:
+                if self._thread is not None and waiting is not None:
+                    waiting(HELD_BY_THREAD)
+                    waiting = None
                 while self._thread is not None:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
@@ -108,7 +133,7 @@ class PathLock:
         if nested and (self._file_locked or not create):
             return
         try:
-            self.lock_file(deadline, create=create)
+            self.lock_file(deadline, create=create, waiting=waiting)
         except BaseException:
             self.release(owner)
             raise
@@ -128,10 +153,11 @@ class PathLock:
             self._thread = self._owner = None
             self._condition.notify()
 
-    def lock_file(self, deadline: float, *, create: bool) -> None:
+    def lock_file(self, deadline: float, *, create: bool, waiting: WaitHook | None = None) -> None:
         """Take the file lock too (the caller holds this lock), polling until ``deadline``.
 
         Without ``create``, a missing or unopenable lock file leaves the holder without a file lock.
+        ``waiting`` is told once if another process holds it.
         """
         if self._file_locked:
             return
@@ -145,6 +171,9 @@ class PathLock:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
+                    if waiting is not None:
+                        waiting(HELD_BY_PROCESS)
+                        waiting = None
                     if time.monotonic() >= deadline:
                         raise HeldByProcess(self.path) from None
                     time.sleep(delay)

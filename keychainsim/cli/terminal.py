@@ -1,0 +1,73 @@
+"""The command line's terminal: colour, width, progress and notices only where a person is watching.
+
+A stream is a terminal when rich says so: a tty, unless ``TTY_COMPATIBLE=0``; anything with
+``FORCE_COLOR`` set (non-empty) or ``TTY_COMPATIBLE=1`` (https://force-color.org/). On a terminal,
+output is styled (colour, bold, dim) and wrapped at the terminal's width (``COLUMNS`` overrides it),
+continuation lines hanging under the text they continue; ``NO_COLOR`` (non-empty, https://no-color.org/)
+removes every escape sequence, styles included, and keeps the wrapping. Off a terminal (a pipe, a file,
+a test's runner) the text is exactly the lines as written: no escape sequences and no wrapping, so
+``grep`` and scripts see one logical line per line.
+
+Nothing here imports rich until something is shown: ``keychainsim --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from keychainsim.render.lines import Lines
+    from keychainsim.store.lock import LockWait
+
+
+def console(err: bool = False) -> Console:
+    """A console on stdout (or stderr) that follows the rules of the module docstring."""
+    from rich.console import Console
+
+    colours: dict[str, Any] = {"color_system": None} if os.environ.get("NO_COLOR", "") != "" else {}
+    return Console(stderr=err, highlight=False, soft_wrap=False, emoji=False, markup=False, **colours)
+
+
+def is_terminal(err: bool = False) -> bool:
+    """Whether a person is watching the stream (see the module docstring)."""
+    return console(err).is_terminal
+
+
+def show(lines: Lines, err: bool = False) -> None:
+    """Print ``lines``: styled and wrapped on a terminal, plain and unwrapped elsewhere."""
+    out = console(err)
+    if out.is_terminal:
+        out.print(lines)
+    elif lines.lines:
+        typer.echo(plain(lines), err=err)
+
+
+def plain(lines: Lines) -> str:
+    """The lines' text without styles or wrapping."""
+    return "\n".join("".join(text for text, _ in line.spans) for line in lines.lines)
+
+
+def lock_wait_notice(wait: LockWait) -> None:
+    """Say on a terminal that a command waits for a store another process (or thread) holds, and for how
+    long at most; off a terminal say nothing (the error after a timeout is the one line scripts read)."""
+    from rich.style import Style
+
+    from keychainsim.render.lines import Lines
+
+    if not is_terminal(err=True):
+        return
+    lines = Lines()
+    lines.add(
+        ("keychainsim: ", None),
+        (f"waiting for the store {wait.path}", Style(bold=True)),
+        f": it is locked by {wait.holder}; giving up after {wait.timeout:g} s (--lock-timeout) …",
+        hang=13,
+    )
+    show(lines, err=True)
+    sys.stderr.flush()
