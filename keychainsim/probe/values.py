@@ -157,16 +157,16 @@ class EncodedAttributes(Encoded):
         inner = pad + "  "
         item_class, texts = self.item_class, self.texts
         lines = []
-        for key in sorted(self.values):
-            value = self.values[key]
+        for key, value in sorted(self.values.items()):
             memo = (item_class, key, type(value), value, inner) if type(value) in _REUSABLE_TYPES else None
-            text = texts.get(memo) if memo is not None else None
-            if text is None:
+            line = texts.get(memo) if memo is not None else None
+            if line is None:
                 entry = encode_value(item_class, key, value)
                 text = dumps(entry, inner) if type(entry["value"]) is dict else dumps_flat(entry, inner)
+                line = f"{inner}{encode_basestring(key)}: {text}"
                 if memo is not None:
-                    texts[memo] = text
-            lines.append(f"{inner}{encode_basestring(key)}: {text}")
+                    texts[memo] = line
+            lines.append(line)
         return "{\n" + ",\n".join(lines) + "\n" + pad + "}"
 
 
