@@ -124,7 +124,8 @@ def test_writers_killed_at_random_moments_lose_no_acknowledged_add(
     for round_number in range(6):
         go = tmp_path / f"go-{round_number}"
         round_workers = [
-            start("kc-add", store.path, "1000", f"r{round_number}{tag}", str(go), stdout=subprocess.PIPE)
+            # far more adds than fit before the kill, however fast a durable add is on this disk
+            start("kc-add", store.path, "1000000", f"r{round_number}{tag}", str(go), stdout=subprocess.PIPE)
             for tag in "ab"
         ]
         workers.extend(round_workers)
