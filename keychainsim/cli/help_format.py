@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import typer
+from typer._click.types import ParamType
 from typer.core import TyperArgument, TyperGroup
 from typer.models import OptionInfo, ParameterInfo
 
@@ -100,9 +101,9 @@ class HelpGroup(TyperGroup):
             command.rich_markup_mode = HELP_MARKUP  # read by its format_help only; errors go through the root
             _flag(command.get_help_option(ctx))
             for parameter in command.params:
-                if isinstance(parameter, TyperArgument):
+                if isinstance(parameter, TyperArgument) and not isinstance(parameter.type, _Unnamed):
                     # the placeholder names an argument: a type column beside it (<str>) says nothing more
-                    parameter.display_type_rich = _no_type
+                    parameter.type = _Unnamed(parameter.type)
         return command
 
 
@@ -112,5 +113,25 @@ def _flag(option: Any) -> Any:
     return option
 
 
-def _no_type(ctx: Any) -> None:
-    return None
+class _Unnamed(ParamType):
+    """An argument's type, converting and completing as it does, with no name for help to print.
+
+    typer's help prints an argument's type beside its placeholder (``NAME  <str>``) unless the type names
+    itself with an empty metavar; wrapping the type is the one place that changes that and nothing else.
+    """
+
+    def __init__(self, inner: ParamType) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.is_composite = inner.is_composite
+        self.arity = inner.arity
+        self.envvar_list_splitter = inner.envvar_list_splitter
+
+    def get_metavar(self, param: Any, ctx: Any) -> str:
+        return ""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        return self.inner.convert(value, param, ctx)
+
+    def shell_complete(self, ctx: Any, param: Any, incomplete: str) -> Any:
+        return self.inner.shell_complete(ctx, param, incomplete)
