@@ -82,6 +82,7 @@ public func SecPolicyGetTypeID() -> CFTypeID { 304 }
 public struct SecKeyAlgorithm: Hashable, RawRepresentable, @unchecked Sendable {
     public let rawValue: CFString
     public init(rawValue: CFString) { self.rawValue = rawValue }
+    public init(_ rawValue: CFString) { self.rawValue = rawValue }
 }
 
 /// SecAccessControlCreateFlags (keychain/headers/SecAccessControl.h).
