@@ -58,10 +58,14 @@ final class EngineConnection: @unchecked Sendable {
     private var pendingReleases: [Int] = []
     private(set) var engineVersion = ""
 
-    /// Start `executable serve --stdio` and complete the hello handshake.
-    init(executable: String, arguments: [String] = []) throws {
+    /// The protocol version this connection asked for in its hello (``protocolVersion``; tests ask for others).
+    let requestedProtocol: Int
+
+    /// Start `executable serve --stdio` and complete the hello handshake for `protocolVersion`.
+    init(executable: String, arguments: [String] = [], protocolVersion: Int = EngineConnection.protocolVersion) throws {
         ignoreSIGPIPE
         self.executable = executable
+        requestedProtocol = protocolVersion
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments + ["serve", "--stdio"]
@@ -107,22 +111,25 @@ final class EngineConnection: @unchecked Sendable {
     private func handshake() throws {
         let reply: [String: Any]
         do {
-            reply = try exchange(op: "hello", args: ["protocol": Self.protocolVersion, "client": Self.clientName], app: nil, timeout: 60)
+            reply = try exchange(op: "hello", args: ["protocol": requestedProtocol, "client": Self.clientName], app: nil, timeout: 60)
         } catch let error as EngineRequestError where error.code == "unsupported_protocol" {
-            throw EngineError.incompatible(Locator.incompatible(executable, detail: error.message))
+            close()
+            throw EngineError.incompatible(Locator.incompatible(executable, protocol: requestedProtocol, detail: error.message))
         } catch let error as EngineRequestError {
-            throw EngineError.incompatible(Locator.incompatible(executable, detail: "it answered hello with \(error.code): \(error.message)"))
+            close()
+            throw EngineError.incompatible(
+                Locator.incompatible(executable, protocol: requestedProtocol, detail: "it answered hello with \(error.code): \(error.message)"))
         } catch EngineError.failed(let detail) {
             close()
-            throw EngineError.incompatible(Locator.incompatible(executable, detail: detail))
+            throw EngineError.incompatible(Locator.incompatible(executable, protocol: requestedProtocol, detail: detail))
         } catch EngineError.protocolViolation(let detail) {
             close()
-            throw EngineError.incompatible(Locator.incompatible(executable, detail: detail))
+            throw EngineError.incompatible(Locator.incompatible(executable, protocol: requestedProtocol, detail: detail))
         }
-        guard (reply["protocol"] as? Int) == Self.protocolVersion, reply["engine"] as? String == "keychainsim" else {
+        guard (reply["protocol"] as? Int) == requestedProtocol, reply["engine"] as? String == "keychainsim" else {
+            close()
             throw EngineError.incompatible(
-                Locator.incompatible(executable, detail: "it answered hello with \(reply) (this library speaks protocol \(Self.protocolVersion))")
-            )
+                Locator.incompatible(executable, protocol: requestedProtocol, detail: "it answered hello with \(reply)"))
         }
         engineVersion = reply["version"] as? String ?? "?"
     }

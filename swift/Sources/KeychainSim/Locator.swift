@@ -48,9 +48,9 @@ enum Locator {
         "KeychainSim could not start the keychainsim engine \(executable) (\(error)). \(howToInstall)"
     }
 
-    static func incompatible(_ executable: String, detail: String) -> String {
+    static func incompatible(_ executable: String, protocol version: Int = EngineConnection.protocolVersion, detail: String) -> String {
         "KeychainSim: \(executable) is not a keychainsim engine this library can use: \(detail). It needs an engine "
-            + "that speaks protocol \(EngineConnection.protocolVersion) (`keychainsim serve --stdio`, docs/protocol.md). "
-            + howToInstall
+            + "that speaks protocol \(version) (`keychainsim serve --stdio`, docs/protocol.md): the keychainsim of the "
+            + "repository this Swift package comes from. " + howToInstall
     }
 }

@@ -65,6 +65,29 @@ import Testing
         #expect(message.contains("pip install -e ."))
     }
 
+    @Test func theRealEngineRefusesAnotherProtocolVersionInOneMessage() throws {
+        // Not a stand-in: this checkout's `keychainsim serve --stdio`, asked for a protocol it does not speak
+        // (what a newer KeychainSim meeting an older engine does), refuses the hello; the library says so once,
+        // with the engine's own words and how to install the matching engine, and closes that engine.
+        let engine = try Locator.find()
+        let error = #expect(throws: EngineError.self) {
+            try EngineConnection(executable: engine, protocolVersion: EngineConnection.protocolVersion + 1)
+        }
+        guard case .incompatible(let message) = error else {
+            Issue.record("expected incompatible, got \(String(describing: error))")
+            return
+        }
+        let asked = EngineConnection.protocolVersion + 1
+        #expect(message.hasPrefix("KeychainSim: \(engine) is not a keychainsim engine this library can use"))
+        #expect(message.contains("the client speaks protocol \(asked); keychainsim \(KeychainSimulator.version) speaks \(EngineConnection.protocolVersion)"))
+        #expect(message.contains("It needs an engine that speaks protocol \(asked)"))
+        #expect(message.contains("pip install -e ."))
+        // The same engine, asked for the library's protocol, is accepted.
+        let connection = try EngineConnection(executable: engine)
+        #expect(connection.engineVersion == KeychainSimulator.version)
+        connection.close()
+    }
+
     @Test func aMissingExecutableCannotStart() throws {
         let error = #expect(throws: EngineError.self) { try KeychainSimulator(engine: "/nonexistent/keychainsim") }
         #expect(String(describing: error!).contains("could not start the keychainsim engine /nonexistent/keychainsim"))
