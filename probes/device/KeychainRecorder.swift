@@ -85,7 +85,7 @@ final class KeychainRecorder: @unchecked Sendable {
     private var accessControls: [ObjectIdentifier: (protection: String, flags: UInt)] = [:]
 
     private init(url: URL, includeSecrets: Bool) throws {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)  // FileHandle below throws if it failed
         file = try FileHandle(forWritingTo: url)
         self.includeSecrets = includeSecrets
     }

@@ -10,10 +10,9 @@ import Testing
 // KEYCHAINSIM_PROBE_OUTPUT at a directory of its own; without it they go to a temporary directory.
 
 let probeOutput: URL = {
-    if let directory = ProcessInfo.processInfo.environment["KEYCHAINSIM_PROBE_OUTPUT"] {
-        return URL(fileURLWithPath: directory)
-    }
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keychainsim-probes-\(getpid())")
+    let directory = ProcessInfo.processInfo.environment["KEYCHAINSIM_PROBE_OUTPUT"].map { URL(fileURLWithPath: $0) }
+        ?? FileManager.default.temporaryDirectory.appendingPathComponent("keychainsim-probes-\(getpid())")
+    // Created when missing, so `KEYCHAINSIM_PROBE_OUTPUT=/tmp/probes swift test` (the README's) works as typed.
     try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return directory
 }()
