@@ -181,6 +181,13 @@ def explain(
         "every certificate's identity and the device's identities against the model's (exit 1 if they differ).",
     ),
     json_output: bool = JsonOption,
+    html: str | None = typer.Option(
+        None,
+        "--html",
+        metavar="FILE",
+        help="Also write a self-contained HTML page: the call, its status, findings with evidence, near "
+        "misses, and a picture of how identities form.",
+    ),
 ) -> None:
     """Why a call returns what it returns: status, matches, near misses and findings with evidence. The
     dictionary is a SecItemCopyMatching query unless --add, --delete or --set/--changes (an update) say
@@ -210,9 +217,13 @@ def explain(
         return
     from keychainsim.cli.query import build_dictionary
 
+    if html is not None and file is None and not attr:
+        usage_error("--html writes the explanation of one call: give its dictionary with --file or --attr")
     with guard():
+        from keychainsim.cli.html_report import check_writable
         from keychainsim.explain import explain as run_explain
 
+        report_path = check_writable(html) if html is not None else None
         if dump_file is not None:
             kc, origin = load_device_dump(dump_file, opts.access_groups)
             if file is None and not attr:
@@ -224,6 +235,12 @@ def explain(
         if dump_file is None:
             kc = open_keychain(opts)
         report = run_explain(kc, query, call=call or "SecItemCopyMatching", attributes_to_update=changes)
+        if report_path is not None:
+            from keychainsim.cli.html_report import explain_report, write_page
+
+            source = f"device dump {dump_file}" if dump_file is not None else f"store {opts.store_path}"
+            write_page(report_path, explain_report(kc, report, source))
+            typer.echo(f"HTML report: {report_path}", err=True)
         if json_output or opts.json:
             emit_json(report.to_dict())
         else:

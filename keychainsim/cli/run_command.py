@@ -42,6 +42,13 @@ def run(
     allow_file_outside: bool = typer.Option(
         False, "--allow-file-outside", help="Let file: literals read files outside the scenario's directory."
     ),
+    html: str | None = typer.Option(
+        None,
+        "--html",
+        metavar="FILE",
+        help="Also write a self-contained HTML report: steps, items changed, findings with evidence, and a "
+        "picture of how identities form.",
+    ),
 ) -> None:
     """Run scenario files: what each is about, each step with the difference it made and the findings that
     explain it; at a failed expectation, the whole explanation.
@@ -54,8 +61,10 @@ def run(
     outside = allow_file_outside or opts.allow_file_outside
     results: list[Any] = []
     with guard():
+        from keychainsim.cli.html_report import check_writable
         from keychainsim.scenario.loader import load_scenario
 
+        report_path = check_writable(html) if html is not None else None
         scenarios = [load_scenario(f, allow_file_outside=outside) for f in files]
         with _progress(len(scenarios)) as advance:
             for scenario in scenarios:
@@ -67,6 +76,11 @@ def run(
 
                     show(scenario_lines(result))
                 advance(scenario.path)
+        if report_path is not None:
+            from keychainsim.cli.html_report import run_report, write_page
+
+            write_page(report_path, run_report(results))
+            typer.echo(f"HTML report: {report_path}", err=True)
     passed = all(r.passed for r in results)
     if as_json:
         emit_json({"passed": passed, "scenarios": [r.to_dict() for r in results]})

@@ -16,6 +16,7 @@ imports neither that layer nor rich.
 """
 
 from keychainsim.probe.dumps import Dump, DumpItem, Near, Pair, Unpaired
+from keychainsim.probe.identity_query import QueryTerm, identity_query_terms
 from keychainsim.probe.load import DumpDisagreement, DumpOrigin, dump_origin, load_dump
 from keychainsim.probe.snapshots import Change, Diff, Snapshot, snapshot
 from keychainsim.probe.traces import Step, Trace, current_trace
@@ -35,6 +36,7 @@ __all__ = [
     "Hidden",
     "Near",
     "Pair",
+    "QueryTerm",
     "Snapshot",
     "Step",
     "Trace",
@@ -43,6 +45,7 @@ __all__ = [
     "diff",
     "dump",
     "dump_origin",
+    "identity_query_terms",
     "load_dump",
     "snapshot",
     "trace",
