@@ -42,15 +42,16 @@ class SecIdentity:
         yield "private_key", self.private_key
 
     @classmethod
-    def _from_keychain(cls, cert_der: bytes, key_attrs: Mapping[str, object]) -> SecIdentity | None:
+    def _from_keychain(cls, cert_der: bytes, key_attrs: Mapping[str, object], cdsa: bool = False) -> SecIdentity | None:
         """The identity a joined (certificate, key) row pair stands for, or None.
 
         As ``SecItemCreateFromAttributeDictionary`` does for class ``idnt``: the certificate from its
         DER, the key from its row, then :func:`SecIdentityCreate` — which on OS 26 returns NULL when
-        the key is not really the certificate's (secitem-engine.md §H.3 step 4, inferred).
+        the key is not really the certificate's (secitem-engine.md §H.3 step 4, inferred). ``cdsa``: the
+        rows are the macOS file-based keychain's.
         """
         certificate = SecCertificateCreateWithData(cert_der)
-        key = SecKey._from_keychain(key_attrs)
+        key = SecKey._from_keychain(key_attrs, cdsa)
         if certificate is None or key is None:
             return None
         return SecIdentityCreate(certificate, key)

@@ -13,7 +13,7 @@ Signing and verification live in :mod:`keychainsim.crypto.signing`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -110,6 +110,10 @@ class SecKey:
     _token_object_id: bytes | None = None
     _access_control: object | None = None
     _row: Mapping[str, object] | None = field(default=None, compare=False)
+    _cdsa: bool = field(default=False, compare=False)
+    """The key lives in the macOS file-based keychain's CDSA implementation (``SecKeyIsCDSAKey``): made by
+    SecKeyCreateRandomKey for that keychain, or read from it. The SecItem shim sends such a ref only to
+    the file-based keychain and any other key only to the data protection one (``SecItemCategorizeQuery``)."""
 
     # --- construction -----------------------------------------------------------------------------
 
@@ -140,7 +144,7 @@ class SecKey:
             _access_control=access_control,
         )
 
-    def _with_row(self, row: Mapping[str, object]) -> SecKey:
+    def _with_row(self, row: Mapping[str, object], cdsa: bool = False) -> SecKey:
         return SecKey(
             _public=self._public,
             _private=self._private,
@@ -148,7 +152,12 @@ class SecKey:
             _token_object_id=self._token_object_id,
             _access_control=self._access_control,
             _row=MappingProxyType(dict(row)),
+            _cdsa=cdsa,
         )
+
+    def _as_cdsa(self) -> SecKey:
+        """The same key as the file-based keychain's implementation holds it."""
+        return replace(self, _cdsa=True)
 
     # --- what the key is --------------------------------------------------------------------------
 
@@ -263,7 +272,7 @@ class SecKey:
         return attrs
 
     @classmethod
-    def _from_keychain(cls, attrs: Mapping[str, object]) -> SecKey | None:
+    def _from_keychain(cls, attrs: Mapping[str, object], cdsa: bool = False) -> SecKey | None:
         """Rebuild the ref a stored key row stands for, as ``SecKeyCreateFromAttributeDictionary`` does.
 
         That is ``SecKeyCreateWithData(row[v_Data], row)`` [R: OSX/sec/Security/SecKey.m —
@@ -271,10 +280,10 @@ class SecKey:
         row with ``tkid`` is a token key found by its ``toid``. A row whose data does not decode (added
         by ``kSecValueData`` with garbage, or a ``kcls`` that contradicts the data) yields None.
         The row is kept on the key (:attr:`keychain_row`); ``SecKeyCopyAttributes`` of a software key
-        is still computed from the key, as on a device.
+        is still computed from the key, as on a device. ``cdsa``: the row is the file-based keychain's.
         """
         key, _error = SecKeyCreateWithData(attrs.get(kSecValueData), attrs)  # type: ignore[arg-type]
-        return key._with_row(attrs) if key is not None else None
+        return key._with_row(attrs, cdsa) if key is not None else None
 
 
 # --- module functions -------------------------------------------------------------------------------

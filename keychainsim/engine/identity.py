@@ -21,7 +21,7 @@ from keychainsim.engine.results import (
     with_token_access_control,
 )
 from keychainsim.model import token_items
-from keychainsim.model.item import Item
+from keychainsim.model.item import FILE, Item
 from keychainsim.model.reject import Reject
 from keychainsim.status import OSStatus
 
@@ -154,7 +154,8 @@ class IdentityResultRow(ResultRow):
         from keychainsim.crypto import SecIdentity
 
         key_attributes = token_items.ref_attributes(self.row.key.attrs)
-        return SecIdentity._from_keychain(self.row.certificate.get("v_Data", b""), key_attributes)
+        cdsa = self.row.key.keychain == FILE
+        return SecIdentity._from_keychain(self.row.certificate.get("v_Data", b""), key_attributes, cdsa)
 
     def raw_extras(self, returns: frozenset[str]) -> dict[str, Any]:
         return {}

@@ -10,7 +10,7 @@ from typing import Any
 
 from keychainsim.model import token_items
 from keychainsim.model.access_control import VALID_PROTECTIONS, SecAccessControl
-from keychainsim.model.item import Item
+from keychainsim.model.item import FILE, Item
 from keychainsim.model.keychain_item import SecKeychainItem
 from keychainsim.schema import CLASSES
 
@@ -112,7 +112,7 @@ class ResultRow:
         if self.item_class == "keys":
             from keychainsim.crypto import SecKey
 
-            return SecKey._from_keychain(token_items.ref_attributes(self.item.attrs))
+            return SecKey._from_keychain(token_items.ref_attributes(self.item.attrs), self.item.keychain == FILE)
         return None
 
     def raw_extras(self, returns: frozenset[str]) -> dict[str, Any]:

@@ -15,7 +15,10 @@ NOT_MODELLED = {
     "SecPolicy objects other than Basic X.509 and SSL": "kSecMatchPolicy evaluates those two; others raise",
     "kSecUseAuthenticationContext / kSecUseCredentialReference": "LocalAuthentication contexts",
     "kSecUseTombstones": "SPI to read tombstones",
-    "kSecUseSystemKeychain* / kSecUseSyncBubbleKeychain / kSecUseUserIndependentKeychain": "other keychains",
+    "kSecUseSystemKeychainAlways": (
+        "the macOS system keychain (beside kSecUseDataProtectionKeychain false it is errSecParam, as on a device)"
+    ),
+    "kSecUseSystemKeychain / kSecUseSyncBubbleKeychain / kSecUseUserIndependentKeychain": "other keychains",
     "kSecAttrTokenID other than the Secure Enclave": "CryptoTokenKit tokens",
     "token persistent references (tkpr)": "CryptoTokenKit tokens",
 }

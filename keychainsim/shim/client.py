@@ -39,6 +39,11 @@ def ref_kind(value: Any) -> str | None:
     return None
 
 
+def is_cdsa_key(value: Any) -> bool:
+    """``SecKeyIsCDSAKey()``: a key of the macOS file-based keychain's implementation (see ``SecKey._cdsa``)."""
+    return ref_kind(value) == "key" and bool(getattr(value, "_cdsa", False))
+
+
 def expand_ref(dictionary: dict[str, Any], for_query: bool) -> dict[str, Any]:
     """Replace kSecValueRef by the ref's attributes, adding only keys the caller did not supply."""
     if "v_Ref" not in dictionary:

@@ -151,7 +151,7 @@ def identity_for_certificate(ctx: CallContext, certificate: Any) -> tuple[OSStat
             and item.get("kcls") == 1
             and (item.keychain != DP or item.get("agrp") in ctx.caller.access_groups)
         ):
-            key = SecKey._from_keychain(token_items.ref_attributes(item.attrs))
+            key = SecKey._from_keychain(token_items.ref_attributes(item.attrs), item.keychain != DP)
             identity = SecIdentityCreate(certificate, key) if key is not None else None
             if identity is not None:
                 return OSStatus.errSecSuccess, identity

@@ -18,12 +18,13 @@ from keychainsim.engine.delete import prepare as delete_prepare
 from keychainsim.engine.delete import remove
 from keychainsim.engine.update import apply as update_apply
 from keychainsim.engine.update import prepare as update_prepare
+from keychainsim.errors import NotModeledError
 from keychainsim.model.item import DP, FILE
 from keychainsim.model.query import MACOS_FILE_ONLY_MATCH_KEYS, PersistentRef
 from keychainsim.model.reject import Reject
 from keychainsim.model.values import truthy
+from keychainsim.shim.client import is_cdsa_key, ref_kind
 from keychainsim.shim.client import prepare as client_prepare
-from keychainsim.shim.client import ref_kind
 from keychainsim.shim.context import CallContext
 from keychainsim.status import OSStatus
 
@@ -36,23 +37,65 @@ FILE_ONLY_ATTRIBUTES = ("acls", "prf", "salt", "rounds")
 
 DP_FLAG = "nleg"
 """kSecUseDataProtectionKeychain (and the deprecated kSecAttrNoLegacy, the same raw key)."""
+SHARING_GROUP = "ggrp"
+SYSTEM_KEYCHAIN_ALWAYS = "u_SystemKeychainAlways"
+
+
+def read_number(value: Any) -> int:
+    """``readNumber()`` in SecItem.cpp: a number, a boolean, or a string that prints back as the same
+    integer; anything else counts as 0 (so kSecAttrSynchronizableAny is not "true")."""
+    if isinstance(value, bool | int):
+        return int(value)
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            number = int(value)
+        except ValueError:
+            return 0
+        return number if str(number) == value else 0
+    return 0
 
 
 def targets(dictionary: dict[str, Any]) -> tuple[str, ...]:
-    """``SecItemCategorizeQuery()`` (§M.2): which implementations a call goes to, DP first."""
-    if "nleg" in dictionary:
-        return (DP,) if truthy(dictionary["nleg"]) else (FILE,)
-    if "ggrp" in dictionary:
+    """``SecItemCategorizeQuery()`` (§M.2): which implementations a call goes to, DP first.
+
+    The data protection flag decides alone. kSecAttrSharingGroup forces the data protection keychain and
+    is errSecParam (-50) beside an explicit false flag; kSecUseSystemKeychainAlways (true) would do the same
+    for the system keychain, which keychainsim does not model. A key ref goes to the file-based keychain
+    if it is a CDSA key and to the data protection keychain otherwise.
+    """
+    flag_given = DP_FLAG in dictionary
+    if SHARING_GROUP in dictionary:
+        if flag_given and not read_number(dictionary[DP_FLAG]):
+            raise Reject(
+                OSStatus.errSecParam,
+                "kSecAttrSharingGroup needs the data protection keychain, and kSecUseDataProtectionKeychain is false",
+                key=SHARING_GROUP,
+            )
         return (DP,)
+    if SYSTEM_KEYCHAIN_ALWAYS in dictionary and read_number(dictionary[SYSTEM_KEYCHAIN_ALWAYS]):
+        if flag_given and not read_number(dictionary[DP_FLAG]):
+            raise Reject(
+                OSStatus.errSecParam,
+                "kSecUseSystemKeychainAlways needs the data protection keychain, and "
+                "kSecUseDataProtectionKeychain is false",
+                key=SYSTEM_KEYCHAIN_ALWAYS,
+            )
+        raise NotModeledError(
+            SYSTEM_KEYCHAIN_ALWAYS, hint="the macOS system keychain (kSecUseSystemKeychainAlways) is not modelled"
+        )
+    if flag_given:
+        return (DP,) if read_number(dictionary[DP_FLAG]) else (FILE,)
     allowed = {DP, FILE}
     ref = dictionary.get("v_Ref")
     if ref_kind(ref) == "key":
-        allowed.discard(FILE)
+        allowed.discard(DP if is_cdsa_key(ref) else FILE)
     if "tkid" in dictionary or "accc" in dictionary:
         allowed.discard(FILE)
     if dictionary.get("agrp") == "com.apple.token":
         allowed.discard(FILE)
-    if "sync" in dictionary and dictionary["sync"] != "syna" and truthy(dictionary["sync"]):
+    if "sync" in dictionary and read_number(dictionary["sync"]):
         allowed.discard(FILE)
     if "v_PersistentRef" in dictionary:
         try:
@@ -135,16 +178,20 @@ def copy(ctx: CallContext, query: dict[str, Any]) -> tuple[OSStatus, Any]:
 
 
 def merge(dp: tuple[OSStatus, Any], file: tuple[OSStatus, Any]) -> tuple[OSStatus, Any]:
-    """``SecItemMergeResults()`` and the status rules around it in ``SecItemCopyMatching`` (SecItem.cpp)."""
+    """``SecItemMergeResults()`` (SecItem.cpp), after both halves ran: a failed data protection half, a
+    missing entitlement included, gives the file half's outcome; a failed file half, the data protection
+    half's; two successes give two arrays concatenated (data protection first, no limit re-applied) or,
+    for single results, the data protection one unless it is NULL (no return keys: the data protection
+    half returns nothing and the file half its default reference, so the caller gets the file item)."""
     dp_status, dp_result = dp
     file_status, file_result = file
-    if dp_status == OSStatus.errSecSuccess and file_status == OSStatus.errSecSuccess:
-        if isinstance(dp_result, list) and isinstance(file_result, list):
-            return OSStatus.errSecSuccess, dp_result + file_result
-        return OSStatus.errSecSuccess, dp_result
-    if dp_status == OSStatus.errSecSuccess:
+    if dp_status != OSStatus.errSecSuccess:
+        return file_status, file_result
+    if file_status != OSStatus.errSecSuccess:
         return dp_status, dp_result
-    return file_status, file_result
+    if isinstance(dp_result, list) and isinstance(file_result, list):
+        return OSStatus.errSecSuccess, dp_result + file_result
+    return OSStatus.errSecSuccess, dp_result if dp_result is not None else file_result
 
 
 def update(ctx: CallContext, query: dict[str, Any], changes: dict[str, Any]) -> OSStatus:

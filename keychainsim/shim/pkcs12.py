@@ -5,6 +5,12 @@ the platform's wrapper makes: iOS only with ``kSecUseDataProtectionKeychain: tru
 each chain certificate; ``OSX/sec/Security/SecImportExport.c: SecPKCS12ImportToModernKeychain``), macOS by
 default into the file-based keychain (``OSX/libsecurity_keychain/lib/SecImportExport.c: SecPKCS12Import``)
 and nowhere with ``kSecImportToMemoryOnly: true``.
+
+Importing the same file again on macOS succeeds and adds nothing: Security-61901's
+``SecIdentityImportToFileBackedKeychain()`` reuses a private key the keychain already holds
+(``copyPrivateKeyForPublicKeyDigest()``) and takes the certificate's errSecDuplicateItem as success. macOS 14
+and earlier (Security-61040 and before) imported the whole file with ``SecKeychainItemImport`` and returned
+errSecDuplicateItem; keychainsim models the current generation.
 """
 
 from __future__ import annotations
@@ -37,11 +43,17 @@ def store_imported(ctx: CallContext, items: list[dict[str, Any]], options: dict[
                 adds.append({**forwarded, "nleg": True, "class": "idnt", "v_Ref": identity})
             adds.extend({**forwarded, "nleg": True, "class": "cert", "v_Ref": c} for c in entry.get("chain", [])[1:])
         else:
-            from keychainsim.crypto import SecIdentityCopyCertificate, SecIdentityCopyPrivateKey
+            from keychainsim.crypto import SecIdentityCopyCertificate, SecIdentityCopyPrivateKey, SecIdentityCreate
 
             if identity is not None:
-                adds.append({"nleg": False, "class": "cert", "v_Ref": SecIdentityCopyCertificate(identity)[1]})
-                adds.append({"nleg": False, "class": "keys", "v_Ref": SecIdentityCopyPrivateKey(identity)[1]})
+                # SecIdentityImportToFileBackedKeychain(): the key is imported into the file-based keychain
+                # (a CDSA key from then on), the certificate added there, and the returned identity is
+                # rebuilt around the keychain's key.
+                certificate = SecIdentityCopyCertificate(identity)[1]
+                key = SecIdentityCopyPrivateKey(identity)[1]._as_cdsa()
+                adds.append({"nleg": False, "class": "cert", "v_Ref": certificate})
+                adds.append({"nleg": False, "class": "keys", "v_Ref": key})
+                entry["identity"] = SecIdentityCreate(certificate, key) or identity
             adds.extend({"nleg": False, "class": "cert", "v_Ref": c} for c in entry.get("chain", [])[1:])
     for attributes in adds:
         try:

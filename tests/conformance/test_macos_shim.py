@@ -1,0 +1,240 @@
+"""macOS: how the SecItem shim merges the two keychains, routes keys and identities, and refuses flags.
+
+Sources: OSX/libsecurity_keychain/lib/SecItem.cpp (SecItemCategorizeQuery, SecItemCopyMatching,
+SecItemMergeResults), OSX/libsecurity_keychain/lib/SecKey.cpp (_SecKeyCreateRandomKey,
+CopyFullKeyParameters, SecKeyIsCDSAKey), OSX/libsecurity_keychain/lib/SecImportExport.c (SecPKCS12Import,
+importPkcs12IdentityToLegacyKeychain), OSX/libsecurity_keychain/lib/SecIdentity.cpp
+(SecIdentityImportToFileBackedKeychain). Reference secitem-engine.md §M, as corrected.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from keychainsim import SecCertificateCreateWithData, SecIdentityCopyPrivateKey, SecKeyCopyAttributes
+from keychainsim.constants import *
+from keychainsim.crypto.ca import TestCA
+from keychainsim.crypto.csr import create_csr
+from keychainsim.errors import NotModeledError
+from keychainsim.model.keychain_item import SecKeychainItem
+
+from ._support import genp
+
+DP = {kSecUseDataProtectionKeychain: True}
+FILE = {kSecUseDataProtectionKeychain: False}
+PASSWORD = "s3cret"
+
+
+@pytest.fixture
+def mac(make_keychain):
+    return make_keychain(platform="macos")
+
+
+def both(kc, account: str = "alice") -> None:
+    """The same password in each keychain (the shim's uniqueness is per keychain)."""
+    assert kc.SecItemAdd(genp(account, **{kSecValueData: b"file"}))[0] == errSecSuccess
+    assert kc.SecItemAdd(genp(account, **{kSecValueData: b"dp"}, **DP))[0] == errSecSuccess
+
+
+@pytest.mark.apple_source
+def test_without_return_keys_the_caller_gets_the_file_items_reference(mac):
+    """SecItemMergeResults: with both halves successful and no array, the result is the data protection
+    one if it is non-NULL, else the file one. Without return keys the data protection half returns NULL
+    and the file half its default SecKeychainItemRef, so the caller gets the file item's reference."""
+    both(mac)
+    status, result = mac.SecItemCopyMatching(genp())
+    assert status == errSecSuccess
+    assert isinstance(result, SecKeychainItem) and result.keychain == "file"
+    status, data = mac.SecItemCopyMatching(genp(**{kSecReturnData: True}))
+    assert (status, data) == (errSecSuccess, b"dp")  # a non-NULL data protection result wins
+
+
+@pytest.mark.apple_source
+def test_arrays_are_concatenated_data_protection_first_and_the_limit_is_not_applied_again(mac):
+    """SecItemMergeResults: two arrays are folded into one, the data protection array first; each half ran
+    with the caller's limit and nothing trims the sum, so kSecMatchLimit 2 can give four items. (Data with
+    kSecMatchLimitAll would not do here: the file-based keychain refuses it for passwords, and a failed
+    file half leaves the data protection result alone.) Items of the file-based keychain have no access
+    group."""
+    for account in ("a", "b"):
+        both(mac, account)
+    query = {kSecClass: kSecClassGenericPassword, kSecAttrService: "svc", kSecReturnAttributes: True}
+    status, found = mac.SecItemCopyMatching(query | {kSecMatchLimit: kSecMatchLimitAll})
+    assert status == errSecSuccess
+    assert [kSecAttrAccessGroup in row for row in found] == [True, True, False, False]
+    status, found = mac.SecItemCopyMatching(query | {kSecMatchLimit: 2})
+    assert status == errSecSuccess and len(found) == 4
+    status, found = mac.SecItemCopyMatching(query | {kSecReturnData: True, kSecMatchLimit: kSecMatchLimitAll})
+    assert status == errSecSuccess and [row[kSecValueData] for row in found] == [b"dp", b"dp"]
+
+
+@pytest.mark.apple_source
+def test_a_missing_entitlement_in_the_data_protection_half_is_ignored(make_keychain):
+    """SecItemMergeResults: when both keychains were targeted and the data protection half failed with
+    errSecMissingEntitlement (an app without keychain access groups), its result is ignored: the file
+    half's status is the call's, success or errSecItemNotFound, never -34018. Asked for the data protection
+    keychain alone, the same app gets -34018."""
+    kc = make_keychain(platform="macos", access_groups=[])
+    assert kc.SecItemCopyMatching(genp())[0] == errSecItemNotFound
+    assert kc.SecItemAdd(genp(**{kSecValueData: b"pw"}))[0] == errSecSuccess
+    assert kc.SecItemCopyMatching(genp(**{kSecReturnData: True})) == (errSecSuccess, b"pw")
+    assert kc.SecItemCopyMatching(genp(**DP))[0] == errSecMissingEntitlement
+
+
+@pytest.fixture(scope="module")
+def p12() -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "imported client")])
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(11)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return pkcs12.serialize_key_and_certificates(b"client", key, cert, None, BestAvailableEncryption(PASSWORD.encode()))
+
+
+IDENTITIES = {kSecClass: kSecClassIdentity, kSecMatchLimit: kSecMatchLimitAll, kSecReturnRef: True}
+
+
+@pytest.mark.apple_source
+def test_an_imported_identity_lives_in_the_file_keychain_and_a_plain_query_finds_it(mac, p12):
+    """SecImportExport.c SecPKCS12Import: on macOS the decoded identity's key and certificate are imported
+    into the file-based keychain; an identity query without kSecUseDataProtectionKeychain searches that
+    keychain too (SecItemCategorizeQuery) and joins its certificate and key; a query for the data protection
+    keychain alone does not see it."""
+    status, items = mac.SecPKCS12Import(p12, {kSecImportExportPassphrase: PASSWORD})
+    assert status == errSecSuccess
+    assert {i.keychain for i in mac.all_items()} == {"file"}
+    status, found = mac.SecItemCopyMatching(IDENTITIES)
+    assert status == errSecSuccess and len(found) == 1
+    assert SecIdentityCopyPrivateKey(found[0])[1] == SecIdentityCopyPrivateKey(items[0][kSecImportItemIdentity])[1]
+    assert mac.SecItemCopyMatching(IDENTITIES | DP)[0] == errSecItemNotFound
+
+
+@pytest.mark.apple_source
+def test_importing_the_same_file_again_succeeds_and_adds_nothing(mac, p12):
+    """Security-61901 SecIdentity.cpp SecIdentityImportToFileBackedKeychain: importPkcs12KeyToLegacyKeychain
+    first looks the private key up by its public-key hash in the target keychain
+    (copyPrivateKeyForPublicKeyDigest) and reuses it, and importPkcs12CertToLegacyKeychain turns the
+    certificate's errSecDuplicateItem into success: a second import returns 0 and stores nothing more.
+    (macOS 14 and earlier, Security-61040.1.3 and before, imported the whole file with
+    SecKeychainItemImport and returned errSecDuplicateItem here, as `security import` still does.)"""
+    assert mac.SecPKCS12Import(p12, {kSecImportExportPassphrase: PASSWORD})[0] == errSecSuccess
+    before = mac.all_items()
+    status, items = mac.SecPKCS12Import(p12, {kSecImportExportPassphrase: PASSWORD})
+    assert status == errSecSuccess and len(items) == 1
+    assert mac.all_items() == before
+    assert len(mac.SecItemCopyMatching(IDENTITIES)[1]) == 1
+
+
+def _key_params(**top: object) -> dict:
+    return {
+        kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom,
+        kSecAttrKeySizeInBits: 256,
+        kSecPrivateKeyAttrs: {kSecAttrIsPermanent: True, kSecAttrApplicationTag: b"mac-key"},
+        **top,
+    }
+
+
+@pytest.mark.apple_source
+def test_a_key_made_without_the_flag_and_its_certificate_form_an_identity_in_the_file_keychain(mac):
+    """SecKey.cpp _SecKeyCreateRandomKey: parameters that can target the file-based keychain (no
+    kSecUseDataProtectionKeychain, no token ID) make a CDSA key, stored there when permanent; a certificate
+    added without the flag goes there too, so an identity query without the flag pairs them. The key ref
+    is a CDSA key (SecKeyIsCDSAKey), which SecItemCategorizeQuery sends to the file-based keychain only:
+    adding it again with its tag collides there."""
+    key, error = mac.SecKeyCreateRandomKey(_key_params())
+    assert error is None
+    assert [(i.item_class, i.keychain) for i in mac.all_items()] == [("keys", "file")]
+    cert = SecCertificateCreateWithData(TestCA().issue(create_csr(key, {"CN": "mac client"})).der)
+    assert mac.SecItemAdd({kSecClass: kSecClassCertificate, kSecValueRef: cert, kSecAttrLabel: "mac"})[0] == 0
+    status, identity = mac.SecItemCopyMatching(
+        {kSecClass: kSecClassIdentity, kSecAttrLabel: "mac", kSecReturnRef: True}
+    )
+    assert status == errSecSuccess and SecIdentityCopyPrivateKey(identity)[1] == key
+    again = {kSecClass: kSecClassKey, kSecValueRef: key, kSecAttrApplicationTag: b"mac-key"}
+    assert mac.SecItemAdd(again)[0] == errSecDuplicateItem
+    assert mac.SecItemCopyMatching({kSecClass: kSecClassIdentity, kSecAttrLabel: "mac", **DP})[0] == errSecItemNotFound
+
+
+@pytest.mark.apple_source
+def test_a_key_made_with_the_flag_lives_in_the_data_protection_keychain(mac):
+    """SecKey.cpp _SecKeyCreateRandomKey: kSecUseDataProtectionKeychain true rules out the file-based
+    keychain for both halves, so the iOS implementation makes and stores the key."""
+    key, error = mac.SecKeyCreateRandomKey(_key_params(**DP))
+    assert error is None
+    assert [(i.item_class, i.keychain) for i in mac.all_items()] == [("keys", "dp")]
+    label = SecKeyCopyAttributes(key)[kSecAttrApplicationLabel]
+    assert mac.SecItemCopyMatching({kSecClass: kSecClassKey, kSecAttrApplicationLabel: label, **DP})[0] == 0
+
+
+@pytest.mark.apple_source
+def test_halves_that_can_only_go_to_different_keychains_are_refused(mac):
+    """SecKey.cpp _SecKeyCreateRandomKey: the private half only for the file-based keychain, the public
+    half only for the data protection one: "inconsistent key parameters" (-50), nothing stored."""
+    params = _key_params()
+    params[kSecPrivateKeyAttrs] = {**params[kSecPrivateKeyAttrs], **FILE}
+    params[kSecPublicKeyAttrs] = dict(DP)
+    key, error = mac.SecKeyCreateRandomKey(params)
+    assert key is None and error.code == errSecParam
+    assert mac.all_items() == []
+
+
+@pytest.mark.apple_source
+def test_a_sharing_group_beside_a_false_data_protection_flag_is_a_parameter_error(mac):
+    """SecItemCategorizeQuery: kSecAttrSharingGroup needs the data protection keychain; with
+    kSecUseDataProtectionKeychain false the call is errSecParam (-50), for a query and for an add. Without
+    the flag the query goes to the data protection keychain alone, where naming a sharing group needs an
+    entitlement apps do not have (-34018), instead of also searching the file-based keychain."""
+    shared = {kSecAttrSharingGroup: "group.example.shared"}
+    assert mac.SecItemCopyMatching(genp(**shared, **FILE))[0] == errSecParam
+    assert mac.SecItemAdd(genp(**shared, **FILE, **{kSecValueData: b"x"}))[0] == errSecParam
+    assert mac.SecItemCopyMatching(genp(**shared))[0] == errSecMissingEntitlement
+    assert mac.all_items() == []
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("platform", ["ios", "macos"])
+def test_the_system_keychain_is_refused_as_not_modelled(make_keychain, platform):
+    """kSecUseSystemKeychainAlways (SecItemCategorizeQuery: the data protection system keychain) is not
+    modelled: NotModeledError rather than a search of the app's own keychain."""
+    kc = make_keychain(platform=platform)
+    with pytest.raises(NotModeledError, match="u_SystemKeychainAlways"):
+        kc.SecItemCopyMatching(genp(**{kSecUseSystemKeychainAlways: True}))
+
+
+@pytest.mark.apple_source
+def test_the_system_keychain_beside_a_false_data_protection_flag_is_a_parameter_error(mac):
+    """SecItemCategorizeQuery: kSecUseSystemKeychainAlways with kSecUseDataProtectionKeychain false is
+    errSecParam (-50) before any keychain is searched."""
+    assert mac.SecItemCopyMatching(genp(**{kSecUseSystemKeychainAlways: True}, **FILE))[0] == errSecParam
+
+
+@pytest.mark.apple_source
+def test_the_returned_identity_uses_the_keychains_key(mac, p12):
+    """SecImportExport.c importPkcs12IdentityToLegacyKeychain: the item's identity is replaced by one built
+    around the key now in the file-based keychain (a CDSA key, which a later SecItemAdd sends there),
+    with the label and key ID of the legacy import."""
+    status, items = mac.SecPKCS12Import(p12, {kSecImportExportPassphrase: PASSWORD})
+    assert status == errSecSuccess
+    (item,) = items
+    key = SecIdentityCopyPrivateKey(item[kSecImportItemIdentity])[1]
+    assert item[kSecImportItemLabel] == "imported client"
+    assert item[kSecImportItemKeyID] == SecKeyCopyAttributes(key)[kSecAttrApplicationLabel]
+    label = SecKeyCopyAttributes(key)[kSecAttrApplicationLabel]
+    assert mac.SecItemAdd({kSecClass: kSecClassKey, kSecValueRef: key, kSecAttrApplicationTag: b"again"})[0] == 0
+    assert [i.keychain for i in mac.all_items() if i.get("klbl") == label] == ["file", "file"]
