@@ -9,8 +9,6 @@ importPkcs12IdentityToLegacyKeychain), OSX/libsecurity_keychain/lib/SecIdentity.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from keychainsim import SecCertificateCreateWithData, SecIdentityCopyPrivateKey, SecKeyCopyAttributes
@@ -24,7 +22,6 @@ from ._support import genp
 
 DP = {kSecUseDataProtectionKeychain: True}
 FILE = {kSecUseDataProtectionKeychain: False}
-PASSWORD = "s3cret"
 
 
 @pytest.fixture
@@ -81,64 +78,6 @@ def test_a_missing_entitlement_in_the_data_protection_half_is_ignored(make_keych
     assert kc.SecItemAdd(genp(**{kSecValueData: b"pw"}))[0] == errSecSuccess
     assert kc.SecItemCopyMatching(genp(**{kSecReturnData: True})) == (errSecSuccess, b"pw")
     assert kc.SecItemCopyMatching(genp(**DP))[0] == errSecMissingEntitlement
-
-
-@pytest.fixture(scope="module")
-def p12() -> bytes:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "imported client")])
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(11)
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return pkcs12.serialize_key_and_certificates(b"client", key, cert, None, BestAvailableEncryption(PASSWORD.encode()))
-
-
-IDENTITIES = {kSecClass: kSecClassIdentity, kSecMatchLimit: kSecMatchLimitAll, kSecReturnRef: True}
-
-
-@pytest.mark.apple_source
-def test_an_imported_identity_lives_in_the_file_keychain_and_a_plain_query_finds_it(mac, p12):
-    """SecImportExport.c SecPKCS12Import: on macOS the decoded identity's key and certificate are imported
-    into the file-based keychain; an identity query without kSecUseDataProtectionKeychain searches that
-    keychain too (SecItemCategorizeQuery) and joins its certificate and key; a query for the data protection
-    keychain alone does not see it."""
-    status, items = mac.SecPKCS12Import(p12, {kSecImportExportPassphrase: PASSWORD})
-    assert status == errSecSuccess
-    assert {i.keychain for i in mac.all_items()} == {"file"}
-    status, found = mac.SecItemCopyMatching(IDENTITIES)
-    assert status == errSecSuccess and len(found) == 1
-    assert SecIdentityCopyPrivateKey(found[0])[1] == SecIdentityCopyPrivateKey(items[0][kSecImportItemIdentity])[1]
-    assert mac.SecItemCopyMatching(IDENTITIES | DP)[0] == errSecItemNotFound
-
-
-@pytest.mark.apple_source
-def test_importing_the_same_file_again_succeeds_and_adds_nothing(mac, p12):
-    """Security-61901 SecIdentity.cpp SecIdentityImportToFileBackedKeychain: importPkcs12KeyToLegacyKeychain
-    first looks the private key up by its public-key hash in the target keychain
-    (copyPrivateKeyForPublicKeyDigest) and reuses it, and importPkcs12CertToLegacyKeychain turns the
-    certificate's errSecDuplicateItem into success: a second import returns 0 and stores nothing more.
-    (macOS 14 and earlier, Security-61040.1.3 and before, imported the whole file with
-    SecKeychainItemImport and returned errSecDuplicateItem here, as `security import` still does.)"""
-    assert mac.SecPKCS12Import(p12, {kSecImportExportPassphrase: PASSWORD})[0] == errSecSuccess
-    before = mac.all_items()
-    status, items = mac.SecPKCS12Import(p12, {kSecImportExportPassphrase: PASSWORD})
-    assert status == errSecSuccess and len(items) == 1
-    assert mac.all_items() == before
-    assert len(mac.SecItemCopyMatching(IDENTITIES)[1]) == 1
 
 
 def _key_params(**top: object) -> dict:
@@ -222,19 +161,3 @@ def test_the_system_keychain_beside_a_false_data_protection_flag_is_a_parameter_
     """SecItemCategorizeQuery: kSecUseSystemKeychainAlways with kSecUseDataProtectionKeychain false is
     errSecParam (-50) before any keychain is searched."""
     assert mac.SecItemCopyMatching(genp(**{kSecUseSystemKeychainAlways: True}, **FILE))[0] == errSecParam
-
-
-@pytest.mark.apple_source
-def test_the_returned_identity_uses_the_keychains_key(mac, p12):
-    """SecImportExport.c importPkcs12IdentityToLegacyKeychain: the item's identity is replaced by one built
-    around the key now in the file-based keychain (a CDSA key, which a later SecItemAdd sends there),
-    with the label and key ID of the legacy import."""
-    status, items = mac.SecPKCS12Import(p12, {kSecImportExportPassphrase: PASSWORD})
-    assert status == errSecSuccess
-    (item,) = items
-    key = SecIdentityCopyPrivateKey(item[kSecImportItemIdentity])[1]
-    assert item[kSecImportItemLabel] == "imported client"
-    assert item[kSecImportItemKeyID] == SecKeyCopyAttributes(key)[kSecAttrApplicationLabel]
-    label = SecKeyCopyAttributes(key)[kSecAttrApplicationLabel]
-    assert mac.SecItemAdd({kSecClass: kSecClassKey, kSecValueRef: key, kSecAttrApplicationTag: b"again"})[0] == 0
-    assert [i.keychain for i in mac.all_items() if i.get("klbl") == label] == ["file", "file"]

@@ -1,4 +1,6 @@
-"""SecPKCS12Import on a keychain: what each platform adds (keys reference §I.1, si-61-pkcs12.c)."""
+"""SecPKCS12Import on a keychain: what each platform adds (keys reference §I.1, si-61-pkcs12.c; on macOS
+OSX/libsecurity_keychain/lib/SecImportExport.c SecPKCS12Import and SecIdentity.cpp
+SecIdentityImportToFileBackedKeychain)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 from cryptography.x509.oid import NameOID
+
+from keychainsim import SecIdentityCopyPrivateKey, SecKeyCopyAttributes
 
 PASSWORD = "s3cret"
 GROUP = "A1B2C3D4E5.com.example.shared"
@@ -88,3 +92,59 @@ def test_macos_imports_into_the_file_based_keychain(make_keychain, p12):
     memory = make_keychain(platform="macos")
     assert memory.SecPKCS12Import(p12, {kSecImportExportPassphrase: PASSWORD, kSecImportToMemoryOnly: True})[0] == 0
     assert memory.all_items() == []
+
+
+@pytest.fixture
+def mac(make_keychain):
+    return make_keychain(platform="macos")
+
+
+DP = {kSecUseDataProtectionKeychain: True}
+MAC_IDENTITIES = {kSecClass: kSecClassIdentity, kSecMatchLimit: kSecMatchLimitAll, kSecReturnRef: True}
+
+
+@pytest.mark.apple_source
+def test_an_imported_identity_lives_in_the_file_keychain_and_a_plain_query_finds_it(mac, p12):
+    """SecImportExport.c SecPKCS12Import: on macOS the decoded identity's key and certificate are imported
+    into the file-based keychain; an identity query without kSecUseDataProtectionKeychain searches that
+    keychain too (SecItemCategorizeQuery) and joins its certificate and key; a query for the data protection
+    keychain alone does not see it."""
+    status, items = mac.SecPKCS12Import(p12, {kSecImportExportPassphrase: PASSWORD})
+    assert status == errSecSuccess
+    assert {i.keychain for i in mac.all_items()} == {"file"}
+    status, found = mac.SecItemCopyMatching(MAC_IDENTITIES)
+    assert status == errSecSuccess and len(found) == 1
+    assert SecIdentityCopyPrivateKey(found[0])[1] == SecIdentityCopyPrivateKey(items[0][kSecImportItemIdentity])[1]
+    assert mac.SecItemCopyMatching(MAC_IDENTITIES | DP)[0] == errSecItemNotFound
+
+
+@pytest.mark.apple_source
+def test_importing_the_same_file_again_succeeds_and_adds_nothing(mac, p12):
+    """Security-61901 SecIdentity.cpp SecIdentityImportToFileBackedKeychain: importPkcs12KeyToLegacyKeychain
+    first looks the private key up by its public-key hash in the target keychain
+    (copyPrivateKeyForPublicKeyDigest) and reuses it, and importPkcs12CertToLegacyKeychain turns the
+    certificate's errSecDuplicateItem into success: a second import returns 0 and stores nothing more.
+    (macOS 14 and earlier, Security-61040.1.3 and before, imported the whole file with
+    SecKeychainItemImport and returned errSecDuplicateItem here, as `security import` still does.)"""
+    assert mac.SecPKCS12Import(p12, {kSecImportExportPassphrase: PASSWORD})[0] == errSecSuccess
+    before = mac.all_items()
+    status, items = mac.SecPKCS12Import(p12, {kSecImportExportPassphrase: PASSWORD})
+    assert status == errSecSuccess and len(items) == 1
+    assert mac.all_items() == before
+    assert len(mac.SecItemCopyMatching(MAC_IDENTITIES)[1]) == 1
+
+
+@pytest.mark.apple_source
+def test_the_returned_identity_uses_the_keychains_key(mac, p12):
+    """SecImportExport.c importPkcs12IdentityToLegacyKeychain: the item's identity is replaced by one built
+    around the key now in the file-based keychain (a CDSA key, which a later SecItemAdd sends there),
+    with the label and key ID of the legacy import."""
+    status, items = mac.SecPKCS12Import(p12, {kSecImportExportPassphrase: PASSWORD})
+    assert status == errSecSuccess
+    (item,) = items
+    key = SecIdentityCopyPrivateKey(item[kSecImportItemIdentity])[1]
+    assert item[kSecImportItemLabel] == "imported client"
+    assert item[kSecImportItemKeyID] == SecKeyCopyAttributes(key)[kSecAttrApplicationLabel]
+    label = SecKeyCopyAttributes(key)[kSecAttrApplicationLabel]
+    assert mac.SecItemAdd({kSecClass: kSecClassKey, kSecValueRef: key, kSecAttrApplicationTag: b"again"})[0] == 0
+    assert [i.keychain for i in mac.all_items() if i.get("klbl") == label] == ["file", "file"]
