@@ -134,7 +134,9 @@ class Keychain:
         return other
 
     def lock(self) -> None:
-        """Lock the device: class A (WhenUnlocked) items become unreadable (§K.2)."""
+        """Lock the device: class A (WhenUnlocked) items become unreadable (§K.2). The data protection
+        keychain's class keys only: items of the macOS file-based keychain stay available (that keychain's
+        own lock is not modelled; see ``engine.protection.item_available``)."""
         with self._backend.transaction() as db:
             db.device.unlocked = False
             db.changes += 1

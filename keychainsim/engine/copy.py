@@ -16,7 +16,7 @@ from keychainsim.engine import entitlements, observe
 from keychainsim.engine.context import Caller, Clock, system_clock
 from keychainsim.engine.database import Database
 from keychainsim.engine.identity import IdentityResultRow, IdentityRow, check_identity_query, join
-from keychainsim.engine.protection import available, every_class_available, require
+from keychainsim.engine.protection import every_class_available, require_item
 from keychainsim.engine.query_cache import QueryCache
 from keychainsim.engine.results import ResultRow, shape
 from keychainsim.model.item import Item
@@ -90,8 +90,7 @@ def run(
         if matcher.misses(row):
             continue
         for item in row.group_items if locked else ():
-            if not available(item.get("pdmn"), device):
-                require(item.get("pdmn"), device, f"reading the matching {item.item_class} row {item.rowid}")
+            require_item(item, device, f"reading the matching {item.item_class} row {item.rowid}")
         if secret and _needs_auth(row):
             # Decrypting the secret part of an item with access-control constraints needs the user
             # (secd-81-item-acl-stress.m): Skip leaves such items out, Fail gives -25308; otherwise the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from keychainsim.model.item import FILE, Item
 from keychainsim.model.reject import Reject
 from keychainsim.status import OSStatus
 from keychainsim.store.state import DeviceState
@@ -37,6 +38,19 @@ def available(protection: str | None, device: DeviceState) -> bool:
     return True if rule is None else rule[1](device)
 
 
+def item_available(item: Item, device: DeviceState) -> bool:
+    """Whether a stored row can be decrypted now.
+
+    Rows of the macOS file-based keychain have no protection class and are not behind the device lock
+    that gates the class keys: that keychain has its own lock, kept by securityd per keychain file
+    (``securityd/src/kcdatabase.cpp``: ``KeychainDatabase::makeUnlocked()`` asks for the keychain's
+    password when its master key is absent; ``KeychainDbCommon`` locks on its idle timeout or on sleep;
+    ``OSX/libsecurity_keychain/lib/Keychains.cpp: KeychainImpl::status()`` reads ``isLocked()`` of that
+    database). keychainsim does not model that lock, so a file-based row is always available.
+    """
+    return item.keychain == FILE or available(item.get("pdmn"), device)
+
+
 def every_class_available(device: DeviceState) -> bool:
     """Whether every protection class can be decrypted now (unlocked, unlocked since boot, a passcode
     set): then no row needs :func:`available` asked (the usual state, and the one the read path skips)."""
@@ -47,6 +61,12 @@ def requirement(protection: str | None) -> str:
     """A person's words for when the class is readable, for messages."""
     rule = AVAILABLE_WHEN.get(protection or "ak")
     return rule[0] if rule else "always"
+
+
+def require_item(item: Item, device: DeviceState, doing: str) -> None:
+    """:func:`require` for a stored row (a file-based keychain row needs no class key: :func:`item_available`)."""
+    if not item_available(item, device):
+        require(item.get("pdmn"), device, doing)
 
 
 def require(protection: str | None, device: DeviceState, doing: str) -> None:

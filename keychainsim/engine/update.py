@@ -8,7 +8,7 @@ from keychainsim.engine import entitlements, observe
 from keychainsim.engine.context import Caller, Clock, bumped, item_digest, new_persistent_uuid
 from keychainsim.engine.copy import rows_for
 from keychainsim.engine.database import Database
-from keychainsim.engine.protection import require
+from keychainsim.engine.protection import require_item
 from keychainsim.model.access_control import VALID_PROTECTIONS, SecAccessControl
 from keychainsim.model.item import DP, Item
 from keychainsim.model.match import Matcher, Scope
@@ -126,7 +126,7 @@ def apply(
     if not targets:
         return OSStatus.errSecItemNotFound
     for item in targets:
-        require(item.get("pdmn"), db.device, f"updating {item.item_class} row {item.rowid}")
+        require_item(item, db.device, f"updating {item.item_class} row {item.rowid}")
     now = clock()
     updated: list[Item] = []
     for item in targets:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from keychainsim.engine.database import Database
-from keychainsim.engine.protection import available, requirement
+from keychainsim.engine.protection import item_available, requirement
 from keychainsim.explain.evidence import attr_name, loosely_equal, show
 from keychainsim.explain.findings import Finding
 from keychainsim.explain.report import NearMiss, row_label
@@ -134,7 +134,7 @@ def locked(matching: list[NearMiss], device: DeviceState) -> Finding | None:
         row = n.row
         items = row.group_items
         for item in items:
-            if not available(item.get("pdmn"), device):
+            if not item_available(item, device):
                 blocked.append(item)
     if not blocked:
         return None

@@ -161,3 +161,41 @@ def test_the_system_keychain_beside_a_false_data_protection_flag_is_a_parameter_
     """SecItemCategorizeQuery: kSecUseSystemKeychainAlways with kSecUseDataProtectionKeychain false is
     errSecParam (-50) before any keychain is searched."""
     assert mac.SecItemCopyMatching(genp(**{kSecUseSystemKeychainAlways: True}, **FILE))[0] == errSecParam
+
+
+@pytest.mark.apple_source
+def test_the_device_lock_does_not_lock_the_file_keychain(mac):
+    """securityd/src/kcdatabase.cpp (KeychainDatabase::makeUnlocked, KeychainDbCommon idle timeout and lock
+    on sleep) and OSX/libsecurity_keychain/lib/Keychains.cpp (KeychainImpl::status reads the keychain
+    database's own isLocked()): the file-based keychain is locked and unlocked by itself, per keychain file,
+    and its items have no data protection class. Locking the device (the class keys of the data protection
+    keychain) leaves a file-based item readable, updatable and deletable, while the data protection item
+    beside it is errSecInteractionNotAllowed (-25308); a search of both keychains then gives the file
+    half's outcome (SecItemMergeResults: a failed data protection half is set aside)."""
+    both(mac)
+    mac.lock()
+    assert mac.SecItemUpdate(genp(**FILE), {kSecValueData: b"file 2"}) == errSecSuccess
+    assert mac.SecItemCopyMatching(genp(**FILE, **{kSecReturnData: True})) == (errSecSuccess, b"file 2")
+    assert mac.SecItemCopyMatching(genp(**DP, **{kSecReturnData: True}))[0] == errSecInteractionNotAllowed
+    assert mac.SecItemUpdate(genp(**DP), {kSecValueData: b"dp 2"}) == errSecInteractionNotAllowed
+    assert mac.SecItemCopyMatching(genp(**{kSecReturnData: True})) == (errSecSuccess, b"file 2")
+    assert mac.SecItemDelete(genp(**FILE)) == errSecSuccess
+    mac.unlock()
+    assert [(i.keychain, i.get("v_Data")) for i in mac.all_items()] == [("dp", b"dp")]
+
+
+@pytest.mark.apple_source
+def test_explain_on_a_locked_device_blames_no_file_keychain_item(mac):
+    """securityd/src/kcdatabase.cpp: the device lock is not the file-based keychain's lock, so explaining
+    an update of a file-based item while the device is locked gives the call's own status (success) and no
+    lock finding; for the data protection item it names the protection class and the lock."""
+    from keychainsim.explain import explain
+
+    both(mac)
+    mac.lock()
+    report = explain(mac, genp(**FILE), call="SecItemUpdate", attributes_to_update={kSecValueData: b"x"})
+    assert report.status == errSecSuccess
+    assert not [f for f in report.findings if f.code.startswith("lock.")]
+    report = explain(mac, genp(**DP), call="SecItemUpdate", attributes_to_update={kSecValueData: b"x"})
+    assert report.status == mac.SecItemUpdate(genp(**DP), {kSecValueData: b"x"}) == errSecInteractionNotAllowed
+    assert any("protection" in f.message and "locked" in f.message for f in report.findings)
