@@ -14,6 +14,7 @@ def test_all_lists_exactly_the_public_names():
     submodules = {
         "device_identities",
         "document",
+        "identity_query",
         "dumps",
         "jsontext",
         "load",
