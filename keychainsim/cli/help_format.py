@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import typer
-from typer._click.types import ParamType
 from typer.core import TyperArgument, TyperGroup
 from typer.models import OptionInfo, ParameterInfo
 
@@ -101,8 +100,12 @@ class HelpGroup(TyperGroup):
             command.rich_markup_mode = HELP_MARKUP  # read by its format_help only; errors go through the root
             _flag(command.get_help_option(ctx))
             for parameter in command.params:
-                if isinstance(parameter, TyperArgument) and not isinstance(parameter.type, _Unnamed):
-                    # the placeholder names an argument: a type column beside it (<str>) says nothing more
+                if not isinstance(parameter, TyperArgument):
+                    continue
+                # the placeholder names an argument: a type column beside it (<str>) says nothing more
+                if hasattr(parameter, "display_type_rich"):
+                    parameter.display_type_rich = _no_type  # typer 0.29, in an environment set up before the pin
+                elif not isinstance(parameter.type, _Unnamed):
                     parameter.type = _Unnamed(parameter.type)
         return command
 
@@ -113,25 +116,25 @@ def _flag(option: Any) -> Any:
     return option
 
 
-class _Unnamed(ParamType):
+class _Unnamed:
     """An argument's type, converting and completing as it does, with no name for help to print.
 
-    typer's help prints an argument's type beside its placeholder (``NAME  <str>``) unless the type names
-    itself with an empty metavar; wrapping the type is the one place that changes that and nothing else.
+    typer 0.28's help prints an argument's type beside its placeholder (``NAME  <str>``) unless the type
+    names itself with an empty metavar; wrapping the type changes that and nothing else.
     """
 
-    def __init__(self, inner: ParamType) -> None:
+    def __init__(self, inner: Any) -> None:
         self.inner = inner
-        self.name = inner.name
-        self.is_composite = inner.is_composite
-        self.arity = inner.arity
-        self.envvar_list_splitter = inner.envvar_list_splitter
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)  # name, convert, arity, shell_complete ...: the argument's own
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner(*args, **kwargs)
 
     def get_metavar(self, param: Any, ctx: Any) -> str:
         return ""
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
-        return self.inner.convert(value, param, ctx)
 
-    def shell_complete(self, ctx: Any, param: Any, incomplete: str) -> Any:
-        return self.inner.shell_complete(ctx, param, incomplete)
+def _no_type(ctx: Any) -> None:
+    return None
