@@ -45,10 +45,14 @@ CALLS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 """Each recorded call: its arguments (protocol.md's names, in Apple's order) and its return convention."""
 
+NULLABLE_RESULT_CALLS = ("SecItemAdd", "SecItemCopyMatching")
+"""The calls whose ``CFTypeRef *result`` an app may pass as NULL (SecItem.h): a line may say so with
+``"result_pointer": false``."""
+
 CLASSES = ("genp", "inet", "cert", "keys")
 _HEADER_REQUIRED = {"format", "version", "protocol", "platform", "access_groups", "secrets"}
 _HEADER_OPTIONAL = {"default_access_group", "device", "initial_items", "source"}
-_CALL_FIELDS = {"seq", "call", "args", "status", "result", "error", "refs"}
+_CALL_FIELDS = {"seq", "call", "args", "status", "result", "error", "refs", "result_pointer"}
 _REF_FIELDS: dict[str, set[str]] = {
     "key": {"key_class", "key_type", "bits", "token", "public_key", "application_label"},
     "certificate": {"der"},
@@ -96,6 +100,9 @@ class Call:
     result: dict[str, Any]
     error: dict[str, Any] | None
     refs: dict[int, RefFacts]
+    #: False when the app passed NULL for the call's ``CFTypeRef *`` result: nothing could come back, so
+    #: the null ``result`` says nothing about what the device would have returned.
+    result_pointer: bool = True
 
     @property
     def convention(self) -> str:
@@ -226,7 +233,7 @@ def _call(raw: dict[str, Any], number: int, source: str) -> Call:
         required.add("status")
     if convention == "value+error":
         required.add("error")
-    _fields(raw, required, {"refs"}, where)
+    _fields(raw, required, {"refs", "result_pointer"}, where)
     seq = raw["seq"]
     if type(seq) is not int:
         raise InputError(where, f"seq {seq!r} is not an integer")
@@ -248,7 +255,16 @@ def _call(raw: dict[str, Any], number: int, source: str) -> Call:
     ):
         raise InputError(where, 'error must be null or {"domain": string, "code": int, "description": string}')
     refs = _refs(raw.get("refs", {}), where)
-    return Call(number, seq, name, args, status, raw["result"], error, refs)
+    result_pointer = raw.get("result_pointer", True)
+    if type(result_pointer) is not bool:
+        raise InputError(where, f"result_pointer {result_pointer!r} is not true or false")
+    if not result_pointer and (name not in NULLABLE_RESULT_CALLS or values.kind_of(raw["result"]) != "null"):
+        raise InputError(
+            where,
+            f"result_pointer false is for {' and '.join(NULLABLE_RESULT_CALLS)} only, with a null result "
+            "(the app passed nil, so nothing came back)",
+        )
+    return Call(number, seq, name, args, status, raw["result"], error, refs, result_pointer)
 
 
 def _refs(raw: Any, where: str) -> dict[int, RefFacts]:

@@ -293,6 +293,8 @@ class Replayer:
             model_error = (body.get("error") or {}).get("code")
             if call.error_code != model_error:
                 differences.append(f"error: device {_error(call.error)}, model {_error(body.get('error'))}")
+        if not call.result_pointer:
+            return differences  # the app passed NULL for the result: nothing came back to compare
         model_result = body.get("result", {"null": True})
         if differences and (values.kind_of(call.result) == "null") != (values.kind_of(model_result) == "null"):
             return differences

@@ -107,14 +107,16 @@ final class KeychainRecorder: @unchecked Sendable {
 
     enum Convention { case status, statusResult, value, valueError }
 
+    /// `resultPointer`: false when the app passed nil for a `CFTypeRef *` result, so nothing could come back
+    /// (written as `"result_pointer": false`; the replay then does not compare results).
     static func record(
         _ call: String, _ args: [(String, Any?, Secret)], convention: Convention, status: OSStatus? = nil,
-        result: Any?, resultSecret: Secret = .no, error: Unmanaged<CFError>? = nil
+        result: Any?, resultSecret: Secret = .no, error: Unmanaged<CFError>? = nil, resultPointer: Bool = true
     ) {
         lock.lock()
         let recorder = current
         lock.unlock()
-        recorder?.append(call, args, convention, status, result, resultSecret, error)
+        recorder?.append(call, args, convention, status, result, resultSecret, error, resultPointer)
     }
 
     /// Which values of an argument or result are secret (withheld unless `includeSecrets`).
@@ -122,7 +124,7 @@ final class KeychainRecorder: @unchecked Sendable {
 
     private func append(
         _ call: String, _ args: [(String, Any?, Secret)], _ convention: Convention, _ status: OSStatus?,
-        _ result: Any?, _ resultSecret: Secret, _ error: Unmanaged<CFError>?
+        _ result: Any?, _ resultSecret: Secret, _ error: Unmanaged<CFError>?, _ resultPointer: Bool
     ) {
         writeLock.lock()
         defer { writeLock.unlock() }
@@ -137,6 +139,7 @@ final class KeychainRecorder: @unchecked Sendable {
         }
         var line: [String: Any] = ["seq": seq, "call": call, "args": encodedArgs]
         line["result"] = encode(result, itemClass: itemClass ?? Self.classOf(call), secret: resultSecret)
+        if !resultPointer { line["result_pointer"] = false }
         if convention == .status || convention == .statusResult, let status {
             line["status"] = Int(status)
         }
@@ -315,6 +318,9 @@ final class KeychainRecorder: @unchecked Sendable {
 
     #if os(macOS)
     private static let platform = "macos"
+    #elseif os(Linux)
+    // On Linux `Security` is keychainsim's Swift package: the device is the simulated one the calls reach.
+    private static var platform: String { (try? KeychainSimulator.current.platform.rawValue) ?? "ios" }
     #else
     private static let platform = "ios"
     #endif
@@ -390,7 +396,7 @@ func SecItemAdd(_ attributes: CFDictionary, _ result: UnsafeMutablePointer<CFTyp
     let status = Security.SecItemAdd(attributes, result)
     KeychainRecorder.record(
         "SecItemAdd", [("attributes", attributes, .byClass)], convention: .statusResult, status: status,
-        result: result?.pointee, resultSecret: dataOnly(attributes))
+        result: result?.pointee, resultSecret: dataOnly(attributes), resultPointer: result != nil)
     return status
 }
 
@@ -398,7 +404,7 @@ func SecItemCopyMatching(_ query: CFDictionary, _ result: UnsafeMutablePointer<C
     let status = Security.SecItemCopyMatching(query, result)
     KeychainRecorder.record(
         "SecItemCopyMatching", [("query", query, .byClass)], convention: .statusResult, status: status,
-        result: result?.pointee, resultSecret: dataOnly(query))
+        result: result?.pointee, resultSecret: dataOnly(query), resultPointer: result != nil)
     return status
 }
 

@@ -64,6 +64,9 @@ CASES = [
     (1, lambda c: c.update(error={"code": "x"}), 2, "error must be null or"),
     (4, lambda c: c.update(status=0), 5, "unknown fields status"),  # SecCertificateCreateWithData has none
     (5, lambda c: c.update(status="0"), 6, "status '0' is not an OSStatus number"),
+    (5, lambda c: c.update(result_pointer="no"), 6, "result_pointer 'no' is not true or false"),
+    (1, lambda c: c.update(result_pointer=False), 2, "result_pointer false is for SecItemAdd and SecItemCopyMatching"),
+    (-1, lambda c: c.update(result_pointer=False), 13, "with a null result (the app passed nil"),
 ]
 
 

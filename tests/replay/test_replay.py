@@ -49,6 +49,25 @@ def test_a_device_that_found_what_the_model_does_not_is_a_divergence_explained_w
     assert "DIVERGENCE" in str(report) and "trace.key_not_stored" in str(report)
 
 
+@pytest.mark.apple_source
+def test_a_lookup_the_app_passed_no_result_pointer_is_compared_by_status_only():
+    """SecItem.h: SecItemCopyMatching's result may be NULL, and then nothing comes back however many kSecReturn*
+    keys the query has (SecItem.m SecItemResultProcess returns success without writing when result is NULL). The recorder
+    says so with result_pointer false; the replay compares that call's status alone. The same line without the
+    field claims the device returned nothing where the model returns the identity: a divergence."""
+    parsed = lines(record(enrollment))
+    lookup = last_call(parsed, "SecItemCopyMatching")
+    assert lookup["status"] == 0 and lookup["result"]["ref"]["kind"] == "identity"
+    lookup.update(result={"null": True}, result_pointer=False)
+    lookup.pop("refs", None)
+    report = replay(text_of(parsed))
+    assert report.agrees and report.outcomes[-1].verdict == "same"
+    assert read_recording(text_of(parsed)).calls[-1].result_pointer is False
+    lookup.pop("result_pointer")
+    (divergence,) = replay(text_of(parsed)).divergences
+    assert divergence.differences == ["result: device returned nothing, model an identity"]
+
+
 @pytest.mark.model
 def test_secrets_are_withheld_by_default_and_replayed_as_zero_bytes():
     text = record(enrollment)

@@ -93,3 +93,25 @@ def test_the_device_dump_loads_and_explains_from_the_command_line(probe_files: P
     assert "identity.certificate_for_other_key" in {f["code"] for f in report["findings"]}
     limited = json.loads(keychainsim("dump", "--from", str(broken), "--json").stdout)
     assert limited["classes"] == ["cert", "keys"] and limited["identity_check"]["agrees"] is True
+
+
+@pytest.mark.slow
+@pytest.mark.apple_docs
+@pytest.mark.parametrize("platform", ["ios", "macos"])
+def test_a_recorded_secure_enclave_enrollment_replays_without_divergence(probe_files: Path, platform: str) -> None:
+    """Apple's documented Secure Enclave key ("Protecting keys with the Secure Enclave": kSecAttrTokenID
+    kSecAttrTokenIDSecureEnclave, .privateKeyUsage), found by tag, signing, its certificate added and the
+    identity looked up with a nil result pointer (swift/Tests/DeviceProbeTests), recorded by
+    KeychainRecorder.swift and replayed by the command line: the model makes its own enclave key, re-makes the
+    certificate over it, and every call gives the device's outcome; the nil-result lookup is held to its status."""
+    recording = probe_files / f"recording-secure_enclave-{platform}.jsonl"
+    done = keychainsim("replay", str(recording), "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["agrees"] and report["counts"]["same"] == len(report["calls"]) == 9
+    assert len(report["twins"]) == 1
+    header = json.loads(recording.read_text().splitlines()[0])
+    assert header["platform"] == platform  # the simulated device's platform, not the compiler's
+    lookup = report["calls"][-1]
+    assert lookup["call"] == "SecItemCopyMatching" and lookup["device"] == "errSecSuccess (0), nothing"
+    assert lookup["model"].startswith("errSecSuccess (0)")

@@ -121,4 +121,72 @@ struct DeviceProbeTests {
         #expect((limited["statuses"] as? [String: Int])?["dp/genp"] == nil)
         #expect((limited["device_identities"] as? [String: Any])?["status"] as? Int == Int(errSecItemNotFound))
     }
+
+    // In this suite, not a suite of its own: the recorder is one per process, so recordings never overlap.
+    @Test("the recorder writes the enclave flow", arguments: [KeychainSimulator.Platform.iOS, .macOS])
+    func enclaveRecording(_ platform: KeychainSimulator.Platform) throws {
+        let device = try KeychainSimulator(platform: platform, accessGroups: [appGroup])
+        let url = probeOutput.appendingPathComponent("recording-secure_enclave-\(platform.rawValue).jsonl")
+        let status = try device.run { () throws -> OSStatus in
+            try KeychainRecorder.start(to: url, accessGroups: [appGroup])
+            defer { KeychainRecorder.stop() }
+            return try enrollWithTheSecureEnclave(on: device)
+        }
+        #expect(status == errSecSuccess)
+        let lines = try jsonLines(url)
+        #expect(lines[0]["platform"] as? String == platform.rawValue)
+        #expect(lines.dropFirst().map { $0["call"] as? String } == [
+            "SecAccessControlCreateWithFlags", "SecKeyCreateRandomKey", "SecItemCopyMatching", "SecKeyCreateSignature",
+            "SecKeyCopyPublicKey", "SecKeyVerifySignature", "SecCertificateCreateWithData", "SecItemAdd", "SecItemCopyMatching",
+        ])
+        // The enclave key's facts: its token, and a public key the replay can re-make the certificate over.
+        let creation = lines[2]
+        let handle = ((creation["result"] as? [String: Any])?["ref"] as? [String: Any])?["handle"] as? Int
+        let facts = (creation["refs"] as? [String: Any])?["\(handle ?? -1)"] as? [String: Any]
+        #expect(facts?["token"] as? String == "com.apple.setoken")
+        #expect((facts?["public_key"] as? String).flatMap { Data(base64Encoded: $0) }?.count == 65)
+        // The identity lookup passed nil for its result: the line says so, and holds no result.
+        let lookup = lines.last!
+        #expect(lookup["result_pointer"] as? Bool == false)
+        #expect(lookup["status"] as? Int == 0 && (lookup["result"] as? [String: Any])?["null"] as? Bool == true)
+        #expect(lines[3]["result_pointer"] == nil)  // the lookup by tag passed &item
+    }
+}
+
+/// A Secure Enclave enrollment as Apple's documentation writes it ("Protecting keys with the Secure Enclave"),
+/// in the recorder's module so its calls are recorded: the key, found by tag, signs; the certificate for its
+/// public key is added; the identity forms. Returns the identity lookup's status.
+func enrollWithTheSecureEnclave(on device: KeychainSimulator) throws -> OSStatus {
+    let tag = "com.example.keys.mykey".data(using: .utf8)!
+    let access = SecAccessControlCreateWithFlags(
+        kCFAllocatorDefault, kSecAttrAccessibleWhenUnlockedThisDeviceOnly, .privateKeyUsage, nil)!
+    let attributes: NSDictionary = [
+        kSecAttrKeyType: kSecAttrKeyTypeEC,
+        kSecAttrKeySizeInBits: 256,
+        kSecAttrTokenID: kSecAttrTokenIDSecureEnclave,
+        kSecPrivateKeyAttrs: [kSecAttrIsPermanent: true, kSecAttrApplicationTag: tag, kSecAttrAccessControl: access],
+    ]
+    var error: Unmanaged<CFError>?
+    guard let privateKey = SecKeyCreateRandomKey(attributes, &error) else { throw error!.takeRetainedValue() as Error }
+    var item: CFTypeRef?
+    let byTag: [String: Any] = [
+        kSecClass as String: kSecClassKey, kSecAttrApplicationTag as String: tag,
+        kSecAttrKeyType as String: kSecAttrKeyTypeEC, kSecReturnRef as String: true,
+    ]
+    guard SecItemCopyMatching(byTag as CFDictionary, &item) == errSecSuccess else { return errSecItemNotFound }
+    let signature = SecKeyCreateSignature(item as! SecKey, .ecdsaSignatureMessageX962SHA256, Data("hi".utf8) as CFData, &error)
+    _ = SecKeyVerifySignature(SecKeyCopyPublicKey(privateKey)!, .ecdsaSignatureMessageX962SHA256, Data("hi".utf8) as CFData, signature!, &error)
+    let csr = try device.certificateSigningRequest(privateKey: privateKey, subject: ["CN": "enclave-device"])
+    let certificate = SecCertificateCreateWithData(nil, try device.issueCertificate(for: csr.der).der as CFData)!
+    var add: [String: Any] = [
+        kSecClass as String: kSecClassCertificate, kSecValueRef as String: certificate,
+        kSecAttrLabel as String: "com.example.enclave-identity",
+    ]
+    if device.platform == .macOS { add[kSecUseDataProtectionKeychain as String] = true }
+    _ = SecItemAdd(add as CFDictionary, nil)
+    let lookup: [String: Any] = [
+        kSecClass as String: kSecClassIdentity, kSecAttrLabel as String: "com.example.enclave-identity",
+        kSecReturnRef as String: true,
+    ]
+    return SecItemCopyMatching(lookup as CFDictionary, nil)
 }
