@@ -7,7 +7,6 @@ the engine, crypto and rich are imported inside the commands, so ``keychainsim -
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated
 
@@ -24,7 +23,13 @@ from keychainsim.cli import (
     store_commands,
 )
 from keychainsim.cli.help_format import HelpGroup, name_placeholders
-from keychainsim.cli.state import DEFAULT_LOCK_TIMEOUT, EXIT_CODES_HELP, LOCK_TIMEOUT_ENV, Options
+from keychainsim.cli.state import (
+    DEFAULT_LOCK_TIMEOUT,
+    EXIT_CODES_HELP,
+    LOCK_TIMEOUT_ENV,
+    Options,
+    end_on_closed_pipe,
+)
 from keychainsim.enroll import cli as enroll_commands
 
 app = typer.Typer(
@@ -119,7 +124,8 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
-        # Output piped into `head`: stop quietly, as Unix tools do.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(1)
+        # Output piped into `head` while the command line was being read (help): stop quietly.
+        try:
+            end_on_closed_pipe()
+        except typer.Exit as end:
+            sys.exit(end.exit_code)

@@ -87,8 +87,19 @@ class HelpGroup(TyperGroup):
     """The root command. Built with ``rich_markup_mode=None`` so that usage errors are plain lines, it
     draws its own help, and that of every command under it, with rich (see the module docstring)."""
 
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a reader that went away (``| head``) ends it quietly, from whichever command
+        and whether or not the write was inside :func:`keychainsim.cli.state.guard`."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            from keychainsim.cli.state import end_on_closed_pipe
+
+            end_on_closed_pipe()
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self.rich_markup_mode = HELP_MARKUP
+        _help_ends_quietly_on_closed_pipe()
         super().format_help(ctx, formatter)
 
     def get_help_option(self, ctx: Any) -> Any:
@@ -98,6 +109,8 @@ class HelpGroup(TyperGroup):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             command.rich_markup_mode = HELP_MARKUP  # read by its format_help only; errors go through the root
+            if not isinstance(command.format_help, _QuietHelp):
+                command.format_help = _QuietHelp(command.format_help)
             _flag(command.get_help_option(ctx))
             for parameter in command.params:
                 if not isinstance(parameter, TyperArgument):
@@ -108,6 +121,28 @@ class HelpGroup(TyperGroup):
                 elif not isinstance(parameter.type, _Unnamed):
                     parameter.type = _Unnamed(parameter.type)
         return command
+
+
+class _QuietHelp:
+    """A command's ``format_help`` that first makes help's console end quietly on a closed pipe."""
+
+    def __init__(self, format_help: Any) -> None:
+        self.format_help = format_help
+
+    def __call__(self, ctx: Any, formatter: Any) -> None:
+        _help_ends_quietly_on_closed_pipe()
+        self.format_help(ctx, formatter)
+
+
+def _help_ends_quietly_on_closed_pipe() -> None:
+    """Help is drawn by typer on a rich console of its own, which on a closed pipe (``--help | head``)
+    would exit 1; make it end as every command does (:func:`keychainsim.cli.state.end_on_closed_pipe`).
+    Only help calls this, and help imports rich anyway."""
+    from rich.console import Console
+
+    from keychainsim.cli.terminal import closed_pipe
+
+    Console.on_broken_pipe = staticmethod(closed_pipe)  # type: ignore[method-assign,assignment]
 
 
 def _flag(option: Any) -> Any:

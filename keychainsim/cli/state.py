@@ -12,6 +12,8 @@ Exit codes (documented in ``keychainsim --help`` and the README):
 5   malformed input: a scenario file, a query file, a --attr/--set value, a literal (--tag hex:...,
     --subject, a status name in --expect or learn --answer), PEM/DER/PKCS#12 data
 70  internal error: a bug in keychainsim (one line; ``KEYCHAINSIM_DEBUG=1`` shows the traceback)
+141 the reader of the output went away (``keychainsim explain --codes | head -1``): a normal end, with
+    nothing printed, as a Unix tool killed by SIGPIPE (for which a shell reports 128 + 13 = 141)
 ==  ======================================================================================
 
 Errors are one line on stderr, ``keychainsim: <message>``; with ``--json`` the JSON body (if any) is
@@ -38,11 +40,13 @@ EXIT_NOT_MODELED = 3
 EXIT_STORAGE = 4
 EXIT_INPUT = 5
 EXIT_INTERNAL = 70
+EXIT_CLOSED_PIPE = 141
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 unexpected status or failed expectation; 2 usage error; "
     "3 not modelled by keychainsim; 4 store problem (corrupt, newer, locked by another process); "
-    "5 malformed input (scenario, query, PEM/DER/PKCS#12); 70 internal error."
+    "5 malformed input (scenario, query, PEM/DER/PKCS#12); 70 internal error; "
+    "141 the output's reader went away (a closed pipe, as with | head)."
 )
 
 LOCK_TIMEOUT_ENV = "KEYCHAINSIM_LOCK_TIMEOUT"
@@ -165,6 +169,8 @@ def guard() -> Iterator[None]:
         fail(f"malformed input: {error}", EXIT_INPUT)
     except KeyboardInterrupt:
         raise
+    except BrokenPipeError:
+        end_on_closed_pipe()
     except Exception as error:
         if os.environ.get("KEYCHAINSIM_DEBUG"):
             raise
@@ -172,6 +178,23 @@ def guard() -> Iterator[None]:
             f"internal error ({type(error).__name__}: {error}); set KEYCHAINSIM_DEBUG=1 for the traceback",
             EXIT_INTERNAL,
         )
+
+
+def end_on_closed_pipe() -> NoReturn:
+    """End quietly because whoever read stdout has gone (``| head -1`` has its line): not an error of
+    keychainsim's, so no message and no traceback, as a Unix tool that SIGPIPE ends says nothing.
+
+    Stdout is pointed at /dev/null first, so that the interpreter's last flush of what is still buffered
+    cannot fail again on the way out; then the command ends through ``typer.Exit``, so that ``finally``
+    blocks and context managers (a store's lock, a server's child processes) still close.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout already closed or replaced: nothing left to flush there
+        pass
+    raise typer.Exit(EXIT_CLOSED_PIPE)
 
 
 def usage_error(message: str) -> NoReturn:

@@ -31,7 +31,16 @@ def console(err: bool = False) -> Console:
     from rich.console import Console
 
     colours: dict[str, Any] = {"color_system": None} if os.environ.get("NO_COLOR", "") != "" else {}
-    return Console(stderr=err, highlight=False, soft_wrap=False, emoji=False, markup=False, **colours)
+    out = Console(stderr=err, highlight=False, soft_wrap=False, emoji=False, markup=False, **colours)
+    out.on_broken_pipe = closed_pipe  # type: ignore[method-assign]  # rich would exit 1 by itself
+    return out
+
+
+def closed_pipe() -> None:
+    """A styled write (``FORCE_COLOR`` into ``| head``) met a closed pipe: end as every command does."""
+    from keychainsim.cli.state import end_on_closed_pipe
+
+    end_on_closed_pipe()
 
 
 def is_terminal(err: bool = False) -> bool:
