@@ -199,3 +199,41 @@ def test_explain_on_a_locked_device_blames_no_file_keychain_item(mac):
     report = explain(mac, genp(**DP), call="SecItemUpdate", attributes_to_update={kSecValueData: b"x"})
     assert report.status == mac.SecItemUpdate(genp(**DP), {kSecValueData: b"x"}) == errSecInteractionNotAllowed
     assert any("protection" in f.message and "locked" in f.message for f in report.findings)
+
+
+MERGED_QUERIES = [
+    {},  # no return keys: the file item's ref
+    {kSecReturnData: True},  # the data protection half's non-NULL result
+    {kSecReturnPersistentRef: True, kSecMatchLimit: 2},  # two arrays of two, not cut back to two
+    {kSecReturnAttributes: True, kSecMatchLimit: kSecMatchLimitAll},
+]
+
+
+@pytest.mark.apple_source
+@pytest.mark.parametrize("extra", MERGED_QUERIES)
+@pytest.mark.parametrize("state", ["unlocked", "locked", "unentitled"])
+def test_explain_gives_the_merged_status_and_matches(make_keychain, extra, state):
+    """SecItem.cpp SecItemCopyMatching/SecItemMergeResults: explain replays the call through both halves
+    and reports the merged status and the matches behind the merged result, data protection rows first:
+    with both keychains holding items, with the data protection half failing -25308 (device locked) and
+    with it failing -34018 (no keychain access groups), both set aside for the file half."""
+    kc = make_keychain(platform="macos", access_groups=[] if state == "unentitled" else None)
+    for account in ("a", "b"):
+        assert kc.SecItemAdd(genp(account, **{kSecValueData: b"file"}))[0] == errSecSuccess
+        if state != "unentitled":
+            assert kc.SecItemAdd(genp(account, **{kSecValueData: b"dp"}, **DP))[0] == errSecSuccess
+    if state == "locked":
+        kc.lock()
+    from keychainsim.explain import explain
+
+    query = {kSecClass: kSecClassGenericPassword, kSecAttrService: "svc", **extra}
+    report = explain(kc, query, call="SecItemCopyMatching")
+    status, result = kc.SecItemCopyMatching(query)
+    assert status == errSecSuccess and report.status == status
+    keychains = [m.keychain for m in report.matches]
+    dp_result = state == "unlocked" and extra  # else the data protection half failed, or returned NULL
+    expected_dp = (2 if isinstance(result, list) else 1) if dp_result else 0
+    assert keychains == ["dp"] * expected_dp + ["file"] * (len(keychains) - expected_dp)
+    assert len(report.matches) == (len(result) if isinstance(result, list) else 1)
+    if not extra:
+        assert isinstance(result, SecKeychainItem) and keychains == ["file"]

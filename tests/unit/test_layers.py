@@ -125,3 +125,34 @@ def test_importing_the_probe_package_loads_no_renderer():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert out[:2] == ["[]", "True"]
+
+
+FACADE = PACKAGE / "keychain.py"
+
+
+def _backend_uses(path: Path) -> list[int]:
+    """Lines of ``path`` that reach for a keychain's private store handle (``kc._backend`` or
+    ``_backend=``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    lines = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "_backend"]
+    lines += [n.value.lineno for n in ast.walk(tree) if isinstance(n, ast.keyword) and n.arg == "_backend"]
+    return sorted(lines)
+
+
+@pytest.mark.model
+def test_only_the_facade_touches_its_store_handle():
+    """Dumps, load_dump, replay and every front end read and fill a keychain through the facade's public
+    methods (``export_contents``, ``restore_contents``), never through ``Keychain._backend``; the checker
+    itself finds such a use."""
+    offenders = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path != FACADE
+        for line in _backend_uses(path)
+    ]
+    assert offenders == []
+    assert _backend_uses(FACADE), "the facade keeps its store handle under another name: update this test"
+    from keychainsim.probe import dumps, load
+
+    assert "export_contents" in Path(dumps.__file__).read_text(encoding="utf-8")
+    assert "restore_contents" in Path(load.__file__).read_text(encoding="utf-8")
