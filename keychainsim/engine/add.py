@@ -25,6 +25,21 @@ _FILLED_DEFAULTS = {
 }
 
 
+IDENTITY_CLASS_ADD = (
+    "kSecClass is kSecClassIdentity without a SecIdentity kSecValueRef: the server builds an item of the "
+    "identity class, which has no columns, and cannot give it the persistent reference every new item gets"
+)
+"""Why an identity-class add without a ref fails with errSecInternal at Security-61901 (engine reference
+§D.6 is wrong here). ``SecServerItemAddWithCustomDb()`` (SecItemServer.c) gives every add a persistent-ref
+UUID because ``SecKeychainIsStaticPersistentRefsEnabled()`` (keychain/ot/Affordance_OTConstants.m) is on by
+default; ``s3dl_query_add()`` (SecItemDb.c) then calls ``SecDbItemSetPersistentRef()``, whose
+``SecDbClassAttrWithKind()`` (SecDbItem.c) finds no UUID attribute in the empty ``v_identity_class``
+(SecItemSchema.c) and sets errSecInternal; the musr setter that follows returns false, so nothing is
+inserted and the call fails with that error. The match-key and kSecUseItemList checks come first in
+``s3dl_query_add()``, so those still succeed silently. Before the static persistent refs (Security-59754,
+iOS 14) the same add was a silent success; keychainsim models the current OS."""
+
+
 class AddOutcome:
     """What an add did, for the trace and for ``explain`` of a duplicate."""
 
@@ -55,10 +70,6 @@ def add(
     group = caller.writable_scope(query.explicit_group)
     agrp = group[0] if group and query.explicit_group is not None else caller.default_group
 
-    if query.item_class == "idnt":
-        # §D.6: the attribute-less identity class stores nothing and no error is set -> success.
-        outcome.silent_noop = "kSecClass is kSecClassIdentity without a SecIdentity kSecValueRef"
-        return OSStatus.errSecSuccess, None
     ref = query.persistent_ref
     if ref is not None and ref.uuid is None:
         raise Reject(
@@ -71,6 +82,8 @@ def add(
         keys = [*query.match_keys, *(k for k in query.use if k == "u_ItemList")]
         outcome.silent_noop = f"{', '.join(keys)} in an add makes the server store nothing and report success"
         return OSStatus.errSecSuccess, None
+    if query.item_class == "idnt":
+        raise Reject(OSStatus.errSecInternal, IDENTITY_CLASS_ADD, key="class")
 
     attrs = build_attributes(query, caller, agrp, clock)
     if attrs["pdmn"] == "akpu" and not db.device.passcode_set:

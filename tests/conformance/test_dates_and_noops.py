@@ -117,12 +117,17 @@ def test_use_item_list_in_ios_add_is_silent_success_storing_nothing(keychain):
     assert keychain.SecItemCopyMatching(genp())[0] == errSecItemNotFound
 
 
-@pytest.mark.inferred
-def test_identity_class_add_without_ref_is_silent_success_storing_nothing(keychain):
-    """§D.6 (inferred): SecItemAdd({class: idnt, …}) without an identity kSecValueRef builds an item of
-    the attribute-less identity class, fails without an error, and the client reports success; no
-    certificate, key or identity is stored."""
+@pytest.mark.apple_source
+def test_identity_class_add_without_ref_is_internal_error_storing_nothing(keychain):
+    """SecItemServer.c SecServerItemAddWithCustomDb() gives every add a persistent-ref UUID
+    (SecKeychainIsStaticPersistentRefsEnabled() is on by default, keychain/ot/Affordance_OTConstants.m);
+    SecItemDb.c s3dl_query_add() then calls SecDbItemSetPersistentRef(), and SecDbItem.c
+    SecDbClassAttrWithKind() finds no UUID column in the empty identity class (SecItemSchema.c
+    v_identity_class): errSecInternal, nothing inserted. A match key is checked first and still wins."""
     status, result = keychain.SecItemAdd({kSecClass: kSecClassIdentity, kSecAttrLabel: "x"})
-    assert status == errSecSuccess and result is None
+    assert status == errSecInternal and result is None
     assert list(keychain.all_items()) == []
     assert keychain.SecItemCopyMatching({kSecClass: kSecClassIdentity})[0] == errSecItemNotFound
+    with_match = {kSecClass: kSecClassIdentity, kSecAttrLabel: "x", kSecMatchLimit: kSecMatchLimitOne}
+    assert keychain.SecItemAdd(with_match) == (errSecSuccess, None)
+    assert list(keychain.all_items()) == []

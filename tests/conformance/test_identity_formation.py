@@ -145,6 +145,23 @@ def test_pair_split_across_access_groups(make_keychain):
 
 
 @pytest.mark.apple_source
+def test_query_access_group_binds_the_certificate_too(make_keychain):
+    """SecItemServer.c SecServerItemCopyMatchingWithCustomDb(): an explicit kSecAttrAccessGroup replaces the
+    caller's group list, and SecItemDb.c s3dl_create_select_sql() binds that list both to the certificate
+    (cert.agrp IN, inside the join) and to the key (agrp IN, outside it). Naming the key's group while the
+    certificate lives in another group therefore finds nothing, though a key query finds the key there."""
+    kc = make_keychain(access_groups=["TEAM.app", "TEAM.shared"])
+    enroll(kc, cert_extra={kSecAttrAccessGroup: "TEAM.shared"})
+    key_group = {**IDENTITY_QUERY, kSecAttrAccessGroup: "TEAM.app"}
+    assert kc.SecItemCopyMatching(key_group)[0] == errSecItemNotFound
+    key_query = {kSecClass: kSecClassKey, kSecAttrApplicationTag: TAG, kSecAttrAccessGroup: "TEAM.app"}
+    assert kc.SecItemCopyMatching(key_query)[0] == errSecSuccess
+    kc.SecItemUpdate({kSecClass: kSecClassCertificate}, {kSecAttrAccessGroup: "TEAM.app"})
+    status, identity = kc.SecItemCopyMatching(key_group)
+    assert status == errSecSuccess and identity is not None
+
+
+@pytest.mark.apple_source
 def test_key_only_attribute_in_certificate_add_is_no_such_attr(make_keychain):
     """si-05-add.c case 7 / SecItemDb.c SecDbAttrWithKey: kSecAttrApplicationTag on a certificate -> -25303,
     nothing stored, so the identity never forms."""
