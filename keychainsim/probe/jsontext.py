@@ -10,11 +10,10 @@ already written (:class:`Encoded`), so that a value repeated across thousands of
 from __future__ import annotations
 
 from collections.abc import Callable
-from json import encoder as _stdlib
 from json.encoder import encode_basestring
 from typing import Any
 
-__all__ = ["Encoded", "dumps", "dumps_flat", "encode_basestring"]
+__all__ = ["Encoded", "dumps", "encode_basestring"]
 
 _INFINITY = float("inf")
 
@@ -38,31 +37,6 @@ def dumps(value: Any, pad: str = "") -> str:
     parts: list[str] = []
     _write(value, pad, parts.append)
     return "".join(parts)
-
-
-def dumps_flat(value: dict[str, Any], pad: str = "") -> str:
-    """:func:`dumps` of a non-empty dict whose values are all strings, numbers, booleans or None (a dump's
-    attribute entries): written by the standard library's C encoder, one call for the whole dict.
-
-    The C encoder cannot indent, but with ``",\\n" + indentation`` as its item separator it writes the
-    inner lines exactly; only the brackets' lines are added here.
-    """
-    encoder = _FLAT_ENCODERS.get(pad)
-    if encoder is None:
-        if _stdlib.c_make_encoder is None:  # an interpreter without the C accelerator
-            return dumps(value, pad)
-        encoder = _FLAT_ENCODERS[pad] = _stdlib.c_make_encoder(
-            None, _not_flat, encode_basestring, None, ": ", ",\n" + pad + "  ", True, False, True
-        )
-    text = "".join(encoder(value, 0))
-    return "{\n" + pad + "  " + text[1:-1] + "\n" + pad + "}"
-
-
-_FLAT_ENCODERS: dict[str, Callable[[Any, int], Any]] = {}
-
-
-def _not_flat(value: Any) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _write(value: Any, pad: str, out: Callable[[str], None]) -> None:

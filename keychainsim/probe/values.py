@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from keychainsim.model.access_control import SecAccessControl
-from keychainsim.probe.jsontext import Encoded, dumps, dumps_flat, encode_basestring
+from keychainsim.probe.jsontext import Encoded, dumps, encode_basestring
 from keychainsim.probe.names import HASH_ATTRIBUTES, attribute_name, value_name
 
 VALUE_TYPES = ("string", "data", "number", "boolean", "date", "access_control")
@@ -40,7 +40,9 @@ class BadValue(Exception):
 
 def iso_date(value: datetime) -> str:
     """An instant as ISO-8601 in UTC with microseconds and a ``Z``: fixed width, so dumps diff cleanly."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    if value.tzinfo is not UTC:  # stored dates are UTC already: no conversion for them
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def is_secret(item_class: str, key: str) -> bool:
@@ -100,38 +102,69 @@ def encode_value(item_class: str | None, key: str, value: Any) -> dict[str, Any]
     Raises:
         TypeError: the value has no dump type (lists and dicts are never stored as attributes).
     """
-    out: dict[str, Any]
-    if isinstance(value, bool):
-        out = {"type": "boolean", "value": value}
-    elif isinstance(value, int):
-        out = {"type": "number", "value": value}
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise TypeError(f"{key}: {value!r} has no JSON form")
-        out = {"type": "number", "value": value}
-    elif isinstance(value, str):
-        out = {"type": "string", "value": value}
-    elif isinstance(value, bytes):
-        out = {"type": "data", "value": value.hex()}
-        text = None if key in HASH_ATTRIBUTES else text_of(value)
-        if text is not None:
-            out["text"] = text
-    elif isinstance(value, datetime):
-        out = {"type": "date", "value": iso_date(value)}
-    elif isinstance(value, SecAccessControl):
-        out = {"type": "access_control", "value": {"flags": value.flags, "protection": value.protection}}
-    else:
-        raise TypeError(f"{key}: a {type(value).__name__} value has no dump type")
+    type_name, encoded, text = _typed(key, value)
+    out: dict[str, Any] = {"type": type_name, "value": encoded}
+    if text is not None:
+        out["text"] = text
     name = attribute_name(item_class, key)
     if name is not None:
         out["name"] = name
-    if isinstance(value, SecAccessControl):
-        named = value_name(item_class, "pdmn", value.protection)
-    else:
-        named = value_name(item_class, key, value)
+    named = _value_name(item_class, key, value)
     if named is not None:
         out["value_name"] = named
     return out
+
+
+def value_text(item_class: str | None, key: str, value: Any, pad: str) -> str:
+    """``dumps(encode_value(item_class, key, value), pad)``, written directly: a dump writes hundreds of
+    thousands of these, and building each dictionary only to encode it again cost a fifth of the dump.
+    The fields come in sorted order (name, text, type, value, value_name), as ``dumps`` writes them.
+
+    Raises:
+        TypeError: the value has no dump type.
+    """
+    type_name, encoded, text = _typed(key, value)
+    inner = pad + "  "
+    name = attribute_name(item_class, key)
+    fields = [] if name is None else [f'"name": {encode_basestring(name)}']
+    if text is not None:
+        fields.append(f'"text": {encode_basestring(text)}')
+    fields.append(f'"type": "{type_name}"')
+    if type(encoded) is str:
+        fields.append(f'"value": {encode_basestring(encoded)}')
+    else:
+        fields.append(f'"value": {dumps(encoded, inner)}')
+    named = _value_name(item_class, key, value)
+    if named is not None:
+        fields.append(f'"value_name": {encode_basestring(named)}')
+    return "{\n" + inner + (",\n" + inner).join(fields) + "\n" + pad + "}"
+
+
+def _typed(key: str, value: Any) -> tuple[str, Any, str | None]:
+    """A value's dump ``type``, its JSON ``value`` and, for data that reads as text, that ``text``."""
+    if isinstance(value, bool):
+        return "boolean", value, None
+    if isinstance(value, int):
+        return "number", value, None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise TypeError(f"{key}: {value!r} has no JSON form")
+        return "number", value, None
+    if isinstance(value, str):
+        return "string", value, None
+    if isinstance(value, bytes):
+        return "data", value.hex(), None if key in HASH_ATTRIBUTES else text_of(value)
+    if isinstance(value, datetime):
+        return "date", iso_date(value), None
+    if isinstance(value, SecAccessControl):
+        return "access_control", {"flags": value.flags, "protection": value.protection}, None
+    raise TypeError(f"{key}: a {type(value).__name__} value has no dump type")
+
+
+def _value_name(item_class: str | None, key: str, value: Any) -> str | None:
+    if isinstance(value, SecAccessControl):
+        return value_name(item_class, "pdmn", value.protection)
+    return value_name(item_class, key, value)
 
 
 class EncodedAttributes(Encoded):
@@ -161,9 +194,7 @@ class EncodedAttributes(Encoded):
             memo = (item_class, key, type(value), value, inner) if type(value) in _REUSABLE_TYPES else None
             line = texts.get(memo) if memo is not None else None
             if line is None:
-                entry = encode_value(item_class, key, value)
-                text = dumps(entry, inner) if type(entry["value"]) is dict else dumps_flat(entry, inner)
-                line = f"{inner}{encode_basestring(key)}: {text}"
+                line = f"{inner}{encode_basestring(key)}: {value_text(item_class, key, value, inner)}"
                 if memo is not None:
                     texts[memo] = line
             lines.append(line)

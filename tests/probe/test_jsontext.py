@@ -4,7 +4,7 @@ writes (FORMAT.md promises that text), for dump documents and for any JSON value
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -14,7 +14,8 @@ from keychainsim.constants import *
 from keychainsim.model.access_control import SecAccessControl
 from keychainsim.probe import dump
 from keychainsim.probe.dumps import Dump
-from keychainsim.probe.jsontext import dumps, dumps_flat
+from keychainsim.probe.jsontext import dumps
+from keychainsim.probe.values import encode_value, value_text
 from keychainsim.status import OSStatus
 
 from ._keychains import APP, OTHER, add, certificate, keychain, private_key
@@ -42,21 +43,28 @@ def test_any_json_value_is_written_as_json_dumps_writes_it(value):
     assert dumps(value) == reference(value)
 
 
-@pytest.mark.model
-@settings(max_examples=200, deadline=None)
-@given(
-    st.dictionaries(
-        st.text(max_size=6),
-        st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-        min_size=1,
-        max_size=6,
-    ),
-    st.sampled_from(["", "  ", "        "]),
+attribute_values = (
+    st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+    | st.binary(max_size=24)
+    | st.sampled_from([b"readable text", b"\x00\xff", "ak", 73, 1])
+    | st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(minutes=90))]))
+    | st.builds(SecAccessControl, st.sampled_from(["ak", "cku", "akpu"]), st.integers(min_value=0, max_value=7))
 )
-def test_a_flat_dict_is_written_as_json_dumps_writes_it(value, pad):
-    assert dumps_flat(value, pad) == dumps(value, pad)
-    if not pad:
-        assert dumps_flat(value) == reference(value)
+
+
+@pytest.mark.model
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["genp", "inet", "keys", "cert", None]),
+    st.sampled_from(["acct", "labl", "gena", "type", "kcls", "pdmn", "accc", "klbl", "sync", "cdat", "port"]),
+    attribute_values,
+    st.sampled_from(["", "  ", "      "]),
+)
+def test_an_attribute_value_is_written_as_its_encoded_entry_would_be(item_class, key, value, pad):
+    assert value_text(item_class, key, value, pad) == dumps(encode_value(item_class, key, value), pad)
 
 
 @pytest.mark.model
