@@ -132,24 +132,28 @@ enum KeychainDump {
             kSecReturnRef as String: true,
             kSecAttrSynchronizable as String: kSecAttrSynchronizableAny,
         ]
-        #if os(macOS)
-        query[kSecUseDataProtectionKeychain as String] = (store == "dp")
+        #if os(macOS) || os(Linux)
+        if onMacOS { query[kSecUseDataProtectionKeychain as String] = (store == "dp") }
         #endif
         return query
     }
 
-    #if os(macOS)
-    private static let platform = "macos"
-    #else
-    private static let platform = "ios"
-    #endif
+    /// Whether the device is a Mac (two keychains). On Linux `Security` is keychainsim's Swift package, and the
+    /// device is the simulated one the calls reach, iOS or macOS.
+    private static var onMacOS: Bool {
+        #if os(macOS)
+        return true
+        #elseif os(Linux)
+        return (try? KeychainSimulator.current.platform) == .macOS
+        #else
+        return false
+        #endif
+    }
+
+    private static var platform: String { onMacOS ? "macos" : "ios" }
 
     private static func stores(includeFileBasedKeychain: Bool) -> [String] {
-        #if os(macOS)
-        return includeFileBasedKeychain ? ["dp", "file"] : ["dp"]
-        #else
-        return ["dp"]
-        #endif
+        onMacOS && includeFileBasedKeychain ? ["dp", "file"] : ["dp"]
     }
 
     private static func passcodeSet() -> Bool {
@@ -300,9 +304,11 @@ enum KeychainDump {
         add[kSecAttrAccessible as String] = kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
         add[kSecReturnAttributes as String] = true
         var remove = probe
-        #if os(macOS)
-        add[kSecUseDataProtectionKeychain as String] = true
-        remove[kSecUseDataProtectionKeychain as String] = true
+        #if os(macOS) || os(Linux)
+        if onMacOS {
+            add[kSecUseDataProtectionKeychain as String] = true
+            remove[kSecUseDataProtectionKeychain as String] = true
+        }
         #endif
         var result: CFTypeRef?
         let status = Security.SecItemAdd(add as CFDictionary, &result)

@@ -115,3 +115,19 @@ def test_a_recorded_secure_enclave_enrollment_replays_without_divergence(probe_f
     lookup = report["calls"][-1]
     assert lookup["call"] == "SecItemCopyMatching" and lookup["device"] == "errSecSuccess (0), nothing"
     assert lookup["model"].startswith("errSecSuccess (0)")
+
+
+@pytest.mark.slow
+@pytest.mark.apple_source
+def test_a_mac_dump_of_the_file_based_keychain_loads_as_macos(probe_files: Path) -> None:
+    """On a Mac the thread's adds (no kSecUseDataProtectionKeychain) go to the file-based keychain
+    (OSX/libsecurity_keychain/lib/SecItem.cpp SecItemCategorizeQuery); KeychainDump.swift with
+    includeFileBasedKeychain reads it, and keychainsim loads the dump as a macOS device whose items are all
+    file-based, where the identity of the client certificate forms."""
+    dump = probe_files / "dump-macos.json"
+    document = json.loads(keychainsim("dump", "--from", str(dump), "--json").stdout)
+    assert document["platform"] == "macos"
+    assert {item["keychain"] for item in document["items"]} == {"file"} and len(document["items"]) == 4
+    checked = keychainsim("explain", "--dump", str(dump))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "label 'com.example.client-identity': identity lookup errSecSuccess (0)" in checked.stdout

@@ -122,6 +122,26 @@ struct DeviceProbeTests {
         #expect((limited["device_identities"] as? [String: Any])?["status"] as? Int == Int(errSecItemNotFound))
     }
 
+    @Test("on a Mac the dump reads both keychains when asked, and says macos")
+    func macOSDump() throws {
+        let device = try KeychainSimulator(platform: .macOS, accessGroups: [appGroup])
+        let url = probeOutput.appendingPathComponent("dump-macos.json")
+        try device.run {
+            // The thread's code on a Mac: without kSecUseDataProtectionKeychain its items go to the file-based
+            // keychain (SecItem.cpp SecItemCategorizeQuery), where the data-protection-only dump cannot see them.
+            #expect(try enroll(on: device, changes: variantChanges("private_key_attrs")) == errSecSuccess)
+            let dataProtectionOnly = KeychainDump.makeDocument(accessGroups: [appGroup])
+            #expect(dataProtectionOnly["platform"] as? String == "macos")
+            #expect((dataProtectionOnly["items"] as? [[String: Any]])?.isEmpty == true)
+            try KeychainDump.write(to: url, accessGroups: [appGroup], includeFileBasedKeychain: true)
+        }
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        let items = document["items"] as! [[String: Any]]
+        #expect(Set(items.map { $0["keychain"] as? String }) == ["file"])
+        #expect(items.count == 4)  // the key, the leaf and two CA certificates
+        #expect((document["statuses"] as? [String: Int])?["file/cert"] == 0)
+    }
+
     // In this suite, not a suite of its own: the recorder is one per process, so recordings never overlap.
     @Test("the recorder writes the enclave flow", arguments: [KeychainSimulator.Platform.iOS, .macOS])
     func enclaveRecording(_ platform: KeychainSimulator.Platform) throws {
