@@ -6,6 +6,7 @@ function below runs the scenarios of one provenance, so each carries exactly tha
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,18 @@ def test_catalog_pairs_each_broken_scenario_with_its_fixed_twin() -> None:
         # C12's symptom is a wrong result (the public key), not a status, so there is nothing to explain.
         assert codes or meta["cause"] in NO_FAILING_STATUS, f"{path.name} asserts no finding code"
     assert len(causes) == len(broken)
+
+
+@pytest.mark.model
+def test_each_catalog_title_is_its_cause_heading_whole() -> None:
+    """A catalog scenario's title is the heading of its cause in docs/pitfalls.md, whole (titles once cut
+    at a fixed length, mid-word): `run` prints it, and a reader finds the entry under the same words."""
+    pitfalls = (FIXTURES.parents[1] / "docs" / "pitfalls.md").read_text(encoding="utf-8")
+    headings = {int(n): text for n, text in re.findall(r"^### C(\d+)\. (.+)$", pitfalls, flags=re.M)}
+    for path in CATALOG:
+        meta = _meta(path)
+        kind = "fixed" if path.name.endswith(".fixed.yaml") else "broken"
+        assert meta["scenario"] == f"{meta['cause']} ({kind}): {headings[int(meta['cause'][1:])]}", path.name
 
 
 @pytest.mark.model
