@@ -234,13 +234,18 @@ def _status(status: Any) -> str:
 
 
 def _picture(picture: Picture) -> str:
+    if not picture.dump.by_class("cert") and not picture.dump.by_class("keys"):
+        return '<p class="none no-picture">no certificate or key in the keychain: no identity can form</p>'
     caption = (
         "Identity formation: a certificate pairs with the private key whose klbl (kSecAttrApplicationLabel) "
         "equals the certificate's pkhh (its public key hash), and the key's priv is 1. Arrows are pairs; "
         "red boxes pair with nothing."
     )
     if picture.terms:
-        caption += " The query's attributes point at the half of the pair each one filters."
+        caption += (
+            " The query's attributes point at the half of the pair each one filters; the same attribute on"
+            " the other half is marked: the query does not read it there."
+        )
     return (
         '<figure class="identities">'
         f"{identity_svg(picture.dump, picture.terms, picture.query_title)}"
@@ -296,6 +301,7 @@ svg .hidden-item .box { fill: #f2f2f2; }
 svg .badge { fill: #c62828; } svg .badge-text { fill: #fff; font-weight: 700; font-size: 11px; }
 svg .box-title { font-weight: 700; fill: #1d1d1f; }
 svg .attr { fill: #3a3a3c; } svg .queried { fill: #0b57d0; font-weight: 700; }
+svg .elsewhere { fill: #b28704; font-weight: 700; } svg .elsewhere-note { fill: #b28704; font-size: 11px; }
 svg .hidden { fill: #8e24aa; } svg .unpaired-note { fill: #c62828; }
 svg .column-title { font-weight: 700; fill: #6e6e73; }
 svg .arrow { stroke: #2e7d32; stroke-width: 2.5; } svg .arrow-head { fill: #2e7d32; } svg .bad-head { fill: #c62828; }

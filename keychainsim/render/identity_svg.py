@@ -29,8 +29,12 @@ RIGHT = WIDTH - 16 - BOX_WIDTH
 LINE = 17
 BOX_PAD = 10
 GAP = 26
-CHARS = 43
-"""Characters a box line holds at the picture's monospace size (12 px, about 7.2 px a character)."""
+CHAR_WIDTH = 7.3
+"""Width of a character at the picture's monospace size (12 px; DejaVu Sans Mono is 7.22 px)."""
+CHARS = int((BOX_WIDTH - 2 * BOX_PAD) / CHAR_WIDTH)
+"""Characters a box line holds."""
+HASHES = ("klbl", "pkhh")
+"""Hash attributes, shown by their first and last four bytes (whole in the tooltip and the findings)."""
 
 SIDE_NAMES = {"cert": "the certificate", "keys": "the key", "none": "no column of the join (refused)"}
 
@@ -60,8 +64,8 @@ def identity_svg(dump: Dump, terms: Sequence[QueryTerm] = (), query_title: str =
     queried = {side: {t.key for t in terms if t.side == side} for side in ("cert", "keys")}
     unpaired = {u.item.rowid: u for u in dump.unpaired}
     top = 40 + (_query_height(terms) + 40 if terms else 0)
-    cert_boxes = _stack([_box(e, LEFT, queried["cert"], unpaired) for e in certificates], top)
-    key_boxes = _stack([_box(e, RIGHT, queried["keys"], unpaired) for e in keys], top)
+    cert_boxes = _stack([_box(e, LEFT, queried["cert"], queried["keys"], unpaired) for e in certificates], top)
+    key_boxes = _stack([_box(e, RIGHT, queried["keys"], queried["cert"], unpaired) for e in keys], top)
     by_row = {b.entry.rowid: b for b in (*cert_boxes, *key_boxes)}
     bottom = max([b.y + b.height for b in by_row.values()], default=top) + 30
     parts = [
@@ -102,19 +106,24 @@ def _stack(boxes: list[_Box], top: int) -> list[_Box]:
     return boxes
 
 
-def _box(entry: DumpItem, x: int, queried: set[str], unpaired: dict[int, Any]) -> _Box:
+def _box(entry: DumpItem, x: int, queried: set[str], elsewhere: set[str], unpaired: dict[int, Any]) -> _Box:
+    """A box's lines: the attributes a reader needs, those the query filters on this half highlighted, and
+    those the query names but filters on the other half marked as not read here (a label on the key)."""
     attrs = entry.attrs
     keys = ("labl", "pkhh", "agrp") if entry.item_class == "cert" else ("labl", "atag", "klbl", "agrp")
     box = _Box(entry, x)
-    for key in dict.fromkeys([*keys, *sorted(queried & set(attrs))]):
+    for key in dict.fromkeys([*keys, *sorted(queried & set(attrs)), *sorted(elsewhere & set(attrs))]):
         if key not in attrs and key not in queried:
             continue
-        if key in attrs:
-            value = attrs[key]
-            shown = short_hash(value) if key in ("klbl", "pkhh") else display_value(entry.item_class, key, value)
+        shown = _shown(entry.item_class, key, attrs[key]) if key in attrs else "<not set>"
+        if key in queried:
+            box.lines.append((f"{key} {shown}", "attr queried"))
+        elif key in elsewhere:
+            box.lines.append((f"{key} {shown}", "attr elsewhere"))
+            other = "keys" if entry.item_class == "cert" else "cert"
+            box.lines.append((f"↑ not read: {key} filters {SIDE_NAMES[other]}", "elsewhere-note"))
         else:
-            shown = "<not set>"
-        box.lines.append((f"{key} {shown}", "attr queried" if key in queried else "attr"))
+            box.lines.append((f"{key} {shown}", "attr"))
     if entry.item_class == "keys":
         box.lines.append((f"kcls {attrs.get('kcls', '-')} · priv {attrs.get('priv', '-')}", "attr"))
     for reason in entry.hidden:
@@ -122,6 +131,10 @@ def _box(entry: DumpItem, x: int, queried: set[str], unpaired: dict[int, Any]) -
     if entry.rowid in unpaired:
         box.lines.append((_unpaired_text(unpaired[entry.rowid]), "unpaired-note"))
     return box
+
+
+def _shown(item_class: str, key: str, value: Any) -> str:
+    return short_hash(value) if key in HASHES else display_value(item_class, key, value)
 
 
 def _unpaired_text(half: Any) -> str:
@@ -203,18 +216,31 @@ def _query_height(terms: Sequence[QueryTerm]) -> int:
     return BOX_PAD * 2 + LINE * (1 + len(terms))
 
 
+QUERY_CHARS = int((WIDTH - 2 * BOX_WIDTH - 2 * BOX_PAD) / CHAR_WIDTH) + 2 * CHARS // 3
+"""The most a query line holds: the box may reach two thirds into each column's width."""
+
+
+def _term_text(term: QueryTerm) -> str:
+    """``key value → the half``: the value is what gets cut when the line is too long, never the half."""
+    side = f" → {SIDE_NAMES[term.side]}"
+    value = _fit(_shown("idnt", term.key, term.value), max(8, QUERY_CHARS - len(term.key) - 1 - len(side)))
+    return f"{term.key} {value}{side}"
+
+
 def _query(terms: Sequence[QueryTerm], title: str, top: int) -> str:
-    width, height = 420, _query_height(terms)
+    texts = [_term_text(term) for term in terms]
+    title = _fit(title, QUERY_CHARS)
+    chars = max(len(text) for text in [title, *texts])
+    width, height = int(chars * CHAR_WIDTH) + 2 * BOX_PAD + 4, _query_height(terms)
     x, y = (WIDTH - width) // 2, 12
     out = [
         '<g class="query">',
         f'<rect x="{x}" y="{y}" width="{width}" height="{height}" rx="6" class="query-box"/>',
-        _text(x + BOX_PAD, y + BOX_PAD + 12, _fit(title, 56), "box-title"),
+        _text(x + BOX_PAD, y + BOX_PAD + 12, title, "box-title"),
     ]
-    for number, term in enumerate(terms, start=1):
+    for number, (term, text) in enumerate(zip(terms, texts, strict=True), start=1):
         line_y = y + BOX_PAD + 12 + number * LINE
         value = display_value("idnt", term.key, term.value)
-        text = _fit(f"{term.key} {value} → {SIDE_NAMES[term.side]}", 56)
         out.append(f'<g class="term" data-key="{escape(term.key)}" data-side="{escape(term.side)}">')
         out.append(f"<title>{escape(f'{term.key} = {value}: filters {SIDE_NAMES[term.side]}')}</title>")
         out.append(_text(x + BOX_PAD, line_y, text, "term-text"))

@@ -173,6 +173,11 @@ def test_explain_html_draws_the_query_on_the_half_it_filters(browser: str, kept:
     certificate = next(g for g in dom.select("g", "cert") if g.attrs["data-rowid"] == pair.attrs["data-cert"])
     queried = [t.get_text() for t in dom.select("text", "queried")]
     assert queried == ['labl "device-0001"'] and queried[0] in certificate.get_text()
+    # the label the app meant is on the key, where the query does not read it: drawn there, marked so
+    key = next(g for g in dom.select("g", "key") if g.attrs["data-rowid"] == pair.attrs["data-key"])
+    elsewhere = [t.get_text() for t in dom.select("text", "elsewhere") if t.get_text() in key.get_text()]
+    assert elsewhere == ['labl "device-identity"']
+    assert "not read: labl filters the certificate" in key.get_text()
     assert "errSecItemNotFound (-25300)" in dom.select("p", "call")[0].get_text()
     assert {row.get_text() for row in dom.select("th")} >= {"class", "labl"}
     png = screenshot(browser, page, kept / "explain-label-on-the-key.png", tmp_path / "profile", SIZE)

@@ -9,7 +9,7 @@ import pytest
 
 from keychainsim.probe import Dump, identity_query_terms
 from keychainsim.render.html import Picture, run_page
-from keychainsim.render.identity_svg import identity_svg
+from keychainsim.render.identity_svg import CHAR_WIDTH, identity_svg
 from keychainsim.scenario import run_scenario
 from tests.cli.conftest import SCENARIOS
 
@@ -63,3 +63,31 @@ def test_every_text_is_escaped() -> None:
     object.__setattr__(result.scenario, "name", hostile)
     page = run_page([result], [Picture(Dump.of(result.keychain))], "0")
     assert "&lt;b onmouseover=x&gt;&amp;" in page and "<b onmouseover" not in page
+
+
+@pytest.mark.model
+def test_the_query_box_cuts_a_long_value_never_the_half_it_filters() -> None:
+    """A hash in an identity query is shown short, and however long a value is, the line still ends
+    with the half it filters (or that the join has no such column), inside the box drawn for it."""
+    state = Dump.of(run_scenario(SCENARIOS / "seed.yaml").keychain)
+    pkhh = state.by_class("cert")[0].attrs["pkhh"]
+    long_label = "a-label-" * 20
+    svg = identity_svg(state, identity_query_terms({"class": "idnt", "pkhh": pkhh, "labl": long_label}))
+    box = re.search(r'<rect x="(\d+)" y="\d+" width="(\d+)" height="\d+" rx="6" class="query-box"/>', svg)
+    assert box is not None
+    lines = re.findall(r'<text x="(\d+)" y="\d+" class="term-text" text-anchor="start">([^<]*)</text>', svg)
+    assert [text for _, text in lines] == [
+        f"pkhh {pkhh[:4].hex()}…{pkhh[-4:].hex()} → no column of the join (refused)",
+        f"labl &quot;{long_label[:35]}… → the certificate",  # 60 characters, the most a line holds
+    ]
+    right_edge = int(box.group(1)) + int(box.group(2))
+    for x, text in lines:
+        assert int(x) + len(text.replace("&quot;", '"')) * CHAR_WIDTH <= right_edge
+
+
+@pytest.mark.model
+def test_a_keychain_without_certificates_or_keys_gets_a_sentence_not_an_empty_picture() -> None:
+    result = run_scenario(SCENARIOS / "catalog" / "c36-macos-two-keychains.yaml")
+    page = run_page([result], [Picture(Dump.of(result.keychain))], "0")
+    assert "<svg" not in page
+    assert "no certificate or key in the keychain: no identity can form" in page
