@@ -21,7 +21,7 @@ from keychainsim.engine.context import Clock, item_digest, new_persistent_uuid
 from keychainsim.engine.database import Database
 from keychainsim.engine.delete import remove
 from keychainsim.engine.identity import IdentityResultRow, check_identity_query, join
-from keychainsim.engine.results import ResultRow, element, shape
+from keychainsim.engine.results import ResultRow, element
 from keychainsim.engine.update import apply as update_apply
 from keychainsim.engine.update import parse_changes
 from keychainsim.model.item import FILE, Item
@@ -82,7 +82,29 @@ def add(db: Database, dictionary: dict[str, Any], clock: Clock) -> tuple[OSStatu
         )
     db.put(item)
     outcome.stored = item
-    return OSStatus.errSecSuccess, element(ResultRow(item, "macos"), query.returns, for_add=True)
+    return OSStatus.errSecSuccess, file_element(ResultRow(item, "macos"), query.returns, for_add=True)
+
+
+def file_element(row: ResultRow, returns: frozenset[str], for_add: bool = False) -> Any:
+    """The per-item result as ``SecItem.cpp: AddItemResults()`` builds it, for an add and a search alike.
+
+    One result type gives that value itself. Several give one dictionary holding exactly the requested
+    types: the ref, the persistent ref, the data, and the attributes merged in only when asked for. The
+    data protection keychain differs (§E.6): its client asks for attributes whenever data is wanted, so
+    data with a persistent ref carries attributes there and not here.
+    """
+    if len(returns) <= 1:
+        return element(row, returns, for_add)
+    out: dict[str, Any] = {}
+    if "ref" in returns and (ref := row.ref()) is not None:
+        out["v_Ref"] = ref
+    if "persistent_ref" in returns:
+        out["v_PersistentRef"] = row.persistent_ref()
+    if "data" in returns and (data := row.data()) is not None:
+        out["v_Data"] = data
+    if "attributes" in returns:
+        out.update(row.attributes())
+    return out
 
 
 def compile_query(dictionary: dict[str, Any], op: str) -> tuple[Query, Matcher]:
@@ -127,7 +149,8 @@ def copy_matching(db: Database, dictionary: dict[str, Any]) -> tuple[OSStatus, A
     # The file-based keychain returns a reference when no return key is given (§M.4).
     returns = query.returns if query.return_keys_present else frozenset({"ref"})
     results = [IdentityResultRow(r) if query.item_class == "idnt" else ResultRow(r, "macos") for r in rows]
-    result = shape(results, returns, query.limit == 1)
+    elements = [file_element(r, returns) for r in results]
+    result = elements[0] if query.limit == 1 else [e for e in elements if e is not None]
     observe.found(seen, rows, result)
     return OSStatus.errSecSuccess, result
 

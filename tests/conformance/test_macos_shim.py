@@ -237,3 +237,23 @@ def test_explain_gives_the_merged_status_and_matches(make_keychain, extra, state
     assert len(report.matches) == (len(result) if isinstance(result, list) else 1)
     if not extra:
         assert isinstance(result, SecKeychainItem) and keychains == ["file"]
+
+
+@pytest.mark.apple_source
+def test_the_file_keychain_returns_exactly_the_result_types_asked_for(mac):
+    """SecItem.cpp AddItemResults (SecItemAdd_osx and SecItemCopyMatching_osx alike): several result types
+    make one dictionary holding exactly those types, attributes merged in only for kSecReturnAttributes.
+    So data with a persistent ref is {v_Data, v_PersistentRef} from the file-based keychain on add and on
+    search, while the data protection keychain's search carries the attributes too (SecItem.m
+    SecItemCopyMatching asks its server for them; reference §E.6, corrected)."""
+    both_returns = {kSecReturnData: True, kSecReturnPersistentRef: True}
+    status, added = mac.SecItemAdd(genp(**{kSecValueData: b"file"}, **both_returns))
+    assert status == errSecSuccess and set(added) == {kSecValueData, kSecValuePersistentRef}
+    assert mac.SecItemAdd(genp(**{kSecValueData: b"dp"}, **DP))[0] == errSecSuccess
+    status, found = mac.SecItemCopyMatching(genp(**FILE, **both_returns))
+    assert status == errSecSuccess and found == added
+    status, found = mac.SecItemCopyMatching(genp(**DP, **both_returns))
+    assert status == errSecSuccess and found[kSecValueData] == b"dp" and found[kSecAttrAccount] == "alice"
+    status, found = mac.SecItemCopyMatching(genp(**FILE, **{kSecReturnRef: True, kSecReturnAttributes: True}))
+    assert status == errSecSuccess and kSecValueData not in found
+    assert isinstance(found[kSecValueRef], SecKeychainItem) and found[kSecAttrAccount] == "alice"
