@@ -40,6 +40,13 @@ inserted and the call fails with that error. The match-key and kSecUseItemList c
 iOS 14) the same add was a silent success; keychainsim models the current OS."""
 
 
+ACCESS_CONFLICT = (
+    "kSecAttrAccessible and kSecAttrAccessControl conflict: the server makes an access control of the "
+    "protection class alone and refuses one that differs from it (another class, or any flags); put the "
+    "protection class inside the access control only"
+)
+
+
 class AddOutcome:
     """What an add did, for the trace and for ``explain`` of a duplicate."""
 
@@ -125,12 +132,8 @@ def build_attributes(query: Query, caller: Caller, agrp: str, clock: Clock) -> d
     attrs["musr"] = caller.musr
     access_control = attrs.get("accc")
     if isinstance(access_control, SecAccessControl):
-        if "pdmn" in attrs and attrs["pdmn"] != access_control.protection:
-            raise Reject(
-                OSStatus.errSecParam,
-                "kSecAttrAccessible and kSecAttrAccessControl name different protections",
-                key="pdmn",
-            )
+        if "pdmn" in attrs and access_control.conflicts_with(attrs["pdmn"]):
+            raise Reject(OSStatus.errSecParam, ACCESS_CONFLICT, key="pdmn")
         attrs["pdmn"] = access_control.protection
     attrs.setdefault("pdmn", default_protection(query.item_class, agrp))
     if attrs["pdmn"] not in VALID_PROTECTIONS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from keychainsim.engine import entitlements, observe
+from keychainsim.engine.add import ACCESS_CONFLICT
 from keychainsim.engine.context import Caller, Clock, bumped, item_digest, new_persistent_uuid
 from keychainsim.engine.copy import rows_for
 from keychainsim.engine.database import Database
@@ -50,6 +51,8 @@ def parse_changes(item_class: str, changes: dict[str, Any]) -> dict[str, Any]:
         raise Reject(OSStatus.errSecParam, f"kSecAttrAccessible {out['pdmn']!r} is not a protection class", key="pdmn")
     access = out.get("accc")
     if isinstance(access, SecAccessControl):
+        if "pdmn" in out and access.conflicts_with(out["pdmn"]):
+            raise Reject(OSStatus.errSecParam, f"in attributesToUpdate, {ACCESS_CONFLICT}", key="pdmn")
         out["pdmn"] = access.protection
     return out
 

@@ -35,6 +35,17 @@ class SecAccessControl:
         """True when using the item needs authentication (any flag other than private-key usage)."""
         return bool(self.flags & ~kSecAccessControlPrivateKeyUsage)
 
+    def conflicts_with(self, protection: object) -> bool:
+        """Whether a kSecAttrAccessible given beside this access control makes the dictionary -50.
+
+        ``SecDbQuery.c: query_add_attribute()`` turns kSecAttrAccessible into an access control holding only
+        that protection, and ``query_set_access_control()`` refuses a second access control that is not
+        CFEqual to the first (errSecItemIllegalQuery, which is errSecParam). ``SecAccessControl.m``
+        compares the whole dictionary, so the two agree only when this access control is the same
+        protection and nothing else: any flag adds ACL entries (or the password requirement) that the
+        protection-only one lacks. The same class twice with no flags is accepted (Security-61901)."""
+        return protection != self.protection or self.flags != 0
+
     def to_data(self) -> bytes:
         """``SecAccessControlCopyData()``: a DER dictionary holding the protection under "prot", as Apple's
         does. The constraint flags go under "flags", a key of keychainsim's own: Apple stores per-operation

@@ -61,6 +61,42 @@ def test_access_control_with_constraints_cannot_be_synchronizable(keychain):
     assert status == errSecParam
 
 
+@pytest.mark.apple_source
+def test_accessible_beside_access_control_is_refused_only_when_they_differ(keychain):
+    """SecDbQuery.c query_add_attribute() / query_set_access_control(): kSecAttrAccessible becomes an access
+    control of that protection alone, and a second access control that is not CFEqual to it is
+    errSecItemIllegalQuery (= errSecParam, SecBasePriv.h). SecAccessControl.m compares the whole dictionary:
+    the same class with no flags is accepted; another class, or the same class with user presence, is -50
+    (in an add and in attributesToUpdate alike)."""
+    plain, _ = SecAccessControlCreateWithFlags(None, kSecAttrAccessibleWhenUnlocked, 0)
+    presence, _ = SecAccessControlCreateWithFlags(None, kSecAttrAccessibleWhenUnlocked, kSecAccessControlUserPresence)
+    same = {**GENP, kSecAttrAccessible: kSecAttrAccessibleWhenUnlocked, kSecAttrAccessControl: plain}
+    assert keychain.SecItemAdd(same)[0] == errSecSuccess
+    other = {**GENP, kSecAttrAccount: "b", kSecAttrAccessible: kSecAttrAccessibleAfterFirstUnlock}
+    assert keychain.SecItemAdd({**other, kSecAttrAccessControl: plain})[0] == errSecParam
+    constrained = {**GENP, kSecAttrAccount: "c", kSecAttrAccessible: kSecAttrAccessibleWhenUnlocked}
+    assert keychain.SecItemAdd({**constrained, kSecAttrAccessControl: presence})[0] == errSecParam
+    assert len(keychain.all_items()) == 1
+    changes = {kSecAttrAccessible: kSecAttrAccessibleWhenUnlocked, kSecAttrAccessControl: presence}
+    assert keychain.SecItemUpdate(GENP, changes) == errSecParam
+    assert keychain.SecItemUpdate(GENP, {**changes, kSecAttrAccessControl: plain}) == errSecSuccess
+
+
+@pytest.mark.apple_source
+def test_synchronizable_with_this_device_only_class_is_stored(keychain):
+    """SecItemServer.c SecServerItemAddWithCustomDb() and queryHasValidAttributes() have no test of the
+    protection class against kSecAttrSynchronizable; the only client check (SecItem.m SecItemAuthDoQuery)
+    is access control with constraints. A synchronizable …ThisDeviceOnly item is stored."""
+    attrs = {**GENP, kSecAttrSynchronizable: True, kSecAttrAccessible: kSecAttrAccessibleWhenUnlockedThisDeviceOnly}
+    assert keychain.SecItemAdd({**attrs, kSecValueData: b"pw"})[0] == errSecSuccess
+    status, found = keychain.SecItemCopyMatching({**GENP, kSecAttrSynchronizable: True, kSecReturnAttributes: True})
+    assert status == errSecSuccess
+    assert (found[kSecAttrSynchronizable], found[kSecAttrAccessible]) == (
+        1,
+        kSecAttrAccessibleWhenUnlockedThisDeviceOnly,
+    )
+
+
 @pytest.mark.model
 def test_tombstone_spi_is_not_modelled(keychain):
     """kSecUseTombstones is SPI the model does not handle: it raises instead of being ignored."""
