@@ -24,6 +24,7 @@ from keychainsim.probe.values import (
     SECRET_KEYS,
     BadValue,
     EncodedAttributes,
+    EncodedItem,
     decode_value,
     encode_secret,
     encode_value,
@@ -86,22 +87,26 @@ def _identity_fields(item: Item) -> dict[str, Any]:
 
 def dump_document(dump: Any, secrets: bool = False, for_text: bool = False) -> dict[str, Any]:
     """The JSON document for ``dump``, a :class:`~keychainsim.probe.dumps.Dump` (FORMAT.md; named here by its
-    use only, since the dump module serializes through this one). ``for_text``: for :func:`to_json` only, each item's
-    attributes are left for it to write (:class:`EncodedAttributes`, the same text, each repeated value
-    encoded once)."""
-    items = []
+    use only, since the dump module serializes through this one). ``for_text``: for :func:`to_json` only, each item is
+    left for it to write (:class:`EncodedItem`, :class:`EncodedAttributes`: the same text, each repeated
+    value encoded once)."""
+    items: list[Any] = []
     texts: dict[tuple[Any, ...], str] = {}
     for entry in dump.items:
         item = entry.item
+        hidden_because = [h.to_dict() for h in entry.hidden]
         if for_text:
             withheld = () if secrets else SECRET_KEYS.get(item.item_class, frozenset())
             values = {k: v for k, v in item.items() if k not in withheld}
-            doc = {**_identity_fields(item), "attributes": EncodedAttributes(item.item_class, values, texts)}
+            attributes = EncodedAttributes(item.item_class, values, texts)
+            items.append(
+                EncodedItem(attributes, item.item_class, hidden_because, item.keychain, item.rowid, entry.visible)
+            )
         else:
             doc = item_document(item, "include" if secrets else "omit")
-        doc["visible"] = entry.visible
-        doc["hidden_because"] = [h.to_dict() for h in entry.hidden]
-        items.append(doc)
+            doc["visible"] = entry.visible
+            doc["hidden_because"] = hidden_because
+            items.append(doc)
     document: dict[str, Any] = {
         "access_groups": list(dump.access_groups),
         "device": dump.device.to_dict(),
