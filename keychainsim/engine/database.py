@@ -64,9 +64,8 @@ def _index_entries(item: Item) -> list[tuple[str, Hashable]]:
     uniqueness probe column it lacks under that column's default."""
     item_class = item.item_class
     entries = item.keys_of(INDEXED_KEYS[item_class])
-    for column in UNIQUENESS_PROBES[item_class]:
-        if item.key_of(column) is None:
-            entries.append((column, _probe_key(item, column)))
+    for column in item.lacks(UNIQUENESS_PROBES[item_class]):
+        entries.append((column, _probe_key(item, column)))
     return entries
 
 

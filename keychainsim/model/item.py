@@ -146,6 +146,11 @@ class Item:
         values = self._values
         return [(column, match_key(attr, values[position])) for column, attr, position in plan]
 
+    def lacks(self, columns: tuple[str, ...]) -> list[str]:
+        """The attributes of ``columns`` the item does not have (unset: SQL NULL)."""
+        layout = self._layout
+        return [column for column in columns if column not in layout]
+
     def items(self) -> Iterator[tuple[str, Any]]:
         """The (attribute, value) pairs, in order (``attrs.items()`` without the view)."""
         return zip(self._layout, self._values, strict=True)

@@ -54,9 +54,10 @@ SHAPES: dict[Kind, Shape] = {
 }
 """For each kind, the shape of the values ``coerce`` can produce for it."""
 
-_BY_CLASS: dict[str, dict[str, tuple[Kind, Shape]]] = {
-    name: {attr.key: (attr.kind, SHAPES[attr.kind]) for attr in schema.attributes} for name, schema in CLASSES.items()
+_BY_CLASS: dict[str, dict[str, tuple[frozenset[type], Callable[[Any], bool] | None]]] = {
+    name: {attr.key: SHAPES[attr.kind][:2] for attr in schema.attributes} for name, schema in CLASSES.items()
 }
+"""Per class and attribute, the types and test of its kind's shape (a store open checks every value)."""
 
 
 def misfit(keychain: str, item_class: str, attrs: Mapping[str, Any]) -> str | None:
@@ -71,13 +72,14 @@ def misfit(keychain: str, item_class: str, attrs: Mapping[str, Any]) -> str | No
     if shapes is None:
         return f"class {item_class!r} is not a stored class ({', '.join(CLASSES)})"
     for key, value in attrs.items():
-        entry = shapes.get(key)
-        if entry is None:
+        shape = shapes.get(key)
+        if shape is None:
             return f"attribute {key!r} is not a {item_class} attribute"
-        kind, (types, test, expected) = entry
+        types, test = shape
         if type(value) not in types or (test is not None and not test(value)):
+            kind = CLASSES[item_class].by_key[key].kind
             held = f"{type(value).__name__} {_short(value)}"
-            return f"attribute {key!r} ({kind.value}) holds {held}, expected {expected}"
+            return f"attribute {key!r} ({kind.value}) holds {held}, expected {SHAPES[kind][2]}"
     return None
 
 

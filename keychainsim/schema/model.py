@@ -66,6 +66,11 @@ class Attr:
     kind: Kind
     flags: str
     default: Default
+    hashed: bool = field(init=False, repr=False, compare=False)
+    """Flag S, kept as a field: every match key (each index entry, each query term) asks for it."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hashed", "S" in self.flags)
 
     @property
     def pk(self) -> bool:
@@ -74,10 +79,6 @@ class Attr:
     @property
     def indexed(self) -> bool:
         return "I" in self.flags
-
-    @property
-    def hashed(self) -> bool:
-        return "S" in self.flags
 
     @property
     def secret(self) -> bool:
