@@ -13,9 +13,10 @@ import typer
 from keychainsim.cli.state import EXIT_USAGE, fail, options
 
 app = typer.Typer(rich_markup_mode=None)
+PANEL = "Swift library and other clients"
 
 
-@app.command("serve")
+@app.command("serve", rich_help_panel=PANEL)
 def serve(
     ctx: typer.Context,
     stdio: bool = typer.Option(False, "--stdio", help="Speak the engine protocol on stdin/stdout (JSON lines)."),

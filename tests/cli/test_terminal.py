@@ -182,6 +182,9 @@ def test_no_help_shows_a_python_type(cli) -> None:
 
     commands = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
     assert "servers" in commands and "run" in commands
+    shown = {name: c for name, c in typer.main.get_command(app).commands.items() if not c.hidden}
+    unpanelled = sorted(name for name, c in shown.items() if not c.rich_help_panel)
+    assert unpanelled == [], "every command sits in a named panel, none alone under a bare 'Commands'"
     for name in ["", *commands]:
         result = cli(*([name] if name else []), "--help")
         assert result.exit_code == 0, name
