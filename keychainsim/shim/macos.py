@@ -83,7 +83,7 @@ def targets(dictionary: dict[str, Any]) -> tuple[str, ...]:
                 key=SYSTEM_KEYCHAIN_ALWAYS,
             )
         raise NotModeledError(
-            SYSTEM_KEYCHAIN_ALWAYS, hint="the macOS system keychain (kSecUseSystemKeychainAlways) is not modelled"
+            SYSTEM_KEYCHAIN_ALWAYS, hint="there is no system keychain here, and searching the app's own would be untrue"
         )
     if flag_given:
         return (DP,) if read_number(dictionary[DP_FLAG]) else (FILE,)

@@ -139,7 +139,7 @@ returns = _optional(
     }
 )
 changes = _optional({kSecAttrAccount: accounts, kSecAttrLabel: labels, kSecAttrGeneric: st.sampled_from([None, b"g"])})
-key_modes = st.sampled_from(["private", "top_level", "public_only", "ephemeral", "synchronizable"])
+key_modes = st.sampled_from(["private", "top_level", "public_only", "ephemeral", "synchronizable", "data_protection"])
 
 steps = st.one_of(
     st.tuples(st.just("add"), apps, password),
@@ -196,6 +196,12 @@ def key_parameters(mode: str, tag: bytes) -> dict[str, Any]:
             **base,
             kSecPrivateKeyAttrs: {kSecAttrIsPermanent: True, kSecAttrApplicationTag: tag},
             kSecAttrSynchronizable: True,
+        },
+        # on macOS the key and its pair go to the data protection keychain; without it, the file-based one
+        "data_protection": {
+            **base,
+            kSecPrivateKeyAttrs: {kSecAttrIsPermanent: True, kSecAttrApplicationTag: tag},
+            kSecUseDataProtectionKeychain: True,
         },
     }[mode]
 
@@ -322,6 +328,20 @@ IDENTITY = {kSecClass: kSecClassIdentity, kSecAttrLabel: "device"}
 
 @pytest.mark.model
 @PROFILE
+@example(  # macOS: an identity in each keychain, found by one query without the flag
+    platform="macos",
+    history=False,
+    user="approve",
+    flow_steps=[
+        ("keygen", "app", "private", b"t1"),
+        ("keygen", "app", "data_protection", b"t2"),
+        ("cert", "app", 0, "device", None, None),
+        ("cert", "app", 1, "device", None, True),
+        ("copy", "app", IDENTITY, ALL_REFS),
+        ("copy", "app", IDENTITY, {}),
+        ("delete", "app", IDENTITY),
+    ],
+)
 @example(  # macOS: both keychains answer; one ref (data protection) or both arrays concatenated
     platform="macos",
     history=False,
