@@ -343,6 +343,13 @@ class Session:
             message = ""
         return {"result": self._out(message or f"OSStatus {status}")}
 
+    def op_CFEqual(self, args: dict[str, Any]) -> dict[str, Any]:
+        """CFEqual of two refs: equal keys have the same key material or token object (SecKey.m SecKeyEqual),
+        equal certificates the same DER (SecCertificate.c SecCertificateEqual), equal identities both halves
+        equal (SecIdentity.c SecIdentityCompare); two handles to one object are equal."""
+        first, second = self._in(args, "a"), self._in(args, "b")
+        return {"result": self._out(type(first) is type(second) and first == second)}
+
     # -- what the simulator adds: probes, explanations, the test CA ------------------------------
 
     def op_dump(self, args: dict[str, Any]) -> dict[str, Any]:

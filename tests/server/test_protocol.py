@@ -342,3 +342,23 @@ def test_certificate_details_and_the_macos_identity_lookup() -> None:
     assert client.ok("SecKeyIsAlgorithmSupported", key=key, operation={"int": 1}, algorithm=ecdsa)["result"] == {
         "bool": False
     }
+
+
+@pytest.mark.apple_source
+def test_cfequal_compares_the_objects_not_the_handles() -> None:
+    """CFEqual as Apple's types define it: SecKey.m SecKeyEqual (the same key), SecCertificate.c
+    SecCertificateEqual (the same DER). A key found in the keychain is a new handle but the same key; its
+    public key is another key; a certificate made twice from the same DER is equal."""
+    client = Client()
+    key = client.ok("SecKeyCreateRandomKey", parameters=key_parameters({"bool": True}))["result"]
+    found = client.ok("SecItemCopyMatching", query=dic(**{"class": s("keys")}, r_Ref={"bool": True}))["result"]
+    assert found["ref"]["handle"] != key["ref"]["handle"]
+    public = client.ok("SecKeyCopyPublicKey", key=key)["result"]
+    assert client.ok("CFEqual", a=key, b=found)["result"] == {"bool": True}
+    assert client.ok("CFEqual", a=key, b=public)["result"] == {"bool": False}
+    der = base64.b64decode(client.ok("ca")["result"]["dict"]["root"]["data"])
+    first = client.ok("SecCertificateCreateWithData", data=d(der))["result"]
+    second = client.ok("SecCertificateCreateWithData", data=d(der))["result"]
+    assert client.ok("CFEqual", a=first, b=second)["result"] == {"bool": True}
+    assert client.ok("CFEqual", a=first, b=key)["result"] == {"bool": False}
+    assert client.send("CFEqual", a=first)["error"]["code"] == "bad_request"

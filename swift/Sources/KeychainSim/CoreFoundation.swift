@@ -60,6 +60,15 @@ public func CFGetTypeID(_ cf: CFTypeRef!) -> CFTypeID {
     }
 }
 
+/// Whether two CF objects are equal: Security objects as their types define it (through the engine), others
+/// as their Foundation classes compare (`CFEqual(kSecClass, "class" as CFString)`).
+public func CFEqual(_ cf1: CFTypeRef!, _ cf2: CFTypeRef!) -> Bool {
+    guard let cf1, let cf2 else { return false }
+    if let lhs = cf1 as? EngineObject, let rhs = cf2 as? EngineObject { return engineEqual(lhs, rhs) }
+    if cf1 is EngineObject || cf2 is EngineObject { return false }
+    return (cf1 as? NSObject)?.isEqual(cf2) ?? false
+}
+
 public func CFStringGetTypeID() -> CFTypeID { 7 }
 public func CFDataGetTypeID() -> CFTypeID { 20 }
 public func CFDictionaryGetTypeID() -> CFTypeID { 18 }

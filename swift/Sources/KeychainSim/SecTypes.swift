@@ -30,46 +30,77 @@ extension EngineObject {
     var refDescription: String { "<\(type(of: self))Ref \(handle.kind) #\(handle.number)>" }
 }
 
+/// `CFEqual` of two Security objects, as Apple's types define it (SecKey.m SecKeyEqual: the same key;
+/// SecCertificate.c SecCertificateEqual: the same DER; SecIdentity.c SecIdentityCompare: both halves), asked of
+/// the engine that holds them: two refs from two lookups of one item are equal, a key and its public key are not.
+func engineEqual(_ lhs: EngineObject, _ rhs: EngineObject) -> Bool {
+    if lhs === rhs || lhs.handle === rhs.handle { return true }
+    guard lhs.handle.connection === rhs.handle.connection, lhs.handle.kind == rhs.handle.kind else { return false }
+    do {
+        let (reply, connection) = try Calls.on("CFEqual", lhs, ["a": lhs, "b": rhs])
+        return (try Wire.decode(reply["result"], connection: connection) as? NSNumber)?.boolValue ?? false
+    } catch {
+        Calls.report("CFEqual", error)
+        return false
+    }
+}
+
+// Apple's CF types are Hashable through CFEqual/CFHash, so `a == b` and `Set<SecCertificate>` compile there. Here
+// equality is the engine's; the hash is the object's kind, which equal objects share (correct, if coarse: a
+// set of refs is searched linearly, which is fine at a simulator's scale).
+
 /// A key (SecKeyRef): EC or RSA, public or private, in the keychain or not.
-public final class SecKey: EngineObject, CustomStringConvertible, @unchecked Sendable {
+public final class SecKey: EngineObject, CustomStringConvertible, Hashable, @unchecked Sendable {
     let handle: EngineHandle
     init(handle: EngineHandle) { self.handle = handle }
     public var description: String { refDescription }
+    public static func == (lhs: SecKey, rhs: SecKey) -> Bool { engineEqual(lhs, rhs) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(handle.kind) }
 }
 
 /// An X.509 certificate (SecCertificateRef).
-public final class SecCertificate: EngineObject, CustomStringConvertible, @unchecked Sendable {
+public final class SecCertificate: EngineObject, CustomStringConvertible, Hashable, @unchecked Sendable {
     let handle: EngineHandle
     init(handle: EngineHandle) { self.handle = handle }
     public var description: String { refDescription }
+    public static func == (lhs: SecCertificate, rhs: SecCertificate) -> Bool { engineEqual(lhs, rhs) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(handle.kind) }
 }
 
 /// A certificate and its private key (SecIdentityRef), as the keychain's identity join forms it.
-public final class SecIdentity: EngineObject, CustomStringConvertible, @unchecked Sendable {
+public final class SecIdentity: EngineObject, CustomStringConvertible, Hashable, @unchecked Sendable {
     let handle: EngineHandle
     init(handle: EngineHandle) { self.handle = handle }
     public var description: String { refDescription }
+    public static func == (lhs: SecIdentity, rhs: SecIdentity) -> Bool { engineEqual(lhs, rhs) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(handle.kind) }
 }
 
 /// A protection class with access-control flags (SecAccessControlRef), for kSecAttrAccessControl.
-public final class SecAccessControl: EngineObject, CustomStringConvertible, @unchecked Sendable {
+public final class SecAccessControl: EngineObject, CustomStringConvertible, Hashable, @unchecked Sendable {
     let handle: EngineHandle
     init(handle: EngineHandle) { self.handle = handle }
     public var description: String { refDescription }
+    public static func == (lhs: SecAccessControl, rhs: SecAccessControl) -> Bool { engineEqual(lhs, rhs) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(handle.kind) }
 }
 
 /// A trust policy (SecPolicyRef), for kSecMatchPolicy.
-public final class SecPolicy: EngineObject, CustomStringConvertible, @unchecked Sendable {
+public final class SecPolicy: EngineObject, CustomStringConvertible, Hashable, @unchecked Sendable {
     let handle: EngineHandle
     init(handle: EngineHandle) { self.handle = handle }
     public var description: String { refDescription }
+    public static func == (lhs: SecPolicy, rhs: SecPolicy) -> Bool { engineEqual(lhs, rhs) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(handle.kind) }
 }
 
 /// macOS: the opaque handle a password query returns with kSecReturnRef (SecKeychainItemRef).
-public final class SecKeychainItem: EngineObject, CustomStringConvertible, @unchecked Sendable {
+public final class SecKeychainItem: EngineObject, CustomStringConvertible, Hashable, @unchecked Sendable {
     let handle: EngineHandle
     init(handle: EngineHandle) { self.handle = handle }
     public var description: String { refDescription }
+    public static func == (lhs: SecKeychainItem, rhs: SecKeychainItem) -> Bool { engineEqual(lhs, rhs) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(handle.kind) }
 }
 
 public func SecKeyGetTypeID() -> CFTypeID { 300 }

@@ -186,6 +186,7 @@ struct SecureEnclaveTests {
             var identityKey: SecKey?
             #expect(SecIdentityCopyPrivateKey(identity, &identityKey) == errSecSuccess)
             let key = try #require(identityKey)
+            #expect(key == privateKey)  // SecCTKKey.m SecCTKKeyIsEqual: the same token object
             let keyAttributes = try #require(SecKeyCopyAttributes(key) as? [String: Any])
             #expect(keyAttributes[kSecAttrTokenID as String] as? String == kSecAttrTokenIDSecureEnclave as String)
             var identityCertificate: SecCertificate?

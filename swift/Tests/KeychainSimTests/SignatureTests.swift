@@ -51,6 +51,8 @@ private struct AppleSignatures {
         (CFAllocator?, CFTypeRef, SecAccessControlCreateFlags, UnsafeMutablePointer<Unmanaged<CFError>?>?) -> SecAccessControl? =
             SecAccessControlCreateWithFlags
     let copyErrorMessageString: (OSStatus, UnsafeMutableRawPointer?) -> CFString? = SecCopyErrorMessageString
+    // CFBase.h: CF objects compare with CFEqual, and Security's types are Hashable in Swift through it.
+    let cfEqual: (CFTypeRef?, CFTypeRef?) -> Bool = CFEqual
     // The types: OSStatus is Int32, the flags' raw value CFOptionFlags, the algorithm a CFString wrapper.
     let status: Int32 = errSecItemNotFound
     let flags: CFOptionFlags = SecAccessControlCreateFlags.privateKeyUsage.rawValue
@@ -88,6 +90,12 @@ private let fixtures = URL(fileURLWithPath: #filePath)
             let rebuiltKey = try #require(rebuilt)
             #expect(apple.keyVerifySignature(rebuiltKey, .ecdsaSignatureMessageX962SHA256, message, signature, &error))
             #expect(apple.keyIsAlgorithmSupported(publicKey, .verify, .ecdsaSignatureMessageX962SHA256))
+            // SecKey.m SecKeyEqual: the key rebuilt from the public key's data is that key; the private key is not.
+            #expect(rebuiltKey == publicKey && rebuiltKey != privateKey)
+            var stored: CFTypeRef?
+            let byLabel = [kSecClass as String: kSecClassKey, kSecAttrLabel as String: "pinned", kSecReturnRef as String: true]
+            #expect(apple.itemCopyMatching(byLabel as CFDictionary, &stored) == errSecSuccess)
+            #expect(stored as! SecKey == privateKey && apple.cfEqual(stored, privateKey))
             #expect(!apple.keyIsAlgorithmSupported(publicKey, .sign, .ecdsaSignatureMessageX962SHA256))
 
             // Items.
@@ -128,6 +136,9 @@ private let fixtures = URL(fileURLWithPath: #filePath)
             var commonName: CFString?
             #expect(apple.certificateCopyCommonName(copy, &commonName) == errSecSuccess && commonName as String? == "device-0001")
             #expect(apple.certificateCopySerialNumberData(copy, &error) as Data? == Data([0x20, 0x01]))
+            // Equality is CFEqual's: the same DER, whichever ref (SecCertificate.c SecCertificateEqual).
+            #expect(copy == identityCertificate && Set([copy, identityCertificate]).count == 1)
+            #expect(apple.cfEqual(copy, identityCertificate) && !apple.cfEqual(copy, publicKey))
             let certificateKey = try #require(apple.certificateCopyKey(copy))
             let importedKey = try #require(identityKey)
             let signed = try #require(apple.keyCreateSignature(importedKey, .ecdsaSignatureMessageX962SHA256, message, &error))
