@@ -15,12 +15,29 @@ above both probes and renderers, and this face resolves them on first use, so im
 imports neither that layer nor rich.
 """
 
-from keychainsim.probe.dumps import Dump, DumpItem, Near, Pair, Unpaired
-from keychainsim.probe.identity_query import QueryTerm, identity_query_terms
-from keychainsim.probe.load import DumpDisagreement, DumpOrigin, dump_origin, load_dump
-from keychainsim.probe.snapshots import Change, Diff, Snapshot, snapshot
-from keychainsim.probe.traces import Step, Trace, current_trace
-from keychainsim.probe.visibility import Device, Hidden
+import typing as _typing
+from importlib import import_module as _import_module
+
+if _typing.TYPE_CHECKING:  # the names, for type checkers; at run time each is imported on first use
+    from keychainsim.probe.dumps import Dump, DumpItem, Near, Pair, Unpaired
+    from keychainsim.probe.identity_query import QueryTerm, identity_query_terms
+    from keychainsim.probe.load import DumpDisagreement, DumpOrigin, dump_origin, load_dump
+    from keychainsim.probe.snapshots import Change, Diff, Snapshot, snapshot
+    from keychainsim.probe.traces import Step, Trace, current_trace
+    from keychainsim.probe.visibility import Device, Hidden
+
+_HOMES = {
+    **dict.fromkeys(("Dump", "DumpItem", "Near", "Pair", "Unpaired"), "dumps"),
+    **dict.fromkeys(("QueryTerm", "identity_query_terms"), "identity_query"),
+    **dict.fromkeys(("DumpDisagreement", "DumpOrigin", "dump_origin", "load_dump"), "load"),
+    **dict.fromkeys(("Change", "Diff", "Snapshot", "snapshot"), "snapshots"),
+    **dict.fromkeys(("Step", "Trace", "current_trace"), "traces"),
+    **dict.fromkeys(("Device", "Hidden"), "visibility"),
+}
+"""The module of this package each name lives in. A name is imported on first use: the engine server needs
+only the traces, and a command line printing one result only the values and names, so neither pays for
+compiling and importing dumps, loading and the identity checks (about half of the engine's start without
+a bytecode cache)."""
 
 _PRESENTED = ("diff", "dump", "trace")
 """Names this face hands on from :mod:`keychainsim.readable`."""
@@ -57,8 +74,13 @@ def __getattr__(name: str) -> object:
         from keychainsim import readable
 
         return getattr(readable, name)
-    raise AttributeError(f"module 'keychainsim.probe' has no attribute {name!r}")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'keychainsim.probe' has no attribute {name!r}")
+    value = getattr(_import_module(f"keychainsim.probe.{home}"), name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_PRESENTED})
+    return sorted({*globals(), *_HOMES, *_PRESENTED})

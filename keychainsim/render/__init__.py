@@ -9,13 +9,29 @@ No rule lives here (architecture principle 3): what is visible, what pairs, what
 - :mod:`~.dump`, :mod:`~.plain`, :mod:`~.diff`, :mod:`~.trace`: one view per probe result.
 """
 
-from keychainsim.render.console import DEFAULT_WIDTH, fixed_console, render_text
-from keychainsim.render.diff import DiffView
-from keychainsim.render.dump import DumpView
-from keychainsim.render.lines import Line, Lines
-from keychainsim.render.plain import plain_dump
-from keychainsim.render.trace import TraceView
-from keychainsim.render.values import display_value, hex_data, ordered_keys
+import typing as _typing
+from importlib import import_module as _import_module
+
+if _typing.TYPE_CHECKING:  # the names, for type checkers; at run time each is imported on first use
+    from keychainsim.render.console import DEFAULT_WIDTH, fixed_console, render_text
+    from keychainsim.render.diff import DiffView
+    from keychainsim.render.dump import DumpView
+    from keychainsim.render.lines import Line, Lines
+    from keychainsim.render.plain import plain_dump
+    from keychainsim.render.trace import TraceView
+    from keychainsim.render.values import display_value, hex_data, ordered_keys
+
+_HOMES = {
+    **dict.fromkeys(("DEFAULT_WIDTH", "fixed_console", "render_text"), "keychainsim.render.console"),
+    "DiffView": "keychainsim.render.diff",
+    "DumpView": "keychainsim.render.dump",
+    **dict.fromkeys(("Line", "Lines"), "keychainsim.render.lines"),
+    "plain_dump": "keychainsim.render.plain",
+    "TraceView": "keychainsim.render.trace",
+    **dict.fromkeys(("display_value", "hex_data", "ordered_keys"), "keychainsim.render.values"),
+}
+"""Where each name of this face lives, imported on first use: a command printing one result needs its own
+view, not every view and the probes behind them."""
 
 __all__ = [
     "DEFAULT_WIDTH",
@@ -31,3 +47,16 @@ __all__ = [
     "plain_dump",
     "render_text",
 ]
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'keychainsim.render' has no attribute {name!r}")
+    value = getattr(_import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
