@@ -15,10 +15,11 @@ How it measures, so that the figures can be trusted:
   Apple's schema has) and on the columns keychainsim indexes; the identity reference is a JOIN on
   ``cert.pkhh = keys.klbl``; durable writes go to a file database in WAL mode with ``synchronous=FULL``, on
   the same disk as keychainsim's store file;
-- a whole ``keychainsim find`` process is timed as an installed command runs from its second use on, with
-  Python's bytecode cache (written by a warm-up run into the run's own cache directory, whatever
-  ``PYTHONDONTWRITEBYTECODE`` says), beside a ``python -c`` process answering from SQLite under the same
-  rule; the same command with no bytecode cache at all (every module compiled from source) is shown too;
+- a whole ``keychainsim find`` process, and the engine's start as the Swift library starts it (spawn
+  ``keychainsim serve --stdio``, answer ``hello`` and ``reset``), are timed as an installed command runs
+  from its second use on, with Python's bytecode cache (written by a warm-up run into the run's own cache
+  directory, whatever ``PYTHONDONTWRITEBYTECODE`` says); ``find`` beside a ``python -c`` process answering
+  from SQLite under the same rule. Both are shown with no bytecode cache too (every module compiled);
 - memory is measured in a child process per size, with tracemalloc, above the same process holding an empty
   keychain; the peak resident set size of the run is reported as well.
 """
@@ -475,6 +476,43 @@ def find_process(n: int, rounds: int, rng: random.Random, where: Path) -> dict[s
     }
 
 
+def engine_start(rounds: int, where: Path) -> dict[str, Figure]:
+    """The engine's start as the Swift library sees it (``KeychainSimulator()``): spawn ``keychainsim serve
+    --stdio``, send ``hello`` and ``reset``, and wait for both answers; the process then exits on end of
+    input. With the bytecode cache (as an installed engine starts from its second use on) and without it."""
+    script = shutil.which("keychainsim", path=str(Path(sys.executable).parent)) or "keychainsim"
+    cached = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cached["PYTHONPYCACHEPREFIX"] = str(where / "bytecode")
+    uncached = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(where / "no-bytecode")}
+    requests = (b'{"id":1,"op":"hello","args":{"protocol":1}}\n', b'{"id":2,"op":"reset","args":{}}\n')
+
+    def starts(env: dict[str, str]) -> Batch:
+        def batch(count: int) -> Seconds:
+            total = 0.0
+            for _ in range(count):
+                start = time.perf_counter()
+                process = subprocess.Popen([script, "serve", "--stdio"], stdin=subprocess.PIPE,
+                                           stdout=subprocess.PIPE, env=env)  # fmt: skip
+                assert process.stdin is not None and process.stdout is not None
+                for request in requests:
+                    process.stdin.write(request)
+                    process.stdin.flush()
+                    answer = process.stdout.readline()
+                    assert b'"ok"' in answer, answer
+                total += time.perf_counter() - start  # ready: the exit below is not part of the start
+                process.stdin.close()
+                process.stdout.close()
+                process.wait()
+            return total / count
+
+        return batch
+
+    return {
+        "engine_start": alternate(starts(cached), None, 1, rounds),
+        "engine_start_uncached": alternate(starts(uncached), None, 1, rounds),
+    }
+
+
 def memory(n: int) -> dict[str, Figure]:
     """Bytes per stored password above an empty keychain (a child process, tracemalloc), beside the bytes
     per row of an in-memory SQLite database holding the same rows and indexes."""
@@ -551,6 +589,8 @@ ROWS = [
     Row("durable_delete", "one durable SecItemDelete on the file store", "ms", "DELETE, WAL, synchronous=FULL"),
     Row("find_process", "`keychainsim find` as a whole process on an N-item store", "ms", "python + sqlite3 process"),
     Row("find_process_uncached", "the same `keychainsim find`, no bytecode cache (every module compiled)", "ms"),
+    Row("engine_start", "engine start: `keychainsim serve --stdio` answering hello and reset, empty device", "ms"),
+    Row("engine_start_uncached", "the same engine start, no bytecode cache (every module compiled)", "ms"),
     Row("dump_json", "dump, json", "s"),
     Row("dump_text", "dump, text", "s"),
     Row("dump_plain", "dump, plain", "s"),
@@ -637,6 +677,7 @@ TARGETS = [
         for op in ("add", "update", "delete")
     ),
     Target("`keychainsim find` on a 10,000-item store under 0.3 s", _absolute_target("find_process", 10_000, 0.3)),
+    Target("engine start (`keychainsim serve --stdio` ready) under 0.5 s", _absolute_target("engine_start", 0, 0.5)),
     Target("dump json of 10,000 items under 0.5 s", _absolute_target("dump_json", 10_000, 0.5)),
     Target("dump text of 10,000 items under 2 s", _absolute_target("dump_text", 10_000, 2.0)),
     Target("dump plain of 10,000 items under 2 s", _absolute_target("dump_plain", 10_000, 2.0)),
@@ -669,7 +710,7 @@ def table(rows: list[Row], sizes: list[int]) -> list[str]:
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
-        measured = [n for n in sizes if n in row.figures]
+        measured = [n for n in (0, *sizes) if n in row.figures]  # 0: a figure that has no N
         if not measured:
             continue
         first = row.figures[measured[0]]
@@ -679,7 +720,8 @@ def table(rows: list[Row], sizes: list[int]) -> list[str]:
             ratio = f"{fig.ratio:.2f}x" if fig.ratio is not None else ""
             growth = f"{fig.ours / first.ours:.2f}x (N x{n // measured[0]:,})" if n != measured[0] else ""
             name = (row.title + (f" (vs {row.reference})" if row.reference else "")) if n == measured[0] else ""
-            lines.append(f"| {name} | {n:,} | {_show(fig.ours, row.unit)} | {reference} | {ratio} | {growth} |")
+            size = f"{n:,}" if n else "—"
+            lines.append(f"| {name} | {size} | {_show(fig.ours, row.unit)} | {reference} | {ratio} | {growth} |")
     return lines
 
 
@@ -758,7 +800,7 @@ def _phase(name: str, n: int) -> Iterator[None]:
     print(f" {time.perf_counter() - start:.1f} s", file=sys.stderr)
 
 
-WORKLOADS = ("lookup", "identity", "probes", "memory", "file")
+WORKLOADS = ("lookup", "identity", "probes", "memory", "file", "engine")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -805,6 +847,10 @@ def main(argv: list[str] | None = None) -> int:
                 with _phase("find process", n):
                     for key, figure in find_process(n, min(args.rounds, 7), rng, Path(tmp)).items():
                         BY_KEY[key].figures[n] = figure
+    if "engine" in only:
+        with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as tmp, _phase("engine start", 0):
+            for key, figure in engine_start(min(args.rounds, 9), Path(tmp)).items():
+                BY_KEY[key].figures[0] = figure  # no N: the engine starts with an empty device
     text = document(ROWS, sizes, args, time.perf_counter() - started)
     output = args.output or (None if args.quick else str(ROOT / "docs" / "performance.md"))
     if output:
