@@ -9,6 +9,7 @@ constants, status and schema tables, plus a data file of meanings.
 from __future__ import annotations
 
 import difflib
+import re
 
 from keychainsim.glossary.terms import KINDS, Term, all_terms
 
@@ -27,6 +28,9 @@ def lookup(word: str) -> list[Term]:
         found = [t for t in terms if same(t.name, word)] or [t for t in terms if same(t.raw, word)]
         if found:
             return found
+    padded = re.fullmatch(r"([CR])0+([1-9][0-9]*)", word, flags=re.IGNORECASE)
+    if padded:  # the catalog's scenarios write their cause C01 (titles, file names); the pitfall is C1
+        return lookup(f"{padded.group(1).upper()}{padded.group(2)}")
     if word.lstrip("+-").isdigit():  # a status number typed without its sign: 25300
         return [t for t in terms if t.kind == "status" and t.raw == str(-abs(int(word)))]
     return []

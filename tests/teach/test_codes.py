@@ -13,7 +13,9 @@ import pytest
 from keychainsim.glossary.codes import EXAMPLES, NO_EXAMPLE, finding_codes
 
 ROOT = Path(__file__).resolve().parents[2]
-CODE = re.compile(r"^(class|query|access|lock|platform|identity|add|update|delete|call|trace|enroll|mtls)\.[a-z][a-z0-9_]*$")
+CODE = re.compile(
+    r"^(class|query|access|lock|platform|identity|add|update|delete|call|trace|enroll|mtls)\.[a-z][a-z0-9_]*$"
+)
 
 
 def _codes_in_source() -> set[str]:

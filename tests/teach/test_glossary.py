@@ -170,6 +170,16 @@ def test_pitfall_ids_are_terms_with_their_lessons_and_document_anchor(cli) -> No
 
 
 @pytest.mark.model
+def test_a_pitfall_id_as_the_catalog_writes_it_names_the_same_entry(cli) -> None:
+    """`run` prints catalog titles such as "C01 (broken): ..."; `glossary C01` is C1, whatever the case."""
+    assert [t.name for t in lookup("C01")] == [t.name for t in lookup("c1")] == ["C1"]
+    assert [t.name for t in lookup("C08")] == ["C8"] and [t.name for t in lookup("R05")] == ["R5"]
+    assert lookup("C00") == [] and lookup("C099") == []
+    shown = cli("glossary", "C01")
+    assert shown.exit_code == 0 and "The certificate was issued for another key" in shown.output
+
+
+@pytest.mark.model
 def test_finding_terms_name_an_example_scenario() -> None:
     assert _one("mtls.http_error").see == ("keychainsim run fixtures/scenarios/enrollment/mtls-http-error.yaml",)
     assert "severity: error" in _one("enroll.add_failed").facts
