@@ -5,6 +5,7 @@ Calls that gave the same outcome are counted, not listed: the report is about th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,9 +20,12 @@ TITLES = {
 
 def replay_text(report: ReplayReport) -> str:
     header = report.recording.header
-    device = ", ".join(f"{k} {v}" for k, v in sorted(header.device.items()))
+    device = _device_words(header.device)
     made_by = f" by {header.source}" if header.source else ""
-    lines = [f"replay of {report.recording.source} ({header.platform}{made_by}{'; ' + device if device else ''})"]
+    lines = [
+        f"replay of {report.recording.source} (recorded on {header.platform}{made_by}"
+        f"{'; device: ' + device if device else ''})"
+    ]
     counts = report.counts()
     lines.append(
         f"{len(report.outcomes)} calls: {counts['same']} same, {counts['divergence']} divergent, "
@@ -58,3 +62,13 @@ def _outcome_lines(outcome: CallOutcome) -> list[str]:
         lines.append("    the model's explanation of its answer:")
         lines.extend("      " + line for line in str(outcome.explanation).splitlines())
     return lines
+
+
+def _device_words(device: Mapping[str, object]) -> str:
+    """The header's free-form device description as a reader says it: the model and the system first, a
+    simulator named as one (a real device is the default, so it is not said), anything else as ``name value``."""
+    words = [str(device[name]) for name in ("model", "os") if device.get(name) not in (None, "")]
+    if device.get("simulator") is True:
+        words.append("a simulator")
+    words += [f"{name} {value}" for name, value in sorted(device.items()) if name not in ("model", "os", "simulator")]
+    return ", ".join(words)

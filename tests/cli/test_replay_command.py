@@ -25,6 +25,7 @@ def test_a_recording_that_replays_the_same_exits_0(cli, tmp_path: Path) -> None:
     result = cli("replay", path)
     assert result.exit_code == 0
     assert "12 calls: 12 same, 0 divergent" in result.output and "twin" in result.output
+    assert result.output.startswith(f"replay of {path} (recorded on ios by ")
     body = json.loads(cli("replay", path, "--json").output)
     assert body["agrees"] is True and body["counts"]["same"] == 12 and len(body["twins"]) == 1
 
@@ -75,3 +76,16 @@ def test_a_malformed_recording_exits_5_naming_the_line(cli, tmp_path: Path) -> N
     result = cli("replay", path)
     assert result.exit_code == 5
     assert f"{path}:3: seq is 9, expected 2" in result.output
+
+
+@pytest.mark.model
+def test_the_first_line_says_where_the_recording_was_made_in_words(cli, tmp_path: Path) -> None:
+    parsed = lines(record(enrollment))
+    parsed[0].update(
+        source="KeychainRecorder.swift", device={"model": "iPhone15,2", "os": "Version 18.1", "simulator": True}
+    )
+    first = cli("replay", _write(tmp_path, text_of(parsed))).output.splitlines()[0]
+    assert first.endswith("(recorded on ios by KeychainRecorder.swift; device: iPhone15,2, Version 18.1, a simulator)")
+    parsed[0]["device"] = {"model": "iPhone15,2", "simulator": False, "chip": "A16"}
+    first = cli("replay", _write(tmp_path, text_of(parsed))).output.splitlines()[0]
+    assert first.endswith("(recorded on ios by KeychainRecorder.swift; device: iPhone15,2, chip A16)")
