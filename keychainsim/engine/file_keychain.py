@@ -93,6 +93,8 @@ def file_element(row: ResultRow, returns: frozenset[str], for_add: bool = False)
     data protection keychain differs (§E.6): its client asks for attributes whenever data is wanted, so
     data with a persistent ref carries attributes there and not here.
     """
+    if returns == frozenset({"attributes"}):
+        return _attributes(row)
     if len(returns) <= 1:
         return element(row, returns, for_add)
     out: dict[str, Any] = {}
@@ -103,7 +105,17 @@ def file_element(row: ResultRow, returns: frozenset[str], for_add: bool = False)
     if "data" in returns and (data := row.data()) is not None:
         out["v_Data"] = data
     if "attributes" in returns:
-        out.update(row.attributes())
+        out.update(_attributes(row))
+    return out
+
+
+def _attributes(row: ResultRow) -> dict[str, Any]:
+    """``SecItem.cpp: _CreateAttributesDictionaryFrom*Item()``: the item's attributes with its kSecClass;
+    the SHA-1 digest column belongs to the data protection keychain's rows and is not returned. An
+    identity's dictionary is left as the join builds it."""
+    out = {k: v for k, v in row.attributes().items() if k != "sha1"}
+    if row.item_class != "idnt":
+        out["class"] = row.item_class
     return out
 
 

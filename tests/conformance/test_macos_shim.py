@@ -242,7 +242,8 @@ def test_explain_gives_the_merged_status_and_matches(make_keychain, extra, state
 @pytest.mark.apple_source
 def test_the_file_keychain_returns_exactly_the_result_types_asked_for(mac):
     """SecItem.cpp AddItemResults (SecItemAdd_osx and SecItemCopyMatching_osx alike): several result types
-    make one dictionary holding exactly those types, attributes merged in only for kSecReturnAttributes.
+    make one dictionary holding exactly those types, attributes merged in only for kSecReturnAttributes;
+    the attributes (_CreateAttributesDictionaryFromGenericPasswordItem) carry kSecClass and no SHA-1.
     So data with a persistent ref is {v_Data, v_PersistentRef} from the file-based keychain on add and on
     search, while the data protection keychain's search carries the attributes too (SecItem.m
     SecItemCopyMatching asks its server for them; reference §E.6, corrected)."""
@@ -257,3 +258,8 @@ def test_the_file_keychain_returns_exactly_the_result_types_asked_for(mac):
     status, found = mac.SecItemCopyMatching(genp(**FILE, **{kSecReturnRef: True, kSecReturnAttributes: True}))
     assert status == errSecSuccess and kSecValueData not in found
     assert isinstance(found[kSecValueRef], SecKeychainItem) and found[kSecAttrAccount] == "alice"
+    status, attributes = mac.SecItemCopyMatching(genp(**FILE, **{kSecReturnAttributes: True}))
+    assert status == errSecSuccess and attributes[kSecClass] == kSecClassGenericPassword
+    assert kSecAttrSHA1 not in attributes and attributes[kSecAttrLabel] == "svc"  # the label defaults
+    status, attributes = mac.SecItemCopyMatching(genp(**DP, **{kSecReturnAttributes: True}))
+    assert status == errSecSuccess and kSecClass not in attributes and kSecAttrSHA1 in attributes
