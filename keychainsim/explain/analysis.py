@@ -5,7 +5,8 @@
 - an add or update that collided: the existing row and the uniqueness attributes both share;
 - a refusal (the call's own, or one a composite call absorbed): the engine's reason, under the code of
   its mechanism;
-- a success whose identity cannot sign: ``identity.key_is_public``.
+- a success whose identity cannot sign: ``identity.key_is_public``; a key query that returned the public
+  half of a pair whose private half it matches too: ``query.returns_public_key``.
 
 The status and the matches are the replay's, so an explanation cannot disagree with its call.
 """
@@ -46,6 +47,7 @@ def explain_call(
     if played.status == OSStatus.errSecSuccess:
         if call == "SecItemCopyMatching":
             report.findings.extend(identity_causes.public_key_identities(report.matches))
+            report.findings.extend(query_causes.public_key_returned(played.db, query, report.matches))
         noop = next((o.silent_noop for o in played.seen.adds if o.silent_noop), None)
         if call == "SecItemAdd" and noop:
             report.reason = noop

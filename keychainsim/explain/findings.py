@@ -18,6 +18,8 @@ from keychainsim.model.item import Item
 MEANING: dict[str, str] = {
     "class.empty": "no item of the queried class exists at all",
     "query.rejected": "the engine refused the dictionary before searching (a bad key, value or class)",
+    "query.returns_public_key": "a key query that does not name the key class returned a public key whose "
+    "private key it matches too: the app wanted the key that signs",
     "query.attribute_mismatch": "items of the class exist; each named attribute excludes them (a near miss)",
     "query.value_type_mismatch": "an item would match but for a value's type or encoding",
     "query.synchronizable_excluded": "a matching item exists but is synchronizable and the query did not ask for those",

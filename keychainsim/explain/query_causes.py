@@ -158,3 +158,38 @@ def locked(matching: list[NearMiss], device: DeviceState) -> Finding | None:
 
 def tombstones(near: list[NearMiss]) -> list[Item]:
     return [n.row for n in near if n.kinds == {TOMBSTONE} and isinstance(n.row, Item)]
+
+
+def public_key_returned(db: Database, query: dict[str, object], matches: list[object]) -> list[Finding]:
+    """A successful key query, with no key class in it, that returned a public key while the private key
+    of the same pair (same klbl) is stored too: the lookup succeeds and the signature that follows fails.
+
+    Both halves are stored when kSecAttrIsPermanent is given at the top level of SecKeyCreateRandomKey's
+    parameters (OSX/sec/Security/SecKey.m merge_params: top-level attributes go to both halves), with
+    the same tag and application label; a query by tag matches both, and kSecMatchLimitOne returns the
+    first row (here the public key, added first; on a device SQLite's order, unspecified).
+    """
+    if query.get("class") != "keys" or "kcls" in query:
+        return []
+    for row in matches:
+        if not isinstance(row, Item) or row.item_class != "keys" or row.get("kcls") != 0:
+            continue
+        label = row.get("klbl")
+        private = [
+            k for k in db.lookup(row.keychain, "keys", "klbl", label) or () if k.get("kcls") == 1 and not k.is_tombstone
+        ]
+        if not private:
+            continue  # a public key stored on its own (a peer's key) is what the query asked for
+        return [
+            Finding(
+                "query.returns_public_key",
+                f"{row_label(row)}, a public key (kcls=0), is what this key query returned, and "
+                f"{row_label(private[0])}, the private key of the same pair (same klbl), is stored too: the query "
+                "does not name kSecAttrKeyClass, so it matches both halves. Signing with a public key fails: add "
+                "kSecAttrKeyClass: kSecAttrKeyClassPrivate to the query, and store only the private key "
+                "(kSecAttrIsPermanent in kSecPrivateKeyAttrs, not at the top level).",
+                items=(row, private[0]),
+                evidence={"klbl": label, "returned_key_class": 0, "private_key": row_label(private[0])},
+            )
+        ]
+    return []

@@ -24,6 +24,7 @@ EXAMPLES: dict[str, str] = {
     "identity.no_private_key": "fixtures/scenarios/seed/s1-key-not-permanent.yaml",
     "identity.certificate_for_other_key": "fixtures/scenarios/seed/s5-server-certified-other-key.yaml",
     "identity.key_is_public": "fixtures/scenarios/seed/s14-permanent-at-top-level.yaml",
+    "query.returns_public_key": "fixtures/scenarios/catalog/c12-public-key-stored-too.yaml",
     "identity.application_label_overridden": "fixtures/scenarios/seed/s6-custom-application-label.yaml",
     "identity.attribute_on_wrong_side": "fixtures/scenarios/seed/s9-label-on-the-key.yaml",
     "query.stale_persistent_ref": "fixtures/scenarios/explain/stale-persistent-ref.yaml",

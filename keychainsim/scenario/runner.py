@@ -596,12 +596,16 @@ class Runner:
 
 
 def _identities(done: StepOutcome) -> bool:
-    """A successful lookup that returned identities: explained too, because an identity can come back with
-    a public key in place of its private key (``identity.key_is_public``), a success that fails later."""
+    """A successful lookup that returned identities or keys: explained too, because an identity can come
+    back with a public key in place of its private key (``identity.key_is_public``), and a key query can
+    return the public half of a pair (``query.returns_public_key``): successes that fail later."""
     if done.step.call != "SecItemCopyMatching" or done.status is None or int(done.status) != 0:
         return False
     rows = done.result if isinstance(done.result, list) else [done.result]
-    return any(shape_of(r) == "identity" or (isinstance(r, dict) and r.get("class") == "idnt") for r in rows)
+    return any(
+        shape_of(r) in ("identity", "key") or (isinstance(r, dict) and (r.get("class") == "idnt" or "kcls" in r))
+        for r in rows
+    )
 
 
 WRITES = ("SecItemAdd", "SecItemUpdate", "SecItemDelete")

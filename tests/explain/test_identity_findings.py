@@ -101,7 +101,10 @@ def test_permanent_at_the_top_level_succeeds_with_the_public_key(make_keychain):
     assert report.matches[0].key.get(kSecAttrKeyClass) == 0
     assert report.codes == ["identity.key_is_public"]
     finding = report.findings[0]
-    assert finding.evidence["key_class"] == 0 and finding.items == (report.matches[0].certificate, report.matches[0].key)
+    assert finding.evidence["key_class"] == 0 and finding.items == (
+        report.matches[0].certificate,
+        report.matches[0].key,
+    )
 
 
 @pytest.mark.apple_source
@@ -169,3 +172,44 @@ def test_macos_split_between_keychains(make_keychain):
     query = {**IDENTITY_QUERY, kSecUseDataProtectionKeychain: True}
     assert kc.SecItemCopyMatching(query)[0] == errSecItemNotFound
     assert codes_for(kc, query) == ["platform.other_keychain"]
+
+
+@pytest.mark.apple_source
+def test_a_key_query_that_returns_the_public_half_of_a_stored_pair_warns(make_keychain):
+    """OSX/sec/Security/SecKey.m merge_params: top-level kSecAttrIsPermanent and tag go to both halves, so
+    both are stored with the same tag and klbl (public first). A key query by tag alone matches both and
+    kSecMatchLimitOne returns the public key: success, then signing fails. explain says so; it does not
+    when the query names the key class, nor for a public key stored on its own (a peer's key)."""
+    kc = make_keychain()
+    kc.SecKeyCreateRandomKey(
+        {
+            kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom,
+            kSecAttrKeySizeInBits: 256,
+            kSecAttrIsPermanent: True,
+            kSecAttrApplicationTag: TAG,
+        }
+    )
+    by_tag = {kSecClass: kSecClassKey, kSecAttrApplicationTag: TAG, kSecReturnAttributes: True}
+    status, attributes = kc.SecItemCopyMatching(by_tag)
+    assert status == errSecSuccess and attributes[kSecAttrKeyClass] == 0
+    report = explain(kc, by_tag)
+    assert report.codes == ["query.returns_public_key"]
+    (finding,) = report.findings
+    public, private = finding.items
+    assert (public.get(kSecAttrKeyClass), private.get(kSecAttrKeyClass)) == (0, 1)
+    assert finding.evidence["klbl"] == public.get(kSecAttrApplicationLabel) == private.get(kSecAttrApplicationLabel)
+    assert "kSecAttrKeyClass: kSecAttrKeyClassPrivate" in finding.message
+    assert explain(kc, {**by_tag, kSecAttrKeyClass: kSecAttrKeyClassPrivate}).codes == []
+    assert explain(kc, {**by_tag, kSecAttrKeyClass: kSecAttrKeyClassPublic}).codes == []  # asked for it
+
+    alone = make_keychain()
+    alone.SecKeyCreateRandomKey(
+        {
+            kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom,
+            kSecAttrKeySizeInBits: 256,
+            kSecPublicKeyAttrs: {kSecAttrIsPermanent: True, kSecAttrApplicationTag: TAG},
+        }
+    )
+    status, attributes = alone.SecItemCopyMatching(by_tag)
+    assert status == errSecSuccess and attributes[kSecAttrKeyClass] == 0
+    assert explain(alone, by_tag).codes == []
