@@ -17,6 +17,7 @@ typer adds to every command, is a flag too (:class:`HelpGroup`).
 from __future__ import annotations
 
 import inspect
+import os
 import types
 import typing
 from collections.abc import Iterator
@@ -99,7 +100,7 @@ class HelpGroup(TyperGroup):
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self.rich_markup_mode = HELP_MARKUP
-        _help_ends_quietly_on_closed_pipe()
+        _help_console_follows_the_terminal_rules()
         super().format_help(ctx, formatter)
 
     def get_help_option(self, ctx: Any) -> Any:
@@ -130,19 +131,23 @@ class _QuietHelp:
         self.format_help = format_help
 
     def __call__(self, ctx: Any, formatter: Any) -> None:
-        _help_ends_quietly_on_closed_pipe()
+        _help_console_follows_the_terminal_rules()
         self.format_help(ctx, formatter)
 
 
-def _help_ends_quietly_on_closed_pipe() -> None:
-    """Help is drawn by typer on a rich console of its own, which on a closed pipe (``--help | head``)
-    would exit 1; make it end as every command does (:func:`keychainsim.cli.state.end_on_closed_pipe`).
-    Only help calls this, and help imports rich anyway."""
+def _help_console_follows_the_terminal_rules() -> None:
+    """Help is drawn by typer on a rich console of its own; make it follow :mod:`keychainsim.cli.terminal`'s
+    rules: ``NO_COLOR`` removes every escape sequence, bold and dim included (rich alone keeps them), and a
+    closed pipe (``--help | head``), on which rich would exit 1, ends as every command does
+    (:func:`keychainsim.cli.state.end_on_closed_pipe`). Only help calls this, and help imports rich anyway."""
     from rich.console import Console
+    from typer import rich_utils
 
     from keychainsim.cli.terminal import closed_pipe
 
     Console.on_broken_pipe = staticmethod(closed_pipe)  # type: ignore[method-assign,assignment]
+    if os.environ.get("NO_COLOR", "") != "":
+        rich_utils.COLOR_SYSTEM = None
 
 
 def _flag(option: Any) -> Any:

@@ -121,6 +121,10 @@ def test_no_color_keeps_the_width_and_drops_every_escape(tmp_path: Path) -> None
     assert "\x1b" not in raw
     assert max(cell_len(line) for line in lines_of(raw)) <= 60
     assert description(S9) in words(raw)
+    for args in (["--help"], ["add", "--help"]):  # help too: typer's own console keeps bold without this
+        code, raw = on_terminal(*args, columns=60, store=tmp_path / "k.json", NO_COLOR="1")
+        assert code == 0 and "\x1b" not in raw and "Usage: keychainsim" in raw, raw[:300]
+        assert max(cell_len(line) for line in lines_of(raw)) <= 60
 
 
 def test_piped_output_has_no_styles_and_no_wrapping(tmp_path: Path) -> None:
