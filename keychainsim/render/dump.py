@@ -15,6 +15,7 @@ from rich.style import Style
 from rich.tree import Tree
 
 from keychainsim.probe.names import CLASS_NAMES, CLASS_ORDER, attribute_name, key_noun
+from keychainsim.probe.visibility import OTHER_KEYCHAIN
 from keychainsim.render.lines import Lines, Span
 from keychainsim.render.values import display_value, ordered_keys, quoted, short_hash
 
@@ -56,14 +57,18 @@ class DumpView:
 
 def header(dump: Dump) -> Lines:
     lines = Lines()
-    hidden = sum(1 for i in dump.items if not i.visible)
+    hidden = sum(1 for i in dump.items if not i.visible and not _only_in_other_keychain(i.hidden))
+    elsewhere = sum(1 for i in dump.items if not i.visible and _only_in_other_keychain(i.hidden))
     lines.add((f"keychainsim dump · {dump.platform} · device {dump.device.describe()}", HEADER))
     groups = ", ".join(quoted(g) for g in dump.access_groups) or "none (every call fails with -34018)"
     lines.add(f"this app's access groups: {groups}", hang=26)
     if dump.platform == "macos":
         lines.add("visibility as seen by calls to the data protection keychain (kSecUseDataProtectionKeychain)")
+    counted = f"{hidden} hidden from this app"
+    if elsewhere:
+        counted += f", {elsewhere} in the file-based keychain"
     lines.add(
-        f"{_count(len(dump.items), 'item')} ({hidden} hidden from this app) · "
+        f"{_count(len(dump.items), 'item')} ({counted}) · "
         f"{_count(len(dump.pairs), 'identity', 'identities')} · {len(dump.unpaired)} unpaired"
     )
     origin = dump.origin
@@ -131,6 +136,15 @@ def class_section(dump: Dump, item_class: str, width: int) -> Lines:
     return lines
 
 
+OUTSIDE_DP = "not seen by data protection calls"
+"""A macOS file-keychain item the app reads with calls that leave out kSecUseDataProtectionKeychain: the
+dump's visibility is that of data protection calls, so "hidden from this app" would say more than is true."""
+
+
+def _only_in_other_keychain(reasons: Any) -> bool:
+    return bool(reasons) and all(reason.code == OTHER_KEYCHAIN for reason in reasons)
+
+
 def item_lines(lines: Lines, entry: DumpItem, columns: dict[str, list[Span]], hang: int) -> None:
     """An item's heading and one line per attribute; ``columns`` holds each attribute's first columns
     (its raw key and constant name, padded), the same for every item of the class."""
@@ -138,7 +152,8 @@ def item_lines(lines: Lines, entry: DumpItem, columns: dict[str, list[Span]], ha
     if entry.visible:
         lines.add(where, ("visible to this app", VISIBLE))
     else:
-        lines.add(where, ("hidden from this app", HIDDEN))
+        word = OUTSIDE_DP if _only_in_other_keychain(entry.hidden) else "hidden from this app"
+        lines.add(where, (word, HIDDEN))
         for reason in entry.hidden:
             lines.add("  ✗ ", (f"{reason.code}: {reason.message}", REASON), hang=4)
     item_class = entry.item_class

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from keychainsim import Keychain
 from keychainsim.constants import *
 from keychainsim.probe import dump, trace
 from keychainsim.render import Lines, render_text
@@ -428,3 +429,20 @@ def test_plain_form_reports_a_locked_class_as_the_device_query_would():
 def test_unknown_format_is_a_value_error():
     with pytest.raises(ValueError, match="format must be one of text, rich, plain, json"):
         dump(keychain(), format="html")
+
+
+@pytest.mark.apple_source
+def test_a_macos_file_keychain_item_is_not_called_hidden_from_the_app():
+    """SecItem.cpp SecItemCategorizeQuery / SecItemCopyMatching: a call without
+    kSecUseDataProtectionKeychain reads the file-based keychain too, so an item there is readable by the
+    app; the dump's visibility is that of data protection calls, and says that, not "hidden from this app"."""
+    kc = Keychain(platform="macos")
+    password = {kSecClass: kSecClassGenericPassword, kSecAttrAccount: "a", kSecValueData: b"x"}
+    assert kc.SecItemAdd({**password, kSecAttrService: "file"})[0] == errSecSuccess
+    assert kc.SecItemAdd({**password, kSecAttrService: "dp", kSecUseDataProtectionKeychain: True})[0] == 0
+    assert kc.SecItemCopyMatching({kSecClass: kSecClassGenericPassword, kSecAttrService: "file"})[0] == 0
+    text = render_text(dump(kc), width=100)
+    assert "2 items (0 hidden from this app, 1 in the file-based keychain) · 0 identities" in text
+    assert "row 1 · file · not seen by data protection calls\n  ✗ other_keychain:" in text
+    assert "row 2 · dp · visible to this app" in text
+    assert "hidden from this app\n" not in text
