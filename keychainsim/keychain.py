@@ -30,6 +30,8 @@ from keychainsim.shim.pkcs12 import store_imported
 from keychainsim.status import OSStatus
 from keychainsim.store.lock import LockWait
 
+_SUCCESS = OSStatus.errSecSuccess
+
 DEFAULT_ACCESS_GROUPS = ("A1B2C3D4E5.com.example.app",)
 PLATFORMS = ("ios", "macos")
 
@@ -109,6 +111,7 @@ class Keychain:
             raise ValueError(f"user_response must be approve, cancel or fail, got {user_response!r}")
         self.caller = Caller(groups, anchors=_anchor_ders(trust_anchors), user_response=user_response)
         self._backend = _backend or Backend(store, lock_timeout, on_lock_wait)
+        self._memory = self._backend.in_memory  # fixed for the backend's life: read once, not per call
         self.clock: Clock = clock or system_clock
         self.last_call: CallRecord | None = None
         self.observers: list[Callable[[str, tuple[Any, ...], Any, Keychain], None]] = []
@@ -241,14 +244,14 @@ class Keychain:
         body: Callable[[CallContext], tuple[OSStatus, Any]],
         write: bool = True,
     ) -> tuple[OSStatus, Any]:
-        record = CallRecord(name, OSStatus.errSecSuccess, details={"args": args})
+        record = CallRecord(name, _SUCCESS, details={"args": args})
         token = tracing.enter()  # the work of this call: traced functions it uses are no steps of their own
         try:
             for arg in args:
                 if not plain_dictionary(arg):
                     check_python_types(arg, f"{name} argument", _ref_types())
             observe.forget_absorbed()
-            memory = self._backend.in_memory
+            memory = self._memory
             if memory is not None:
                 with memory[0]:
                     status, result = body(CallContext(memory[1], self.caller, self.platform, self.clock, record))
@@ -260,16 +263,17 @@ class Keychain:
             record.reason, record.key = refused.reason, refused.key
         finally:
             tracing.leave(token)
-        record.status = status if type(status) is OSStatus else OSStatus(status)
-        if record.status != OSStatus.errSecSuccess and not record.reason:
-            # A composite call (macOS's two keychains, an identity's halves) returned a part's refusal.
-            absorbed = observe.absorbed_since()
-            if absorbed is not None and absorbed.status == record.status:
-                record.reason, record.key = absorbed.reason, absorbed.key
+        if status is not _SUCCESS:
+            record.status = status = status if type(status) is OSStatus else OSStatus(status)
+            if status != _SUCCESS and not record.reason:
+                # A composite call (macOS's two keychains, an identity's halves) returned a part's refusal.
+                absorbed = observe.absorbed_since()
+                if absorbed is not None and absorbed.status == status:
+                    record.reason, record.key = absorbed.reason, absorbed.key
         self.last_call = record
         if self.observers:
-            self._notify(name, args, (record.status, result))
-        return record.status, result
+            self._notify(name, args, (status, result))
+        return status, result
 
     # -- keys and identities -----------------------------------------------------------------
 

@@ -15,7 +15,7 @@ dictionary the engine refuses is never cached.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -99,41 +99,52 @@ class _Shape:
         self.templates: dict[tuple[Any, ...], _Template] = {}
 
 
+class _CallerEntry:
+    """One caller's compiled queries: its shapes, and its last dictionary (items, value types) with the
+    compiled query it gave, so that an app asking the same question again (in a new dictionary each time)
+    gets it back at the cost of a comparison. Kept per caller so that the caller is hashed once a call."""
+
+    __slots__ = ("last", "shapes")
+
+    def __init__(self) -> None:
+        self.shapes: dict[tuple[tuple[str, ...], tuple[type, ...]], _Shape] = {}
+        self.last: tuple[tuple[Any, ...], tuple[type, ...], tuple[Query, Matcher]] | None = None
+
+
 class QueryCache:
     """Compiled queries by caller and dictionary shape, bounded (cleared when full: an app asks few)."""
 
     def __init__(self, compile: Compile, limit: int = 512) -> None:
         self._compile = compile
         self._limit = limit
-        self._shapes: dict[Hashable, _Shape] = {}
-        self._last: dict[Caller, tuple[tuple[Any, ...], tuple[type, ...], tuple[Query, Matcher]]] = {}
-        """Per caller, its last dictionary's items and value types, and its compiled query: an app asking
-        the same question again (in a new dictionary each time) gets it back at the cost of a comparison.
-        One entry per caller, replaced as a whole."""
+        self._callers: dict[Caller, _CallerEntry] = {}
 
     def clear(self) -> None:
-        self._shapes.clear()
-        self._last.clear()
+        self._callers.clear()
 
     def get(self, caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
         types = tuple(map(type, dictionary.values()))
         if not PLAIN_TYPES.issuperset(types):
             return self._compile(caller, dictionary)
+        entry = self._callers.get(caller)
+        if entry is None:
+            if len(self._callers) >= self._limit:
+                self._callers.clear()
+            entry = self._callers[caller] = _CallerEntry()
         items = tuple(dictionary.items())
-        last = self._last.get(caller)
+        last = entry.last
         if last is not None and last[0] == items and last[1] == types:
             return last[2]
-        result = self._shaped(caller, dictionary, types)
-        if len(self._last) >= self._limit:
-            self._last.clear()
-        self._last[caller] = (items, types, result)
+        result = self._shaped(entry, caller, dictionary, types)
+        entry.last = (items, types, result)
         return result
 
-    def _shaped(self, caller: Caller, dictionary: dict[str, Any], types: tuple[type, ...]) -> tuple[Query, Matcher]:
+    def _shaped(
+        self, entry: _CallerEntry, caller: Caller, dictionary: dict[str, Any], types: tuple[type, ...]
+    ) -> tuple[Query, Matcher]:
         """The compiled query from the template of the dictionary's shape, made on first sight."""
         keys = tuple(dictionary)
-        shape_key = (caller, keys, types)
-        shape = self._shapes.get(shape_key)
+        shape = entry.shapes.get((keys, types))
         if shape is not None:
             template = shape.templates.get(shape.fixed_values(dictionary))
             if template is not None:
@@ -141,9 +152,9 @@ class QueryCache:
         result = self._compile(caller, dictionary)
         fixed, template = _template(*result, keys)
         if shape is None:
-            if len(self._shapes) >= self._limit:
-                self._shapes.clear()
-            shape = self._shapes[shape_key] = _Shape(fixed)
+            if len(entry.shapes) >= self._limit:
+                entry.shapes.clear()
+            shape = entry.shapes[(keys, types)] = _Shape(fixed)
         if shape.fixed == fixed:  # the same keys keep the same values in every class; checked, not assumed
             if len(shape.templates) >= self._limit:
                 shape.templates.clear()

@@ -55,7 +55,7 @@ def item_data(item: Item) -> bytes | None:
     """What a caller gets as the item's kSecValueData: its data, or for a token item the data its data
     field carries, if any (``SecItemResultCopyPrepared()`` parses a token item's data field)."""
     data = item.get("v_Data")
-    if data is not None and token_items.is_token_item(item.attrs):
+    if data is not None and item.get("tkid") is not None:  # token_items.is_token_item, without the view
         value = token_items.value_copy(data)
         if value is not None:
             return value.data
@@ -65,7 +65,7 @@ def item_data(item: Item) -> bytes | None:
 def with_token_access_control(attributes: dict[str, Any], item: Item) -> dict[str, Any]:
     """A token item reports the token's access control, kept in its data field, as kSecAttrAccessControl
     (``SecItemResultCopyPrepared()``); any other item's attributes are returned as they are."""
-    if token_items.is_token_item(item.attrs):
+    if item.get("tkid") is not None:  # token_items.is_token_item, without the view
         value = token_items.value_copy(item.get("v_Data"))
         if value is not None and value.access_control is not None:
             attributes["accc"] = value.access_control
@@ -81,6 +81,8 @@ def persistent_ref(item_class: str, item: Item) -> bytes:
 
 class ResultRow:
     """One matched row, able to give each part of a result: attributes, data, ref, persistent ref."""
+
+    __slots__ = ("item", "platform")
 
     def __init__(self, item: Item, platform: str = "ios") -> None:
         self.item = item
@@ -125,6 +127,7 @@ class ResultRow:
         return extras
 
 
+ONLY_ATTRIBUTES = frozenset({"attributes"})
 ONLY_DATA = frozenset({"data"})
 ONLY_PERSISTENT_REF = frozenset({"persistent_ref"})
 ONLY_REF = frozenset({"ref"})
@@ -143,6 +146,8 @@ def element(row: ResultRow, returns: frozenset[str], for_add: bool = False) -> A
     """
     if not returns:
         return None
+    if returns == ONLY_ATTRIBUTES:
+        return row.attributes(for_add=for_add)
     if returns == ONLY_DATA:
         data = row.data()
         return (data if data is not None else b"") if for_add else data

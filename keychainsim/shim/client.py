@@ -211,8 +211,17 @@ def prepare_token_add(dictionary: dict[str, Any], ref: Any = None) -> dict[str, 
     return out
 
 
+PREPARED_KEYS = frozenset(
+    {"accc", "issr", "v_Ref", "tkid", "u_AuthUI", "u_AuthCtx", "u_CredRef", *CLIENT_STRIPPED_USE_KEYS}
+)
+"""The keys any step of :func:`prepare` reads: a dictionary without them reaches the server as it is (the
+synchronizable check needs ``accc``, the label inference ``v_Ref``)."""
+
+
 def prepare(dictionary: dict[str, Any], op: str) -> dict[str, Any]:
     """The dictionary the server receives for ``op`` (identity refs are handled before this)."""
+    if PREPARED_KEYS.isdisjoint(dictionary):
+        return dictionary  # the usual password query: every step below would hand it back unchanged
     check_access_control(dictionary, op)
     dictionary = normalize_issuer_value(dictionary)
     if op == "add":

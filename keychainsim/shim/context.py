@@ -15,7 +15,7 @@ from keychainsim.engine.database import Database
 from keychainsim.status import OSStatus
 
 
-@dataclass
+@dataclass(slots=True)
 class CallRecord:
     """The last SecItem call's outcome: its status and, when the engine refused it, the rule that did."""
 
