@@ -2,13 +2,16 @@
 
 Order per row, as in ``SecItemDb.c: s3dl_query()``: the SQL terms (the matcher), then decryption
 (a row whose class key is unavailable stops the whole query with errSecInteractionNotAllowed), then the
-post-SQL kSecMatch filters; the limit counts rows that survive all three.
+post-SQL kSecMatch filters. The limit counts rows that survive all three, except that a query whose only
+filters are kSecMatchEmailAddressIfPresent or kSecMatchHostOrSubdomainOfHost has its limit applied by the
+SQL first (:data:`FILTERS_AFTER_LIMIT`).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +33,32 @@ from keychainsim.status import OSStatus
 CERT_ONLY_MATCH = ("m_Issuers", "m_Policy")
 """Match keys that need a certificate class: any other class gives errSecUnimplemented
 (``SecServerItemCopyMatchingWithCustomDb()``, §E.4)."""
+
+
+FILTERS_AFTER_LIMIT = ("m_EmailAddressIfPresent", "m_HostOrSubdomainOfHost")
+"""Post-SQL filters that run on the rows the SQL's LIMIT already cut: ``SecItemDb.c
+s3dl_create_select_sql()`` leaves out LIMIT only for the filters in :data:`FILTERS_BEFORE_LIMIT` (and token
+object IDs), and ``s3dl_query_row()`` drops rows failing ``SecServerMatch_Item()`` after the fetch. With the
+default limit of one, a first row that fails the filter hides a later row that passes it (-25300)."""
+
+FILTERS_BEFORE_LIMIT = ("m_Issuers", "m_Policy", "m_ValidOnDate", "m_TrustedOnly")
+"""Filters whose presence (any value, kSecMatchTrustedOnly false included) removes the SQL LIMIT, so that
+the limit counts only rows that pass every filter (``s3dl_create_select_sql()``)."""
+
+
+def sql_limit_cuts(query: Query) -> bool:
+    """Does the SQL's LIMIT cut the rows before a post-SQL filter sees them (:data:`FILTERS_AFTER_LIMIT`)?"""
+    match = query.match
+    return (
+        query.limit is not None
+        and any(k in match for k in FILTERS_AFTER_LIMIT)
+        and not any(k in match for k in FILTERS_BEFORE_LIMIT)
+    )
+
+
+def sql_rows(rows: Iterable[Item | IdentityRow], matcher: Matcher, limit: int) -> Iterator[Item | IdentityRow]:
+    """The first ``limit`` rows the SQL selects (those its terms match): what ``LIMIT n`` lets through."""
+    return itertools.islice((row for row in rows if not matcher.misses(row)), limit)
 
 
 def prepare(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
@@ -86,7 +115,10 @@ def run(
     device = db.device
     locked = not every_class_available(device)
     secret = bool(query.returns & SECRET_RETURNS)
-    for row in rows_for(db, query, matcher, keychain):
+    rows = rows_for(db, query, matcher, keychain)
+    if query.match and limit is not None and sql_limit_cuts(query):
+        rows = sql_rows(rows, matcher, limit)
+    for row in rows:
         if matcher.misses(row):
             continue
         for item in row.group_items if locked else ():

@@ -141,6 +141,9 @@ def _search_findings(
     stale = _stale_reference(db, search)
     if stale is not None:
         return [stale]
+    cut = query_causes.limit_before_filter(db, parsed, matcher, search.keychain)
+    if cut is not None:
+        return [cut]
     caller_groups = list(kc.caller.access_groups)
     searched = {s.keychain for s in played.searches}
     unsearched = [k for k in (DP, FILE) if k not in searched] if kc.platform == "macos" else []

@@ -2,7 +2,7 @@
 
 The codes are the API contract's (``shared/design/api-contract.md``, "Probes and explanations");
 ``query.rejected`` is added for a dictionary the engine refused before searching. ``query.stale_persistent_ref``,
-``access.authentication_required``, ``lock.add_unavailable``, ``update.duplicate``,
+``access.authentication_required``, ``lock.add_unavailable``, ``update.duplicate``, ``query.limit_before_filter``,
 ``trace.pkcs12_not_stored`` and the last resort ``call.failed`` say what happened when a lookup by reference,
 a read behind a prompt, an add, an update or an import fails, so that no failing status goes without a
 finding. Messages are built from the evidence, never stored apart from it (style-anchors rule 7).
@@ -20,6 +20,8 @@ MEANING: dict[str, str] = {
     "query.rejected": "the engine refused the dictionary before searching (a bad key, value or class)",
     "query.returns_public_key": "a key query that does not name the key class returned a public key whose "
     "private key it matches too: the app wanted the key that signs",
+    "query.limit_before_filter": "a matching item exists, but kSecMatchLimit cut the rows before the "
+    "kSecMatchHostOrSubdomainOfHost or kSecMatchEmailAddressIfPresent filter, which dropped the rows it kept",
     "query.attribute_mismatch": "items of the class exist; each named attribute excludes them (a near miss)",
     "query.value_type_mismatch": "an item would match but for a value's type or encoding",
     "query.synchronizable_excluded": "a matching item exists but is synchronizable and the query did not ask for those",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from keychainsim.engine import copy as dp_copy
 from keychainsim.engine.database import Database
 from keychainsim.engine.protection import item_available, requirement
 from keychainsim.explain.evidence import attr_name, loosely_equal, show
 from keychainsim.explain.findings import Finding
-from keychainsim.explain.report import NearMiss, row_label
-from keychainsim.model.item import Item
-from keychainsim.model.match import ACCESS_GROUP, ATTRIBUTE, FILTER, SYNC, TOMBSTONE
+from keychainsim.explain.report import NearMiss, Row, row_label
+from keychainsim.model.item import DP, Item
+from keychainsim.model.match import ACCESS_GROUP, ATTRIBUTE, FILTER, SYNC, TOMBSTONE, Matcher
+from keychainsim.model.query import Query
 from keychainsim.store.state import DeviceState
 
 MAX_LISTED = 5
@@ -125,6 +127,59 @@ def from_near_misses(
             )
         )
     return findings
+
+
+FILTER_FIXES = {
+    "m_HostOrSubdomainOfHost": "name the server with kSecAttrServer instead",
+    "m_EmailAddressIfPresent": "name the certificate by an attribute (kSecAttrLabel, its serial number) instead",
+}
+"""The way round each filter the SQL's LIMIT runs before (:data:`keychainsim.engine.copy.FILTERS_AFTER_LIMIT`)."""
+
+
+def limit_before_filter(db: Database, query: Query, matcher: Matcher, keychain: str) -> Finding | None:
+    """A search that found nothing because the SQL's LIMIT cut the rows before the email or host filter
+    (``SecItemDb.c s3dl_create_select_sql()``): every row the limit kept fails the filter, and a row the
+    limit cut off passes it. None when that is not what happened."""
+    if keychain != DP or query.limit is None or not dp_copy.sql_limit_cuts(query):
+        return None
+    limit = query.limit
+    kept: list[NearMiss] = []
+    for row in dp_copy.rows_for(db, query, matcher, keychain):
+        if matcher.misses(row):
+            continue
+        filtered = matcher.filter_misses(row)
+        if len(kept) < limit:
+            if not filtered:
+                return None  # a kept row passes: the search failed for another reason
+            kept.append(NearMiss(row, tuple(filtered)))
+        elif not filtered:
+            return _cut_off(query, kept, row)
+    return None
+
+
+def _cut_off(query: Query, kept: list[NearMiss], passing: Row) -> Finding:
+    keys = [k for k in dp_copy.FILTERS_AFTER_LIMIT if k in query.match]
+    names = " and ".join(attr_name(k) for k in keys)
+    limit = query.limit
+    if limit == 1:
+        how = "kSecMatchLimitOne" + ("" if query.limit_given else ", SecItemCopyMatching's default,")
+    else:
+        how = f"kSecMatchLimit {limit}"
+    fixes = "; or ".join(FILTER_FIXES[k] for k in keys)
+    return Finding(
+        "query.limit_before_filter",
+        f"{row_label(passing)} passes {names}, but the search never reached it: {how} is applied by the database "
+        f"query before {names} filters its rows, and the row(s) it kept fail the filter "
+        f"({'; '.join(f'{row_label(n.row)}: {n.describe()}' for n in kept)}). Ask with kSecMatchLimitAll and pick "
+        f"from the results, or {fixes}.",
+        items=tuple(r for r in (*(n.row for n in kept), passing) if isinstance(r, Item)),
+        evidence={
+            "limit": limit,
+            "filters": keys,
+            "kept": [row_label(n.row) for n in kept],
+            "passing": row_label(passing),
+        },
+    )
 
 
 def locked(matching: list[NearMiss], device: DeviceState) -> Finding | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 EXAMPLES: dict[str, str] = {
     "class.empty": "fixtures/scenarios/catalog/c19-wrong-class.yaml",
     "query.rejected": "fixtures/scenarios/catalog/c42-attribute-not-for-class.yaml",
+    "query.limit_before_filter": "fixtures/scenarios/catalog/c53-limit-before-host-filter.yaml",
     "query.attribute_mismatch": "fixtures/scenarios/catalog/c14-non-unique-attribute-in-read.yaml",
     "query.value_type_mismatch": "fixtures/scenarios/catalog/c43-tag-encoding.yaml",
     "query.synchronizable_excluded": "fixtures/scenarios/catalog/c25-synchronizable-invisible.yaml",

@@ -125,15 +125,16 @@ def markdown(root: Path) -> str:
     entries = pitfalls()
     reproduced = fixtures_by_pitfall(root)
     taught = lessons_by_pitfall()
+    span = {kind: f"{kind}1-{kind}{sum(1 for i in entries if i[0] == kind)}" for kind in KIND_OF}
     lines = [
         "# Pitfalls: why SecItem calls fail",
         "",
         "<!-- Generated from keychainsim/glossary/pitfalls.yaml by `python -m keychainsim.glossary.pitfalls`; "
         "edit that file, not this one. -->",
         "",
-        "The rules of Apple's keychain that surprise people (R1-R15), the causes of failures developers meet "
-        "(C1-C52), and the ways the seed enrollment flow (key, CSR, certificate, identity lookup) ends in "
-        "errSecItemNotFound (S1-S16). Fixtures, lessons and keychainsim's messages cite these ids; "
+        f"The rules of Apple's keychain that surprise people ({span['R']}), the causes of failures developers "
+        f"meet ({span['C']}), and the ways the seed enrollment flow (key, CSR, certificate, identity lookup) ends "
+        f"in errSecItemNotFound ({span['S']}). Fixtures, lessons and keychainsim's messages cite these ids; "
         "`keychainsim glossary C12` shows an entry on the command line.",
         "",
         "Confidence: **high** when Apple documents it or Apple's engineers state it and developers report it; "

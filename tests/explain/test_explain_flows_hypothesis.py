@@ -342,6 +342,22 @@ IDENTITY = {kSecClass: kSecClassIdentity, kSecAttrLabel: "device"}
         ("delete", "app", IDENTITY),
     ],
 )
+@example(  # the limit of one cuts the rows before the host filter (another server first): -25300
+    platform="ios",
+    history=False,
+    user="approve",
+    flow_steps=[
+        ("add", "app", {kSecClass: kSecClassInternetPassword, kSecAttrServer: "mirror.example.org"}),
+        ("add", "app", {kSecClass: kSecClassInternetPassword, kSecAttrServer: "api.example.com"}),
+        ("copy", "app", {kSecClass: kSecClassInternetPassword, kSecMatchHostOrSubdomainOfHost: "example.com"}, {}),
+        (
+            "copy",
+            "app",
+            {kSecClass: kSecClassInternetPassword, kSecMatchHostOrSubdomainOfHost: "example.com"},
+            ALL_REFS,
+        ),
+    ],
+)
 @example(  # macOS: both keychains answer; one ref (data protection) or both arrays concatenated
     platform="macos",
     history=False,

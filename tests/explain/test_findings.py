@@ -124,6 +124,35 @@ def test_attribute_mismatch_evidence_names_wanted_and_found() -> None:
     assert [n.row.rowid for n in report.near_misses] == [1]
 
 
+@pytest.mark.apple_source
+def test_limit_before_host_filter_names_the_row_the_limit_cut_off() -> None:
+    """SecItemDb.c s3dl_create_select_sql / s3dl_query_row: the default limit of one is applied by the SQL
+    before kSecMatchHostOrSubdomainOfHost, so the first row (another server) is dropped and the search ends
+    with -25300. explain says so, naming the kept row and the later row that passes; with kSecMatchLimitAll
+    the same query succeeds and the finding is gone. When no row passes the filter, the finding is an
+    ordinary near miss instead."""
+    kc = Keychain()
+    for server in ("mirror.example.org", "api.example.com"):
+        assert (
+            kc.SecItemAdd({kSecClass: kSecClassInternetPassword, kSecAttrServer: server, kSecAttrAccount: "a"})[0] == 0
+        )
+    query = {kSecClass: kSecClassInternetPassword, kSecMatchHostOrSubdomainOfHost: "example.com"}
+    report = explain(kc, query)
+    assert report.status == errSecItemNotFound and report.codes == ["query.limit_before_filter"]
+    (finding,) = report.findings
+    assert finding.evidence == {
+        "limit": 1,
+        "filters": ["m_HostOrSubdomainOfHost"],
+        "kept": ["inet#1"],
+        "passing": "inet#2",
+    }
+    assert [i.rowid for i in finding.items] == [1, 2]
+    everything = explain(kc, {**query, kSecMatchLimit: kSecMatchLimitAll})
+    assert everything.status == errSecSuccess and not everything.findings
+    elsewhere = explain(kc, {**query, kSecMatchHostOrSubdomainOfHost: "example.net"})
+    assert elsewhere.status == errSecItemNotFound and elsewhere.codes == ["query.attribute_mismatch"]
+
+
 @pytest.mark.apple_docs
 def test_duplicate_add_names_existing_item_and_unmentioned_uniqueness_attributes() -> None:
     """Quinn, "SecItem: Pitfalls and Best Practices" (Queries and Uniqueness Constraints): a query with

@@ -38,7 +38,8 @@ def test_docs_pitfalls_md_is_generated_from_the_shipped_entries() -> None:
 @pytest.mark.model
 def test_every_entry_is_complete_and_cites_entries_that_exist() -> None:
     entries = pitfalls()
-    assert [k for k in entries if k[0] == "C"] == [f"C{n}" for n in range(1, 53)]
+    causes = [k for k in entries if k[0] == "C"]
+    assert len(causes) >= 52 and causes == [f"C{n}" for n in range(1, len(causes) + 1)]
     assert [k for k in entries if k[0] == "R"] == [f"R{n}" for n in range(1, 16)]
     for entry in entries.values():
         if entry.kind == "pitfall":
