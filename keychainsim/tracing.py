@@ -58,14 +58,18 @@ class inside:
         _depth.reset(self._token)
 
 
-def enter() -> Token[int]:
+def enter() -> Token[int] | None:
     """:class:`inside` without the context manager, for the keychain's per-call path: pass the token to
-    :func:`leave` when the call's work is done."""
+    :func:`leave` when the call's work is done. With no recorder registered the depth is left alone
+    (None): only :func:`traced` wrappers read it during a call's work, and they record nothing then."""
+    if not _recorders.get():
+        return None
     return _depth.set(_depth.get() + 1)
 
 
-def leave(token: Token[int]) -> None:
-    _depth.reset(token)
+def leave(token: Token[int] | None) -> None:
+    if token is not None:
+        _depth.reset(token)
 
 
 def nested() -> bool:

@@ -58,7 +58,7 @@ def sql_limit_cuts(query: Query) -> bool:
 
 def sql_rows(rows: Iterable[Item | IdentityRow], matcher: Matcher, limit: int) -> Iterator[Item | IdentityRow]:
     """The first ``limit`` rows the SQL selects (those its terms match): what ``LIMIT n`` lets through."""
-    return itertools.islice((row for row in rows if not matcher.misses(row)), limit)
+    return itertools.islice((row for row in rows if matcher.hits(row)), limit)
 
 
 def prepare(caller: Caller, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
@@ -114,12 +114,12 @@ def run(
         return found
     device = db.device
     locked = not every_class_available(device)
-    secret = bool(query.returns & SECRET_RETURNS)
+    secret = not SECRET_RETURNS.isdisjoint(query.returns)
     rows = rows_for(db, query, matcher, keychain)
     if query.match and limit is not None and sql_limit_cuts(query):
         rows = sql_rows(rows, matcher, limit)
     for row in rows:
-        if matcher.misses(row):
+        if not matcher.hits(row):
             continue
         for item in row.group_items if locked else ():
             require_item(item, device, f"reading the matching {item.item_class} row {item.rowid}")

@@ -140,7 +140,7 @@ def matching(db: Database, query: Query, matcher: Matcher) -> list[Any]:
         rows: list[Any] = list(join(db, FILE))
     else:
         rows = list(db.candidates(FILE, query.item_class, matcher.terms))
-    return [r for r in rows if not matcher.misses(r) and not matcher.filter_misses(r)]
+    return [r for r in rows if matcher.hits(r) and not matcher.filter_misses(r)]
 
 
 def copy_matching(db: Database, dictionary: dict[str, Any]) -> tuple[OSStatus, Any]:

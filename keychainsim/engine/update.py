@@ -109,7 +109,7 @@ def update(
 def matching(db: Database, query: Query, matcher: Matcher, keychain: str, limit: int | None = None) -> list[Item]:
     """The live rows an update or delete acts on: every match, or the first ``limit`` (the macOS
     file-based keychain's default of one)."""
-    rows = [r for r in rows_for(db, query, matcher, keychain) if not r.is_tombstone and not matcher.misses(r)]
+    rows = [r for r in rows_for(db, query, matcher, keychain) if not r.is_tombstone and matcher.hits(r)]
     return rows if limit is None else rows[:limit]
 
 

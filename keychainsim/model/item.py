@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, ItemsView, Iterator, Mapping
+from collections.abc import Callable, Hashable, ItemsView, Iterable, Iterator, Mapping
 from operator import itemgetter
 from typing import Any
 
@@ -190,6 +190,19 @@ class Item:
         if value == wanted:
             return True
         return match_key(CLASSES[self.item_class].by_key[key], value) == wanted
+
+    def has_keys(self, terms: Iterable[tuple[str, Hashable]]) -> bool:
+        """Whether :meth:`key_is` holds for every (attribute, match key) of ``terms``, stopping at the first
+        that does not: one call per row instead of one per term, on the matcher's per-row path."""
+        layout, values = self._layout, self._values
+        for key, wanted in terms:
+            position = layout.get(key)
+            if position is None:
+                return False
+            value = values[position]
+            if value != wanted and match_key(CLASSES[self.item_class].by_key[key], value) != wanted:
+                return False
+        return True
 
     @property
     def is_tombstone(self) -> bool:

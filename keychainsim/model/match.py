@@ -94,6 +94,22 @@ class Matcher:
         in the same order, keyed as ``__init__`` keys them): the implicit predicates are the shape's."""
         return shallow_replace(self, query=query, terms=terms)
 
+    def hits(self, row: Row) -> bool:
+        """Whether the row fails no constraint before decryption: ``not self.misses(row)``, decided without
+        listing the failures. The engine asks this of every candidate row (a scan asks it of every row of
+        a table), so a stored item is checked in place and stops at its first failed constraint; identity
+        rows and persistent-ref queries go through :meth:`misses`."""
+        if type(row) is not Item or self.ref is not None:
+            return not self.misses(row)
+        if not row.has_keys(self.terms):
+            return False
+        if self.sync_wanted is not None and row.get("sync", 0) != self.sync_wanted:
+            return False
+        if self.tomb_wanted is not None and row.get("tomb", 0) != self.tomb_wanted:
+            return False
+        groups = self.scope.groups
+        return groups is None or row.get("agrp") in groups
+
     def misses(self, row: Row) -> list[Miss]:
         """Every constraint the row fails before decryption (the SQL WHERE clause)."""
         out: list[Miss] = []

@@ -247,7 +247,7 @@ def _move_synchronizability(ctx: CallContext, query: dict[str, Any], changes: di
         return OSStatus.errSecSuccess
     dp_query = {**for_dp(query, "update"), "sync": query.get("sync", True)}
     q, matcher = dp_copy.prepare(ctx.caller, dp_query)
-    rows = [r for r in db.candidates(DP, q.item_class, matcher.terms) if not matcher.misses(r)]
+    rows = [r for r in db.candidates(DP, q.item_class, matcher.terms) if matcher.hits(r)]
     if not rows:
         return OSStatus.errSecItemNotFound
     for row in rows:
