@@ -8,6 +8,12 @@ the order a full-table scan returns (§E.7).
 An index maps a column's match key to the rows holding it. Most values of an indexed column belong to one
 row (an account, a persistent reference, a digest), so a value maps to that row's id itself, and only a
 value shared by several rows maps to a set of ids: a set per row would cost more than the row.
+
+A database read from a store (:meth:`Database.from_state`) builds each index on its first use instead of
+up front: a process that opens a store of 10,000 items to answer one query reads every row, but its query
+reads one or two columns. An index built late holds exactly what one kept up to date from the first row on
+would hold (buckets are filed by row id, whatever the order they are met in), and from then on ``put`` and
+``remove`` keep it in step.
 """
 
 from __future__ import annotations
@@ -78,6 +84,17 @@ def _probe_key(item: Item, column: str) -> Hashable:
     return value
 
 
+class _Unbuilt(dict):  # type: ignore[type-arg]
+    """The marker of an index not built yet (see the module docstring); never holds anything."""
+
+    def __setitem__(self, key: object, value: object) -> None:
+        raise TypeError("an unbuilt index is built by Database._build, never written")
+
+
+UNBUILT: dict[Hashable, Bucket] = _Unbuilt()
+"""Stands, in ``Database.index``, for an index that is built on its first use."""
+
+
 def _add(bucket_map: dict[Hashable, Bucket], value: Hashable, rowid: int) -> None:
     bucket = bucket_map.get(value)
     if bucket is None:
@@ -115,7 +132,7 @@ class Database:
     rows: dict[TableKey, dict[int, Item]] = field(default_factory=dict)
     index: dict[TableKey, dict[str, dict[Hashable, Bucket]]] = field(default_factory=dict)
     """Per table, per indexed column (every one of ``INDEXED_KEYS``, empty until a row holds it), the
-    rows by match key."""
+    rows by match key; :data:`UNBUILT` for one not built yet (see the module docstring)."""
     next_rowid: int = 1
     device: DeviceState = field(default_factory=DeviceState)
     clock_ms: int = 0
@@ -146,10 +163,14 @@ class Database:
         table = self.rows.get((keychain, item_class))
         if not table:
             return None
-        columns = self.index[(keychain, item_class)]
+        tkey = (keychain, item_class)
+        columns = self.index[tkey]
         smallest: Collection[int] | None = None
         for column in UNIQUENESS_PROBES[item_class]:
-            rows = bucket_rows(columns[column].get(_probe_key(item, column)))
+            bucket_map = columns[column]
+            if bucket_map is UNBUILT:
+                bucket_map = self._build(tkey, column)
+            rows = bucket_rows(bucket_map.get(_probe_key(item, column)))
             if smallest is None or len(rows) < len(smallest):
                 smallest = rows
         key = item.unique_key()
@@ -162,7 +183,10 @@ class Database:
     def by_ref(self, uuid: bytes) -> Item | None:
         """The row whose persistent reference is ``uuid``, through each table's persistref index."""
         for tkey, columns in self.index.items():
-            for rowid in bucket_rows(columns["persistref"].get(uuid)):
+            bucket_map = columns["persistref"]
+            if bucket_map is UNBUILT:
+                bucket_map = self._build(tkey, "persistref")
+            for rowid in bucket_rows(bucket_map.get(uuid)):
                 self.examined += 1
                 return self.rows[tkey][rowid]
         return None
@@ -172,10 +196,14 @@ class Database:
         column has no index here (the caller then scans)."""
         if key not in INDEXED_KEYS.get(item_class, ()):
             return None
-        columns = self.index.get((keychain, item_class))
+        tkey = (keychain, item_class)
+        columns = self.index.get(tkey)
         if columns is None:
             return []
-        rowids = bucket_rows(columns[key].get(wanted))
+        bucket_map = columns[key]
+        if bucket_map is UNBUILT:
+            bucket_map = self._build(tkey, key)
+        rowids = bucket_rows(bucket_map.get(wanted))
         table = self.rows[(keychain, item_class)]
         self.examined += len(rowids)
         return [table[r] for r in rowids]
@@ -196,15 +224,18 @@ class Database:
     def narrowed(self, keychain: str, item_class: str, terms: Iterable[tuple[str, Hashable]]) -> list[Item] | None:
         """The rows of the smallest index bucket among the indexed ``terms``, in rowid order; None when no
         term names an indexed column (only a scan can answer then)."""
-        table = self.rows.get((keychain, item_class))
+        tkey = (keychain, item_class)
+        table = self.rows.get(tkey)
         if not table:
             return []
-        columns = self.index[(keychain, item_class)]
+        columns = self.index[tkey]
         best: list[int] | None = None
         for key, wanted in terms:
             bucket_map = columns.get(key)
             if bucket_map is None:
                 continue  # no index on this column
+            if bucket_map is UNBUILT:
+                bucket_map = self._build(tkey, key)
             bucket = bucket_map.get(wanted)
             if bucket is None:
                 return []
@@ -233,14 +264,17 @@ class Database:
         the largest bucket, whose other rows share one value each, is read from its start (buckets are
         in rowid order) only as far as the rows it may contribute.
         """
-        table = self.rows.get((keychain, item_class), {})
-        columns = self.index.get((keychain, item_class), {})
+        tkey = (keychain, item_class)
+        table = self.rows.get(tkey, {})
+        columns = self.index.get(tkey, {})
         wanted: list[tuple[str, Hashable]] = []
         buckets: list[Collection[int]] = []
         for key, value in terms:
             bucket_map = columns.get(key)
             if bucket_map is None:
                 continue
+            if bucket_map is UNBUILT:
+                bucket_map = self._build(tkey, key)
             wanted.append((key, value))
             rows = bucket_rows(bucket_map.get(value))
             if rows:
@@ -311,12 +345,36 @@ class Database:
     def _index(self, item: Item) -> None:
         columns = self.index[(item.keychain, item.item_class)]
         for key, value in _index_entries(item):
-            _add(columns[key], value, item.rowid)
+            bucket_map = columns[key]
+            if bucket_map is not UNBUILT:
+                _add(bucket_map, value, item.rowid)
 
     def _unindex(self, item: Item) -> None:
         columns = self.index[(item.keychain, item.item_class)]
         for key, value in _index_entries(item):
-            _discard(columns[key], value, item.rowid)
+            bucket_map = columns[key]
+            if bucket_map is not UNBUILT:
+                _discard(bucket_map, value, item.rowid)
+
+    def _build(self, tkey: TableKey, column: str) -> dict[Hashable, Bucket]:
+        """Build the index of ``column`` in table ``tkey`` from its rows, now that a lookup needs it.
+
+        Each row is filed as :func:`_index_entries` files it (under the column's default, for a uniqueness
+        probe column the row lacks), and :func:`_add` keeps every bucket in row id order whatever the
+        order rows are met in: the index is the one ``put`` would have kept from the first row on.
+        """
+        item_class = tkey[1]
+        bucket_map: dict[Hashable, Bucket] = {}
+        probe = column in UNIQUENESS_PROBES[item_class]
+        only = (column,)
+        for rowid, item in self.rows[tkey].items():
+            entries = item.keys_of(only)
+            if entries:
+                _add(bucket_map, entries[0][1], rowid)
+            elif probe:
+                _add(bucket_map, _probe_key(item, column), rowid)
+        self.index[tkey][column] = bucket_map
+        return bucket_map
 
     def copy(self) -> Database:
         """A copy whose tables can change without touching this one (for all-or-nothing updates)."""
@@ -334,9 +392,20 @@ class Database:
 
     @classmethod
     def from_state(cls, state: KeychainState) -> Database:
+        """The database holding ``state``, its indexes left to be built on first use (module docstring):
+        the same rows, counters and answers as putting each item in turn."""
         db = cls(next_rowid=state.next_rowid, clock_ms=state.clock_ms)
         db.device = DeviceState(state.device.unlocked, state.device.unlocked_since_boot, state.device.passcode_set)
+        rows, index = db.rows, db.index
         for stored in state.items:
-            db.put(Item(stored.rowid, stored.item_class, stored.keychain, stored.attrs))
+            tkey = (stored.keychain, stored.item_class)
+            table = rows.get(tkey)
+            if table is None:
+                table = rows[tkey] = {}
+                index[tkey] = dict.fromkeys(INDEXED_KEYS[stored.item_class], UNBUILT)
+            table[stored.rowid] = Item(stored.rowid, stored.item_class, stored.keychain, stored.attrs)
+            if stored.rowid >= db.next_rowid:
+                db.next_rowid = stored.rowid + 1
+        db.changes = len(state.items)
         db.next_rowid = max(db.next_rowid, state.next_rowid)
         return db
