@@ -11,7 +11,7 @@ from keychainsim.engine.copy import rows_for
 from keychainsim.engine.database import Database
 from keychainsim.engine.protection import require_item
 from keychainsim.model.access_control import VALID_PROTECTIONS, SecAccessControl
-from keychainsim.model.item import DP, Item
+from keychainsim.model.item import DP, FILE, Item
 from keychainsim.model.match import Matcher, Scope
 from keychainsim.model.query import Query, attribute_for, parse
 from keychainsim.model.reject import Reject
@@ -122,7 +122,9 @@ def apply(
     keychain: str,
     limit: int | None = None,
 ) -> OSStatus:
-    """Update every match (or the first ``limit``), all or nothing."""
+    """Update every match (or the first ``limit``), row by row in scan order, each checked for uniqueness
+    against the rows as the earlier ones left them; what is kept when a row collides is the keychain's
+    rule (:func:`_keeps`)."""
     seen = observe.search("update", keychain, query, matcher)
     targets = matching(db, query, matcher, keychain, limit)
     observe.found(seen, targets)
@@ -131,42 +133,80 @@ def apply(
     for item in targets:
         require_item(item, db.device, f"updating {item.item_class} row {item.rowid}")
     now = clock()
-    updated: list[Item] = []
+    done: list[tuple[Item, Item]] = []
+    failures: list[Reject] = []
+    last_failed = False
+    taken: dict[tuple[Any, ...], Item] = {}  # the uniqueness tuples the rows updated so far now hold
+    moved: set[int] = set()  # the rows updated so far: their old tuples are free
     for item in targets:
-        attrs = dict(item.attrs)
-        attrs.update(parsed)
-        if "sync" in parsed and parsed["sync"] == "syna":
-            attrs["sync"] = item.get("sync", 0)
-        attrs["mdat"] = bumped(now, item.get("mdat"))
-        if "accc" not in parsed and "pdmn" in parsed:
-            attrs.pop("accc", None)
-        attrs["sha1"] = item_digest(attrs)
-        updated.append(item.with_attrs(attrs))
-    _check_collisions(db, targets, updated)
-    for old, new in zip(targets, updated, strict=True):
-        _replace(db, old, new, clock)
-    return OSStatus.errSecSuccess
-
-
-def _check_collisions(db: Database, targets: list[Item], updated: list[Item]) -> None:
-    moving = {t.rowid for t in targets}
-    seen: dict[tuple[Any, ...], Item] = {}
-    for new in updated:
+        new = item.with_attrs(_changed(item, parsed, now))
         key = new.unique_key()
-        if key in seen:
-            observe.collided("update", new.keychain, seen[key], new)
-            raise Reject(
-                OSStatus.errSecDuplicateItem,
-                f"rows {seen[key].rowid} and {new.rowid} would both get the same uniqueness attributes",
+        clash = taken.get(key)
+        if clash is None:
+            existing = db.find_unique(new)
+            if existing is not None and existing.rowid not in moved and existing.rowid != item.rowid:
+                clash = None if existing.is_tombstone else existing
+        last_failed = clash is not None
+        if clash is not None:
+            observe.collided("update", keychain, clash, new)
+            failures.append(
+                Reject(
+                    OSStatus.errSecDuplicateItem,
+                    f"the update would give row {item.rowid} the uniqueness attributes of row {clash.rowid}",
+                )
             )
-        seen[key] = new
-        existing = db.find_unique(new)
-        if existing is not None and existing.rowid not in moving and not existing.is_tombstone:
-            observe.collided("update", new.keychain, existing, new)
-            raise Reject(
-                OSStatus.errSecDuplicateItem,
-                f"the update would give row {new.rowid} the uniqueness attributes of row {existing.rowid}",
-            )
+            continue
+        taken[key] = new
+        moved.add(item.rowid)
+        done.append((item, new))
+    failure = None
+    if failures:
+        failure = failures[0] if keychain == DP else failures[-1]
+        if not _keeps(keychain, last_failed, done):
+            observe.found(seen, [])  # nothing changed
+            raise failure
+    for old, new in done:
+        _replace(db, old, new, clock)
+    if failure is None:
+        return OSStatus.errSecSuccess
+    observe.found(seen, [old for old, _ in done])  # the rows it changed
+    kept = ", ".join(f"row {old.rowid}" for old, _ in done)
+    refused = Reject(failure.status, f"{failure.reason}; {kept} updated all the same: {KEPT_BECAUSE[keychain]}")
+    observe.absorbed(refused, keychain)
+    return refused.status
+
+
+KEPT_BECAUSE = {
+    DP: "the server commits unless the last matching row fails, and reports the first row's error",
+    FILE: "the file-based keychain updates each item on its own",
+}
+"""Why rows that updated are kept beside one that collided (see :func:`_keeps`)."""
+
+
+def _keeps(keychain: str, last_failed: bool, done: list[tuple[Item, Item]]) -> bool:
+    """Are the rows that updated kept when another collided?
+
+    Data protection keychain (``SecItemDb.c s3dl_query_update()``): the transaction is committed unless the
+    LAST matched row failed; the first row's error stays in the reply, so the caller gets it either way.
+    File-based keychain (``SecItem.cpp SecItemUpdate_osx()``): each item is modified on its own, nothing is
+    rolled back, and the status is the last failure's (``_UpdateAggregateStatus()``).
+    """
+    if not done:
+        return False
+    return keychain != DP or not last_failed
+
+
+def _changed(item: Item, parsed: dict[str, Any], now: Any) -> dict[str, Any]:
+    """The attributes of ``item`` after the update: the changes, a younger mdat, a new digest."""
+    attrs = dict(item.attrs)
+    attrs.update(parsed)
+    if "sync" in parsed and parsed["sync"] == "syna":
+        attrs["sync"] = item.get("sync", 0)
+    attrs["mdat"] = bumped(now, item.get("mdat"))
+    if "accc" not in parsed and "pdmn" in parsed:
+        attrs.pop("accc", None)
+    attrs["sha1"] = item_digest(attrs)
+    return attrs
 
 
 def _replace(db: Database, old: Item, new: Item, clock: Clock) -> None:

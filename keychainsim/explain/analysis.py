@@ -19,6 +19,7 @@ from keychainsim.engine import copy as dp_copy
 from keychainsim.engine.database import Database
 from keychainsim.engine.identity import join
 from keychainsim.engine.observe import Collision, Search
+from keychainsim.engine.update import KEPT_BECAUSE
 from keychainsim.explain import identity_causes, query_causes
 from keychainsim.explain.evidence import attr_name, show
 from keychainsim.explain.findings import Finding
@@ -73,7 +74,8 @@ def _failure_findings(
     status = played.status
     findings: list[Finding] = []
     if status == OSStatus.errSecDuplicateItem and played.seen.collisions:
-        findings.extend(_collision(played.db, c) for c in _distinct(played.seen.collisions))
+        kept = [row for s in played.searches if s.op == "update" for row in s.rows]
+        findings.extend(_collision(played.db, c, kept) for c in _distinct(played.seen.collisions))
     elif status in (OSStatus.errSecItemNotFound, OSStatus.errSecInteractionNotAllowed) and played.searches:
         for search in played.searches:
             if search.done and search.rows and status == OSStatus.errSecItemNotFound:
@@ -260,9 +262,10 @@ def _other_keychain(db: Database, parsed: Any, searched: str) -> Finding | None:
 # -- collisions ----------------------------------------------------------------------------------------
 
 
-def _collision(db: Database, collision: Collision) -> Finding:
+def _collision(db: Database, collision: Collision, kept: list[Any] | None = None) -> Finding:
     """add.duplicate / update.duplicate: the uniqueness tuple both rows share, split into what the caller
-    gave and what defaulted (an add), or the row the changed one would duplicate (an update)."""
+    gave and what defaulted (an add), or the row the changed one would duplicate (an update) and the
+    other matching rows the update changed all the same (``kept``, see :data:`KEPT_BECAUSE`)."""
     existing = db.get(collision.existing.keychain, collision.existing.item_class, collision.existing.rowid)
     existing = existing or collision.existing
     schema = CLASSES[existing.item_class]
@@ -285,6 +288,12 @@ def _collision(db: Database, collision: Collision) -> Finding:
             f"{row_label(existing)} first."
         )
         evidence["updated"] = changed
+        if kept:
+            message += (
+                f" The other matching row(s) {', '.join(row_label(r) for r in kept)} were updated all the same: "
+                f"{KEPT_BECAUSE[kept[0].keychain]}."
+            )
+            evidence["updated_all_the_same"] = [row_label(r) for r in kept]
         return Finding("update.duplicate", message, items=(existing,), evidence=evidence)
     query = collision.query
     given = (set(query.attrs) | ({"sync"} if query.sync is not None else set())) if query else set()

@@ -91,6 +91,32 @@ def test_update_that_would_duplicate_another_item() -> None:
     assert explain(kc, GENP).codes == ["update.duplicate"]  # the last call, with its attributes to update
 
 
+@pytest.mark.apple_source
+def test_update_that_collides_on_an_earlier_row_says_what_it_kept() -> None:
+    """SecItemDb.c s3dl_query_update: the first matching row collides, the last one updates, so the server
+    commits the last row's change and replies with the first row's errSecDuplicateItem. explain agrees on
+    the status, names the row collided with, and says which row was updated all the same."""
+    kc = Keychain()
+    for account, service, label in (("a", "s", "L"), ("b", "s", "L"), ("a", "s2", "M")):
+        added = kc.SecItemAdd(
+            {
+                kSecClass: kSecClassGenericPassword,
+                kSecAttrAccount: account,
+                kSecAttrService: service,
+                kSecAttrLabel: label,
+            }
+        )
+        assert added[0] == errSecSuccess
+    query = {kSecClass: kSecClassGenericPassword, kSecAttrLabel: "L"}
+    report, status = explained_then_called(kc, "SecItemUpdate", query, {kSecAttrService: "s2"})
+    assert status == errSecDuplicateItem and report.status == status
+    (finding,) = report.findings
+    assert finding.code == "update.duplicate" and finding.items[0].rowid == 3
+    assert finding.evidence["updated"] == "genp#1" and finding.evidence["updated_all_the_same"] == ["genp#2"]
+    assert "unless the last matching row fails" in finding.message
+    assert sorted(i.get("svce") for i in kc.all_items()) == ["s", "s2", "s2"]
+
+
 @pytest.mark.apple_test
 def test_refused_update_and_delete_say_why() -> None:
     """si-05-add.c (an attribute not of the class is errSecNoSuchAttr) and the delete rules of
