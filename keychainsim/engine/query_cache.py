@@ -52,8 +52,8 @@ class _Template:
 
     def bind(self, dictionary: dict[str, Any]) -> tuple[Query, Matcher]:
         """The compiled query of ``dictionary``, a dictionary of this template's shape (raises Reject)."""
-        attrs = dict(self.query.attrs)
-        terms = list(self.matcher.terms)
+        attrs = self.query.attrs.copy()
+        terms = self.matcher.terms.copy()
         for key, attr, position, as_is in self.varying:
             value = dictionary[key]
             if type(value) in as_is:  # coerce() and match_key() would both give the value itself

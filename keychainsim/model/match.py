@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
 from keychainsim.model.item import Item
-from keychainsim.model.query import Query, attribute_for, shallow_replace
+from keychainsim.model.query import Query, attribute_for
 from keychainsim.model.values import match_key
 
 # Kinds of failed constraint; explain maps them to finding codes.
@@ -92,7 +92,10 @@ class Matcher:
     def rebound(self, query: Query, terms: list[tuple[str, Hashable]]) -> Matcher:
         """This matcher for ``query``, a query of the same shape whose terms are ``terms`` (the same keys,
         in the same order, keyed as ``__init__`` keys them): the implicit predicates are the shape's."""
-        return shallow_replace(self, query=query, terms=terms)
+        clone = object.__new__(Matcher)  # everything else shared: a compiled matcher is never changed
+        clone.__dict__ = fields = self.__dict__.copy()
+        fields["query"], fields["terms"] = query, terms
+        return clone
 
     def hits(self, row: Row) -> bool:
         """Whether the row fails no constraint before decryption: ``not self.misses(row)``, decided without

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from keychainsim.errors import NotModeledError
 from keychainsim.model.access_control import SecAccessControl
@@ -88,20 +88,6 @@ class PersistentRef:
         return self.item_class.encode() + self.rowid.to_bytes(8, "big")
 
 
-T = TypeVar("T")
-
-
-def shallow_replace(obj: T, **fields: Any) -> T:
-    """A copy of ``obj`` (a plain object with a ``__dict__``) with ``fields`` replaced and everything else
-    shared: how a compiled query is reused for new values. ``dataclasses.replace`` would run ``__init__``
-    again, which costs more than the lookup the query serves."""
-    copied = obj.__dict__.copy()
-    copied.update(fields)
-    clone = object.__new__(type(obj))
-    clone.__dict__ = copied
-    return clone
-
-
 @dataclass
 class Query:
     """A parsed dictionary. ``attrs`` are the caller's attribute terms, coerced; implicit predicates
@@ -129,7 +115,10 @@ class Query:
     def with_attrs(self, attrs: dict[str, Any], source: dict[str, Any]) -> Query:
         """This query with other attribute values under the same keys (how a compiled query of the same
         shape is reused); everything else is shared, as a parsed query is never changed."""
-        return shallow_replace(self, attrs=attrs, source=source)
+        clone = object.__new__(Query)  # dataclasses.replace() would run __init__, costlier than a lookup
+        clone.__dict__ = fields = self.__dict__.copy()
+        fields["attrs"], fields["source"] = attrs, source
+        return clone
 
     @property
     def explicit_group(self) -> str | None:
