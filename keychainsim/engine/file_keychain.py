@@ -49,7 +49,7 @@ def add(db: Database, dictionary: dict[str, Any], clock: Clock) -> tuple[OSStatu
         raise Reject(OSStatus.errSecParam, "the file-based keychain wants kSecAttrService as a string", key="svce")
     if dictionary.get("port") == "":
         raise Reject(OSStatus.errSecParam, 'kSecAttrPort "" is refused by the file-based keychain', key="port")
-    query = parse(dictionary, "add")
+    query = parse(dictionary, "add", key_limit=False)
     outcome.query = query
     attrs = dict(query.attrs)
     if "labl" not in attrs:
@@ -122,7 +122,7 @@ def _attributes(row: ResultRow) -> dict[str, Any]:
 def compile_query(dictionary: dict[str, Any], op: str) -> tuple[Query, Matcher]:
     """Parse a translated dictionary for ``op`` and build its matcher: every item is in one unnamed group
     and there is no sync column, so neither narrows the search."""
-    query = parse(dictionary, op)
+    query = parse(dictionary, op, key_limit=False)
     query.sync = "any"
     if query.item_class == "idnt":
         check_identity_query(query.attrs)

@@ -13,7 +13,7 @@ from keychainsim.engine.protection import require_item
 from keychainsim.model.access_control import VALID_PROTECTIONS, SecAccessControl
 from keychainsim.model.item import DP, FILE, Item
 from keychainsim.model.match import Matcher, Scope
-from keychainsim.model.query import Query, attribute_for, parse
+from keychainsim.model.query import Query, attribute_for, check_key_limit, parse
 from keychainsim.model.reject import Reject
 from keychainsim.model.values import coerce
 from keychainsim.status import OSStatus
@@ -89,6 +89,7 @@ def prepare(
     if ref is not None and ref.rowid is not None and query.attrs:
         raise Reject(OSStatus.errSecParam, "a rowid persistent reference cannot be combined with attributes")
     entitlements.check_write({k: v for k, v in changes.items() if k != "ggrp"}, "attributesToUpdate")
+    check_key_limit(query.item_class, changes, "attributesToUpdate")  # s3dl_query_update(): query_create()
     parsed = parse_changes(query.item_class, changes)
     return query, Matcher(query, Scope(groups=groups, musr=caller.musr)), parsed
 

@@ -46,8 +46,42 @@ MACOS_FILE_ONLY_MATCH_KEYS = (
 )
 
 
-MAX_NON_ATTRIBUTE_KEYS = 128
-"""``QUERY_KEY_LIMIT`` in ``SecDbQuery.c``: more keys than this beyond the class attributes is -50."""
+QUERY_KEY_LIMIT = 128
+"""``QUERY_KEY_LIMIT`` in ``SecDbQuery.c`` (a securityd build; only a NO_SERVER build allows 31 more)."""
+
+STORAGE_COLUMNS = ("rowid", "data", "v_pk", "u_Tomb")
+"""Attributes every stored class of schema v12.11 declares (``SecItemSchema.c``) that the schema tables leave
+out because no dictionary stores them: ``SecDbClassAttrCount()`` counts them all the same, and a dictionary
+key with one of these names is one of the class's attributes for the key count."""
+
+
+def key_count(item_class: str, dictionary: dict[Any, Any]) -> int:
+    """The query slots ``SecDbQuery.c query_create()`` sizes for ``dictionary``: the class's attribute count
+    (``SecDbClassAttrCount()``) plus each dictionary key that is not one of those attributes (kSecClass,
+    kSecReturn*, kSecMatch*, kSecUse*, another class's attribute, any other key). An identity declares no
+    attributes, so it counts the certificate's and the key's, plus every key of the dictionary."""
+    if item_class == "idnt":
+        return _declared(CLASSES["cert"]) + _declared(CLASSES["keys"]) + len(dictionary)
+    schema = CLASSES[item_class]
+    others = sum(1 for key in dictionary if not (key in schema.by_key or key in STORAGE_COLUMNS))
+    return _declared(schema) + others
+
+
+def _declared(schema: Any) -> int:
+    return len(schema.attributes) + len(STORAGE_COLUMNS)
+
+
+def check_key_limit(item_class: str, dictionary: dict[Any, Any], what: str = "the dictionary") -> None:
+    """``query_create()``: more than :data:`QUERY_KEY_LIMIT` slots (:func:`key_count`) is
+    errSecItemIllegalQuery, which ``SecBasePriv.h`` defines as errSecParam. The server checks this once it
+    knows the class and before it parses a single key, so the limit wins over a bad key or value."""
+    count = key_count(item_class, dictionary)
+    if count > QUERY_KEY_LIMIT:
+        raise Reject(
+            OSStatus.errSecParam,
+            f"{what} is too big for a {item_class} query: the class's attributes plus its other keys make {count} "
+            f"query slots, more than the server's {QUERY_KEY_LIMIT}",
+        )
 
 
 @dataclass(frozen=True)
@@ -240,18 +274,21 @@ def _parse_use(query: Query, key: str, value: Any) -> None:
     raise Reject(OSStatus.errSecParam, f"{key} is not a kSecUse key the keychain server accepts", key=key)
 
 
-def parse(dictionary: dict[str, Any], op: str) -> Query:
-    """Parse ``dictionary`` for ``op`` (``add``, ``copy``, ``update``, ``delete``); raises Reject."""
+def parse(dictionary: dict[str, Any], op: str, *, key_limit: bool = True) -> Query:
+    """Parse ``dictionary`` for ``op`` (``add``, ``copy``, ``update``, ``delete``); raises Reject.
+
+    ``key_limit``: apply the data protection server's :data:`QUERY_KEY_LIMIT` (the macOS file-based
+    keychain has none)."""
     item_class = resolve_class(dictionary)
+    if key_limit:
+        check_key_limit(item_class, dictionary)
     query = Query(op=op, item_class=item_class, source=dictionary, limit=1 if op == "copy" else None)
-    non_attribute_keys = 0
     for key, value in dictionary.items():
         if not isinstance(key, str):
             _refuse_key_type(key)
         if len(key) == 4:
             _parse_attribute(query, key, value)
             continue
-        non_attribute_keys += 1
         if key == "class":
             continue
         if len(key) <= 1:
@@ -287,8 +324,6 @@ def parse(dictionary: dict[str, Any], op: str) -> Query:
             continue
         else:
             raise Reject(OSStatus.errSecParam, f"{key!r} is not a key the keychain accepts", key=key)
-    if non_attribute_keys > MAX_NON_ATTRIBUTE_KEYS:
-        raise Reject(OSStatus.errSecParam, "the dictionary has more than 128 keys that are not attributes")
     return query
 
 
