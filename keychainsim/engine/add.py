@@ -79,8 +79,11 @@ def add(
 
     ref = query.persistent_ref
     if ref is not None and ref.uuid is None:
+        # SecServerItemAddWithCustomDb(): q_row_id set -> errSecValuePersistentRefUnsupported, which
+        # SecBasePriv.h defines as errSecParam (-50; -34013 is only a comment there). It comes after the
+        # access-group checks and before s3dl_query_add(), so it beats a match key's silent success.
         raise Reject(
-            OSStatus.errSecParam,
+            OSStatus.errSecValuePersistentRefUnsupported,
             "a legacy (rowid) persistent reference cannot be used in an add",
             key="v_PersistentRef",
         )

@@ -222,6 +222,25 @@ def test_persistent_ref_lookup_finds_synchronizable_item(keychain):
     assert attrs[kSecAttrSynchronizable] == 1
 
 
+@pytest.mark.apple_source
+def test_legacy_rowid_ref_in_add_is_persistent_ref_unsupported(keychain):
+    """SecItemServer.c SecServerItemAddWithCustomDb: a 12-byte (rowid) kSecValuePersistentRef sets q_row_id
+    and the add fails with errSecValuePersistentRefUnsupported, which base/SecBasePriv.h defines as
+    errSecParam (-50). Nothing is stored. The check follows the explicit access-group check (a group the
+    caller lacks is errSecMissingEntitlement first) and precedes s3dl_query_add, whose silent success for a
+    match key it therefore beats."""
+    assert OSStatus.errSecValuePersistentRefUnsupported is OSStatus.errSecParam
+    legacy = b"genp" + (1).to_bytes(8, "big")
+    assert keychain.SecItemAdd(genp("a", **{kSecValuePersistentRef: legacy})) == (errSecParam, None)
+    with_match_key = genp("a", **{kSecValuePersistentRef: legacy, kSecMatchCaseInsensitive: True})
+    assert keychain.SecItemAdd(with_match_key) == (errSecParam, None)
+    # the control: without the reference the match key makes the add a silent success (nothing stored)
+    assert keychain.SecItemAdd(genp("a", **{kSecMatchCaseInsensitive: True})) == (errSecSuccess, None)
+    foreign = genp("a", **{kSecValuePersistentRef: legacy, kSecAttrAccessGroup: "Z9Y8X7W6V5.com.example.other"})
+    assert keychain.SecItemAdd(foreign)[0] == errSecMissingEntitlement
+    assert keychain.SecItemCopyMatching(genp("a"))[0] == errSecItemNotFound
+
+
 @pytest.mark.inferred
 def test_persistent_ref_given_to_add_is_ignored(keychain):
     """§D.2 (inferred from query_add_value + the add path): a UUID-based kSecValuePersistentRef in an
