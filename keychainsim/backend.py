@@ -24,7 +24,7 @@ from typing import Any
 
 from keychainsim.engine.database import Database
 from keychainsim.model.item import Item
-from keychainsim.model.stored import KEYCHAINS, misfit
+from keychainsim.model.stored import KEYCHAINS, columns_fit, misfit
 from keychainsim.schema import CLASSES
 from keychainsim.store.lock import LockWait
 from keychainsim.store.state import Change, DeviceState, StoredItem
@@ -48,7 +48,9 @@ class Backend:
         if store is not None:
             from keychainsim.store.file import FileStore
 
-            self._store = FileStore(Path(store), lock_timeout=lock_timeout, check=_fits, on_wait=on_lock_wait)
+            self._store = FileStore(
+                Path(store), lock_timeout=lock_timeout, check=_fits, check_columns=columns_fit, on_wait=on_lock_wait
+            )
 
     @property
     def in_memory(self) -> tuple[threading.RLock, Database] | None:

@@ -12,7 +12,7 @@ stores is always a fixed point of that conversion.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -81,6 +81,29 @@ def misfit(keychain: str, item_class: str, attrs: Mapping[str, Any]) -> str | No
             held = f"{type(value).__name__} {_short(value)}"
             return f"attribute {key!r} ({kind.value}) holds {held}, expected {SHAPES[kind][2]}"
     return None
+
+
+def columns_fit(keychain: str, item_class: str, keys: tuple[str, ...], columns: Sequence[Sequence[Any]]) -> bool:
+    """Whether :func:`misfit` is None for every item of a kind at once: items in ``keychain`` of class
+    ``item_class`` with exactly the attribute ``keys``, given per key the values of all of them.
+
+    A store open checks every item it reads; items of one kind share their keys, so the keychain, the
+    class and the keys are checked once, and the types and tests a value at a time in C-level ``map``
+    calls. False says only that some item misfits: :func:`misfit` then names it.
+    """
+    if keychain not in KEYCHAINS:
+        return False
+    shapes = _BY_CLASS.get(item_class)
+    if shapes is None:
+        return False
+    for key, column in zip(keys, columns, strict=True):
+        shape = shapes.get(key)
+        if shape is None:
+            return False
+        types, test = shape
+        if not set(map(type, column)) <= types or (test is not None and not all(map(test, column))):
+            return False
+    return True
 
 
 def _short(value: Any) -> str:

@@ -52,6 +52,7 @@ from keychainsim import __version__
 from keychainsim.errors import StorageError
 from keychainsim.store import storage
 from keychainsim.store.codec import (
+    ColumnsCheck,
     ItemCheck,
     change_from_patch,
     change_to_patch,
@@ -219,6 +220,8 @@ class FileStore:
         lock_timeout: seconds to wait for another holder of the lock before giving up.
         check: what else makes a stored item unreadable (the engine passes the model's fit); an item it
             refuses makes the store refuse to load, as a malformed one does.
+        check_columns: ``check`` over many items at once (:data:`~keychainsim.store.codec.ColumnsCheck`),
+            which makes opening a large store faster; it must agree with ``check``.
         on_wait: told (once per call) when the lock is held by another process or thread and the call
             waits for it, so that a command line can say why it is not answering yet.
     """
@@ -228,6 +231,7 @@ class FileStore:
         path: str | os.PathLike[str],
         lock_timeout: float = 10.0,
         check: ItemCheck | None = None,
+        check_columns: ColumnsCheck | None = None,
         on_wait: Callable[[LockWait], None] | None = None,
     ) -> None:
         self.path: str = os.path.abspath(os.fspath(path))
@@ -236,6 +240,7 @@ class FileStore:
         self.lock_path: str = self.file + ".lock"
         self.lock_timeout = lock_timeout
         self.check = check
+        self.check_columns = check_columns
         self.on_wait = on_wait
         self._lock = path_lock(self.lock_path)
         # The open store file: kept between sessions so that its inode cannot be reused while we hold
@@ -344,7 +349,9 @@ class FileStore:
             return  # unreadable or not a regular file: _current() names the problem under the lock
         if _STORE_HEAD.match(head) is None:
             # A throwaway store object: this one's open file is touched only under the lock.
-            probe = FileStore(self.path, lock_timeout=self.lock_timeout, check=self.check)
+            probe = FileStore(
+                self.path, lock_timeout=self.lock_timeout, check=self.check, check_columns=self.check_columns
+            )
             probe._load(StoreSession(probe))
             probe._close_file()
         self._known_store = True
@@ -374,7 +381,7 @@ class FileStore:
             journal = parse_journal(raw, len(raw), self.path)
         for number, patch in enumerate(journal.patches, start=1):
             patch_document(snapshot.document, patch, self.path, f"journal record {number}")
-        state = state_from_document(snapshot.document, self.path, self.check)
+        state = state_from_document(snapshot.document, self.path, self.check, self.check_columns)
         self._schema, self._generation, self._snapshot_end = meta.schema, meta.generation, snapshot.end
         mtime = os.fstat(self._fd).st_mtime_ns if self._fd is not None else 0
         session.position = self._vouched = self._position_at(journal.end, mtime, raw[: journal.end])
