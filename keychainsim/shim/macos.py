@@ -9,7 +9,8 @@ the ordinary engine, reached through the client library's preparation (:mod:`key
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from keychainsim.engine import copy as dp_copy
 from keychainsim.engine import file_keychain, observe
@@ -158,20 +159,13 @@ def copy(ctx: CallContext, query: dict[str, Any]) -> tuple[OSStatus, Any]:
     if "m_Issuers" in query and query.get("class") == "cert" and FILE in where:
         # si-68-secmatchissuer.c, macOS branch: not allowed with certificates ("performance is bad").
         raise Reject(OSStatus.errSecParam, "kSecMatchIssuers cannot be used with kSecClassCertificate on macOS")
-    outcomes: dict[str, tuple[OSStatus, Any]] = {}
-    for target in where:
-        try:
-            if target == DP:
-                outcomes[DP] = dp_copy.copy_matching(
-                    ctx.db, ctx.caller, for_dp(prepared, "copy"), DP, "macos", ctx.clock
-                )
-            else:
-                outcomes[FILE] = file_keychain.copy_matching(ctx.db, for_file(prepared))
-        except Reject as refused:
-            if len(where) == 1:
-                raise
-            observe.absorbed(refused, target)
-            outcomes[target] = (refused.status, None)
+
+    def on(target: str) -> tuple[OSStatus, Any]:
+        if target == DP:
+            return dp_copy.copy_matching(ctx.db, ctx.caller, for_dp(prepared, "copy"), DP, "macos", ctx.clock)
+        return file_keychain.copy_matching(ctx.db, for_file(prepared))
+
+    outcomes = _on_each(where, on, lambda refused: (refused.status, None))
     if len(outcomes) == 1:
         return next(iter(outcomes.values()))
     return merge(outcomes[DP], outcomes[FILE])
@@ -202,22 +196,37 @@ def update(ctx: CallContext, query: dict[str, Any], changes: dict[str, Any]) -> 
     prepared_changes = client_prepare(changes, "update_attributes")
     if "sync" in changes and DP_FLAG not in query:
         return _move_synchronizability(ctx, prepared_query, prepared_changes)
-    statuses: dict[str, OSStatus] = {}
+
+    def on(target: str) -> OSStatus:
+        if target == DP:
+            q, matcher, parsed = update_prepare(ctx.caller, for_dp(prepared_query, "update"), prepared_changes, "macos")
+            return update_apply(ctx.db, q, matcher, parsed, ctx.clock, DP)
+        return file_keychain.update(ctx.db, for_file(prepared_query), prepared_changes, ctx.clock)
+
+    return _merge_statuses(_on_each(where, on, _status_of))
+
+
+T = TypeVar("T")
+
+
+def _on_each(where: tuple[str, ...], call: Callable[[str], T], refused_as: Callable[[Reject], T]) -> dict[str, T]:
+    """``call`` on each keychain of ``where``, in order, as SecItem.cpp runs a call on both. With one
+    keychain its refusal is the call's; with two, a refusal is that keychain's outcome (``refused_as``)
+    and is noted for the caller's record (:func:`observe.absorbed`), and the other keychain still runs."""
+    outcomes: dict[str, T] = {}
     for target in where:
         try:
-            if target == DP:
-                q, matcher, parsed = update_prepare(
-                    ctx.caller, for_dp(prepared_query, "update"), prepared_changes, "macos"
-                )
-                statuses[DP] = update_apply(ctx.db, q, matcher, parsed, ctx.clock, DP)
-            else:
-                statuses[FILE] = file_keychain.update(ctx.db, for_file(prepared_query), prepared_changes, ctx.clock)
+            outcomes[target] = call(target)
         except Reject as refused:
             if len(where) == 1:
                 raise
             observe.absorbed(refused, target)
-            statuses[target] = refused.status
-    return _merge_statuses(statuses)
+            outcomes[target] = refused_as(refused)
+    return outcomes
+
+
+def _status_of(refused: Reject) -> OSStatus:
+    return refused.status
 
 
 def _merge_statuses(statuses: dict[str, OSStatus]) -> OSStatus:
@@ -263,17 +272,11 @@ def delete(ctx: CallContext, query: dict[str, Any]) -> OSStatus:
     the file half removes the first match unless kSecMatchLimitAll is given (§M.3, §M.4)."""
     where = targets(query)
     prepared = client_prepare(query, "delete")
-    statuses: dict[str, OSStatus] = {}
-    for target in where:
-        try:
-            if target == DP:
-                q, matcher = delete_prepare(ctx.caller, for_dp(prepared, "delete"), "macos")
-                statuses[DP] = remove(ctx.db, q, matcher, ctx.clock, DP)
-            else:
-                statuses[FILE] = file_keychain.delete(ctx.db, for_file(prepared), ctx.clock)
-        except Reject as refused:
-            if len(where) == 1:
-                raise
-            observe.absorbed(refused, target)
-            statuses[target] = refused.status
-    return _merge_statuses(statuses)
+
+    def on(target: str) -> OSStatus:
+        if target == DP:
+            q, matcher = delete_prepare(ctx.caller, for_dp(prepared, "delete"), "macos")
+            return remove(ctx.db, q, matcher, ctx.clock, DP)
+        return file_keychain.delete(ctx.db, for_file(prepared), ctx.clock)
+
+    return _merge_statuses(_on_each(where, on, _status_of))
