@@ -6,8 +6,7 @@ starts fast (``keychainsim --help`` must not load ``cryptography``).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from keychainsim.lazy import lazy_face
 
 __version__ = "0.1.0"
 
@@ -55,14 +54,4 @@ _LAZY: dict[str, str] = {
 __all__ = sorted([*_LAZY, "__version__"])
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'keychainsim' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_face(__name__, _LAZY, globals())

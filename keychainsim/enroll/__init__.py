@@ -46,8 +46,7 @@ carry explain's own findings (``identity.*``) in ``Finding.explained``.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from keychainsim.lazy import lazy_face
 
 # Loaded on first use: the command line imports keychainsim.enroll.cli, which must not pull in
 # cryptography or httpx before a command runs.
@@ -68,14 +67,4 @@ _LAZY: dict[str, str] = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'keychainsim.enroll' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_face(__name__, _LAZY, globals())

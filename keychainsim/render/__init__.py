@@ -10,7 +10,8 @@ No rule lives here (architecture principle 3): what is visible, what pairs, what
 """
 
 import typing as _typing
-from importlib import import_module as _import_module
+
+from keychainsim.lazy import lazy_face
 
 if _typing.TYPE_CHECKING:  # the names, for type checkers; at run time each is imported on first use
     from keychainsim.render.console import DEFAULT_WIDTH, fixed_console, render_text
@@ -49,14 +50,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'keychainsim.render' has no attribute {name!r}")
-    value = getattr(_import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOMES})
+__getattr__, __dir__ = lazy_face(__name__, _HOMES, globals())
