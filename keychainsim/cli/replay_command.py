@@ -43,6 +43,7 @@ def replay(
     """
     opts = options(ctx)
     with guard():
+        from keychainsim.render.replay import replay_text
         from keychainsim.replay import read_recording
         from keychainsim.replay import replay as run_replay
 
@@ -51,7 +52,7 @@ def replay(
         if json_output or opts.json:
             emit_json(report.to_dict())
         else:
-            typer.echo(str(report))
+            typer.echo(replay_text(report))
     counts = report.counts()
     if counts["divergence"] or (strict and counts["unreproducible"]):
         raise typer.Exit(EXIT_UNEXPECTED_STATUS)

@@ -103,7 +103,3 @@ class ReplayReport:
             "twins": list(self.twins),
         }
 
-    def __str__(self) -> str:
-        from keychainsim.render.replay import replay_text
-
-        return replay_text(self)

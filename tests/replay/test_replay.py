@@ -8,6 +8,7 @@ import pytest
 
 from keychainsim import Keychain
 from keychainsim.constants import *
+from keychainsim.render.replay import replay_text
 from keychainsim.replay import read_recording, replay
 
 from ._flows import TAG, enrollment, key_parameters, last_call, lines, record, text_of
@@ -46,7 +47,8 @@ def test_a_device_that_found_what_the_model_does_not_is_a_divergence_explained_w
     assert divergence.differences == ["status: device errSecSuccess (0), model errSecItemNotFound (-25300)"]
     codes = {finding.code for finding in divergence.explanation.findings}
     assert {"identity.no_private_key", "trace.key_not_stored"} <= codes
-    assert "DIVERGENCE" in str(report) and "trace.key_not_stored" in str(report)
+    text = replay_text(report)
+    assert "DIVERGENCE" in text and "trace.key_not_stored" in text
 
 
 @pytest.mark.apple_source
