@@ -3,8 +3,8 @@
 Order per row, as in ``SecItemDb.c: s3dl_query()``: the SQL terms (the matcher), then decryption
 (a row whose class key is unavailable stops the whole query with errSecInteractionNotAllowed), then the
 post-SQL kSecMatch filters. The limit counts rows that survive all three, except that a query whose only
-filters are kSecMatchEmailAddressIfPresent or kSecMatchHostOrSubdomainOfHost has its limit applied by the
-SQL first (:data:`FILTERS_AFTER_LIMIT`).
+filters are kSecMatchEmailAddressIfPresent or kSecMatchHostOrSubdomainOfHost, or that skips items needing the
+user (kSecUseAuthenticationUISkip), has its limit applied by the SQL first (:func:`sql_limit_cuts`).
 """
 
 from __future__ import annotations
@@ -47,13 +47,24 @@ the limit counts only rows that pass every filter (``s3dl_create_select_sql()``)
 
 
 def sql_limit_cuts(query: Query) -> bool:
-    """Does the SQL's LIMIT cut the rows before a post-SQL filter sees them (:data:`FILTERS_AFTER_LIMIT`)?"""
+    """Does the SQL's LIMIT cut the rows before a step after the fetch can drop some of them: a filter of
+    :data:`FILTERS_AFTER_LIMIT`, or kSecUseAuthenticationUISkip leaving out an item that needs the user
+    (``s3dl_query_row()``: decoding it fails with errSecAuthNeeded, which ``s3dl_query()`` clears for
+    q_skip_acl_items and goes on to the next row the SQL returned, if any)?"""
     match = query.match
-    return (
-        query.limit is not None
-        and any(k in match for k in FILTERS_AFTER_LIMIT)
-        and not any(k in match for k in FILTERS_BEFORE_LIMIT)
-    )
+    if query.limit is None or any(k in match for k in FILTERS_BEFORE_LIMIT):
+        return False
+    return any(k in match for k in FILTERS_AFTER_LIMIT) or skips_for_user(query)
+
+
+def skips_for_user(query: Query) -> bool:
+    """kSecUseAuthenticationUISkip with a return type that decrypts the secret part (see :func:`run`)."""
+    return query.auth_ui == "skip" and not SECRET_RETURNS.isdisjoint(query.returns)
+
+
+def skipped_for_user(query: Query, row: Item | IdentityRow) -> bool:
+    """Does :func:`run` leave ``row`` out under kSecUseAuthenticationUISkip (its access control needs the user)?"""
+    return skips_for_user(query) and _needs_auth(row)
 
 
 def sql_rows(rows: Iterable[Item | IdentityRow], matcher: Matcher, limit: int) -> Iterator[Item | IdentityRow]:
@@ -116,7 +127,7 @@ def run(
     locked = not every_class_available(device)
     secret = not SECRET_RETURNS.isdisjoint(query.returns)
     rows = rows_for(db, query, matcher, keychain)
-    if query.match and limit is not None and sql_limit_cuts(query):
+    if (query.match or query.auth_ui == "skip") and limit is not None and sql_limit_cuts(query):
         rows = sql_rows(rows, matcher, limit)
     for row in rows:
         if not matcher.hits(row):

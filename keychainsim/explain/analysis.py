@@ -146,6 +146,9 @@ def _search_findings(
     cut = query_causes.limit_before_filter(db, parsed, matcher, search.keychain)
     if cut is not None:
         return [cut]
+    skipped = query_causes.skipped_for_user(parsed, passing)
+    if skipped is not None:
+        return [skipped]
     caller_groups = list(kc.caller.access_groups)
     searched = {s.keychain for s in played.searches}
     unsearched = [k for k in (DP, FILE) if k not in searched] if kc.platform == "macos" else []

@@ -21,7 +21,8 @@ MEANING: dict[str, str] = {
     "query.returns_public_key": "a key query that does not name the key class returned a public key whose "
     "private key it matches too: the app wanted the key that signs",
     "query.limit_before_filter": "a matching item exists, but kSecMatchLimit cut the rows before the "
-    "kSecMatchHostOrSubdomainOfHost or kSecMatchEmailAddressIfPresent filter, which dropped the rows it kept",
+    "kSecMatchHostOrSubdomainOfHost or kSecMatchEmailAddressIfPresent filter or kSecUseAuthenticationUISkip, "
+    "which dropped the rows it kept",
     "query.attribute_mismatch": "items of the class exist; each named attribute excludes them (a near miss)",
     "query.value_type_mismatch": "an item would match but for a value's type or encoding",
     "query.synchronizable_excluded": "a matching item exists but is synchronizable and the query did not ask for those",
@@ -30,7 +31,8 @@ MEANING: dict[str, str] = {
     "access.group_not_visible": "a matching item exists in an access group the caller is not entitled to",
     "access.missing_entitlement": "the call names an access group the caller is not entitled to (-34018)",
     "access.authentication_required": "a matching item's access control needs the user, and the prompt was "
-    "cancelled, failed, or forbidden by kSecUseAuthenticationUIFail",
+    "cancelled, failed, or forbidden by kSecUseAuthenticationUIFail, or the item was left out by "
+    "kSecUseAuthenticationUISkip",
     "lock.item_unavailable": "a matching item exists but its protection class is unavailable in the current lock state",
     "lock.add_unavailable": "(SecItemAdd) the new item's protection class is unavailable in the current lock state, "
     "so it cannot be encrypted and stored",

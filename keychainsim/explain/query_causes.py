@@ -129,56 +129,89 @@ def from_near_misses(
     return findings
 
 
-FILTER_FIXES = {
-    "m_HostOrSubdomainOfHost": "name the server with kSecAttrServer instead",
-    "m_EmailAddressIfPresent": "name the certificate by an attribute (kSecAttrLabel, its serial number) instead",
+DROP_FIXES = {
+    "m_HostOrSubdomainOfHost": "name the server with kSecAttrServer instead of the filter",
+    "m_EmailAddressIfPresent": "name the certificate by an attribute (kSecAttrLabel, its serial number) instead of "
+    "the filter",
+    "u_AuthUI": "let the prompt show instead of kSecUseAuthenticationUISkip",
 }
-"""The way round each filter the SQL's LIMIT runs before (:data:`keychainsim.engine.copy.FILTERS_AFTER_LIMIT`)."""
+"""The way round each step that drops rows after the SQL's LIMIT (:func:`keychainsim.engine.copy.sql_limit_cuts`)."""
+
+SKIPPED = "its access control needs the user, and kSecUseAuthenticationUISkip leaves it out"
 
 
 def limit_before_filter(db: Database, query: Query, matcher: Matcher, keychain: str) -> Finding | None:
-    """A search that found nothing because the SQL's LIMIT cut the rows before the email or host filter
-    (``SecItemDb.c s3dl_create_select_sql()``): every row the limit kept fails the filter, and a row the
-    limit cut off passes it. None when that is not what happened."""
+    """A search that found nothing because the SQL's LIMIT cut the rows before a step that drops rows after
+    the fetch (``SecItemDb.c s3dl_create_select_sql()``, ``s3dl_query_row()``): the email or host filter, or
+    kSecUseAuthenticationUISkip. Every row the limit kept was dropped, and a row the limit cut off would have
+    been returned. None when that is not what happened."""
     if keychain != DP or query.limit is None or not dp_copy.sql_limit_cuts(query):
         return None
     limit = query.limit
-    kept: list[NearMiss] = []
+    kept: list[tuple[Row, str]] = []
     for row in dp_copy.rows_for(db, query, matcher, keychain):
         if matcher.misses(row):
             continue
-        filtered = matcher.filter_misses(row)
+        why = _dropped(query, matcher, row)
         if len(kept) < limit:
-            if not filtered:
-                return None  # a kept row passes: the search failed for another reason
-            kept.append(NearMiss(row, tuple(filtered)))
-        elif not filtered:
+            if why is None:
+                return None  # a kept row is returned: the search failed for another reason
+            kept.append((row, why))
+        elif why is None:
             return _cut_off(query, kept, row)
     return None
 
 
-def _cut_off(query: Query, kept: list[NearMiss], passing: Row) -> Finding:
+def _dropped(query: Query, matcher: Matcher, row: Row) -> str | None:
+    """Why the engine drops a row the SQL returned (None: it keeps it), in the engine's order."""
+    if dp_copy.skipped_for_user(query, row):
+        return SKIPPED
+    misses = matcher.filter_misses(row)
+    return NearMiss(row, tuple(misses)).describe() if misses else None
+
+
+def _cut_off(query: Query, kept: list[tuple[Row, str]], passing: Row) -> Finding:
     keys = [k for k in dp_copy.FILTERS_AFTER_LIMIT if k in query.match]
-    names = " and ".join(attr_name(k) for k in keys)
+    if dp_copy.skips_for_user(query):
+        keys.append("u_AuthUI")
+    steps = " and ".join(
+        "kSecUseAuthenticationUISkip" if k == "u_AuthUI" else f"the {attr_name(k)} filter" for k in keys
+    )
     limit = query.limit
     if limit == 1:
         how = "kSecMatchLimitOne" + ("" if query.limit_given else ", SecItemCopyMatching's default,")
     else:
         how = f"kSecMatchLimit {limit}"
-    fixes = "; or ".join(FILTER_FIXES[k] for k in keys)
+    fixes = "; or ".join(DROP_FIXES[k] for k in keys)
     return Finding(
         "query.limit_before_filter",
-        f"{row_label(passing)} passes {names}, but the search never reached it: {how} is applied by the database "
-        f"query before {names} filters its rows, and the row(s) it kept fail the filter "
-        f"({'; '.join(f'{row_label(n.row)}: {n.describe()}' for n in kept)}). Ask with kSecMatchLimitAll and pick "
-        f"from the results, or {fixes}.",
-        items=tuple(r for r in (*(n.row for n in kept), passing) if isinstance(r, Item)),
+        f"{row_label(passing)} would be returned, but the search never reached it: {how} is applied by the database "
+        f"query before {steps} drops rows, and it dropped the row(s) the limit kept "
+        f"({'; '.join(f'{row_label(row)}: {why}' for row, why in kept)}). Ask with kSecMatchLimitAll and pick from "
+        f"the results, or {fixes}.",
+        items=tuple(r for r in (*(row for row, _ in kept), passing) if isinstance(r, Item)),
         evidence={
             "limit": limit,
             "filters": keys,
-            "kept": [row_label(n.row) for n in kept],
+            "kept": [row_label(row) for row, _ in kept],
             "passing": row_label(passing),
         },
+    )
+
+
+def skipped_for_user(query: Query, passing: list[NearMiss]) -> Finding | None:
+    """A search whose every matching row needs the user while kSecUseAuthenticationUISkip leaves such rows
+    out (``s3dl_query()`` clears their errSecAuthNeeded and goes on): errSecItemNotFound."""
+    skipped = [n.row for n in passing if dp_copy.skipped_for_user(query, n.row)]
+    if not skipped or len(skipped) < len(passing):
+        return None
+    return Finding(
+        "access.authentication_required",
+        f"{', '.join(row_label(r) for r in skipped)} match(es), but {SKIPPED}: the item's access control has "
+        "constraints (user presence, biometry), so reading its data or a reference to it needs the user. Ask for "
+        "its attributes alone (no prompt), or let the prompt show.",
+        items=tuple(r for r in skipped if isinstance(r, Item)),
+        evidence={"key": "u_AuthUI", "skipped": [row_label(r) for r in skipped]},
     )
 
 

@@ -9,6 +9,7 @@ kSecMatchHostOrSubdomainOfHost; only kept rows count towards the limit, but the 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -88,3 +89,54 @@ def test_email_filter_sees_only_the_rows_the_limit_kept(keychain):
     on = datetime(2016, 6, 1, tzinfo=UTC)  # inside both certificates' validity
     status, result = keychain.SecItemCopyMatching({**attributes, kSecMatchValidOnDate: on})
     assert status == errSecSuccess and result[kSecAttrLabel] == "keychainsim test leaf"
+
+
+def _user_presence() -> Any:
+    from keychainsim import SecAccessControlCreateWithFlags
+    from keychainsim.model.access_control import kSecAccessControlUserPresence
+
+    return SecAccessControlCreateWithFlags(None, kSecAttrAccessibleWhenUnlocked, kSecAccessControlUserPresence)[0]
+
+
+@pytest.mark.apple_source
+def test_skip_drops_rows_the_limit_already_cut(keychain):
+    """SecItemDb.c s3dl_query_row / s3dl_query: under kSecUseAuthenticationUISkip a fetched row whose access
+    control needs the user fails to decode with errSecAuthNeeded, which s3dl_query clears and moves on from;
+    the SQL's LIMIT (s3dl_create_select_sql) had already cut the rows. A protected item stored first hides a
+    plain one from a default-limit data read (errSecItemNotFound); kSecMatchLimitAll returns the plain one's
+    data only; stored the other way round, the plain item comes first and is returned."""
+    protected = {kSecClass: kSecClassGenericPassword, kSecAttrAccount: "guarded", kSecValueData: b"hidden"}
+    add_ok(keychain, {**protected, kSecAttrAccessControl: _user_presence()})
+    add_ok(keychain, {kSecClass: kSecClassGenericPassword, kSecAttrAccount: "plain", kSecValueData: b"open"})
+    query = {
+        kSecClass: kSecClassGenericPassword,
+        kSecReturnData: True,
+        kSecUseAuthenticationUI: kSecUseAuthenticationUISkip,
+    }
+    assert keychain.SecItemCopyMatching(query) == (errSecItemNotFound, None)
+    assert keychain.SecItemCopyMatching({**query, kSecMatchLimit: kSecMatchLimitAll}) == (errSecSuccess, [b"open"])
+    # attributes alone need no user: nothing is dropped, and the first row is returned
+    status, attrs = keychain.SecItemCopyMatching({**query, kSecReturnData: False, kSecReturnAttributes: True})
+    assert status == errSecSuccess and attrs[kSecAttrAccount] == "guarded"
+
+
+@pytest.mark.apple_source
+def test_skip_with_the_plain_item_first_returns_it(keychain):
+    """SecItemDb.c s3dl_query_row: the first row the SQL returns needs no user, so LIMIT 1 keeps it and the
+    data read under kSecUseAuthenticationUISkip returns it."""
+    add_ok(keychain, {kSecClass: kSecClassGenericPassword, kSecAttrAccount: "plain", kSecValueData: b"open"})
+    add_ok(
+        keychain,
+        {
+            kSecClass: kSecClassGenericPassword,
+            kSecAttrAccount: "guarded",
+            kSecValueData: b"hidden",
+            kSecAttrAccessControl: _user_presence(),
+        },
+    )
+    query = {
+        kSecClass: kSecClassGenericPassword,
+        kSecReturnData: True,
+        kSecUseAuthenticationUI: kSecUseAuthenticationUISkip,
+    }
+    assert keychain.SecItemCopyMatching(query) == (errSecSuccess, b"open")

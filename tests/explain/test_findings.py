@@ -153,6 +153,33 @@ def test_limit_before_host_filter_names_the_row_the_limit_cut_off() -> None:
     assert elsewhere.status == errSecItemNotFound and elsewhere.codes == ["query.attribute_mismatch"]
 
 
+@pytest.mark.apple_source
+def test_skipped_rows_are_named_whether_or_not_the_limit_cut_a_later_one() -> None:
+    """SecItemDb.c s3dl_query: kSecUseAuthenticationUISkip leaves out a fetched row whose access control needs
+    the user. With only that row, explain says the item needs the user (access.authentication_required);
+    with a plain row after it, the default limit of one stopped the fetch at the skipped row
+    (query.limit_before_filter, naming both rows)."""
+    from keychainsim import SecAccessControlCreateWithFlags
+    from keychainsim.model.access_control import kSecAccessControlUserPresence
+
+    presence = SecAccessControlCreateWithFlags(None, kSecAttrAccessibleWhenUnlocked, kSecAccessControlUserPresence)[0]
+    kc = Keychain()
+    guarded = {kSecClass: kSecClassGenericPassword, kSecAttrAccount: "guarded", kSecValueData: b"x"}
+    assert kc.SecItemAdd({**guarded, kSecAttrAccessControl: presence})[0] == errSecSuccess
+    query = {
+        kSecClass: kSecClassGenericPassword,
+        kSecReturnData: True,
+        kSecUseAuthenticationUI: kSecUseAuthenticationUISkip,
+    }
+    alone = explain(kc, query)
+    assert alone.status == errSecItemNotFound and alone.codes == ["access.authentication_required"]
+    assert alone.findings[0].evidence == {"key": "u_AuthUI", "skipped": ["genp#1"]}
+    assert kc.SecItemAdd({kSecClass: kSecClassGenericPassword, kSecAttrAccount: "plain", kSecValueData: b"y"})[0] == 0
+    cut = explain(kc, query)
+    assert cut.status == errSecItemNotFound and cut.codes == ["query.limit_before_filter"]
+    assert cut.findings[0].evidence == {"limit": 1, "filters": ["u_AuthUI"], "kept": ["genp#1"], "passing": "genp#2"}
+
+
 @pytest.mark.apple_docs
 def test_duplicate_add_names_existing_item_and_unmentioned_uniqueness_attributes() -> None:
     """Quinn, "SecItem: Pitfalls and Best Practices" (Queries and Uniqueness Constraints): a query with
