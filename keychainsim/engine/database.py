@@ -94,6 +94,8 @@ class _Unbuilt(dict):  # type: ignore[type-arg]
 UNBUILT: dict[Hashable, Bucket] = _Unbuilt()
 """Stands, in ``Database.index``, for an index that is built on its first use."""
 
+_UNSET = object()
+
 
 def _add(bucket_map: dict[Hashable, Bucket], value: Hashable, rowid: int) -> None:
     bucket = bucket_map.get(value)
@@ -359,20 +361,23 @@ class Database:
     def _build(self, tkey: TableKey, column: str) -> dict[Hashable, Bucket]:
         """Build the index of ``column`` in table ``tkey`` from its rows, now that a lookup needs it.
 
-        Each row is filed as :func:`_index_entries` files it (under the column's default, for a uniqueness
-        probe column the row lacks), and :func:`_add` keeps every bucket in row id order whatever the
-        order rows are met in: the index is the one ``put`` would have kept from the first row on.
+        Each row is filed as :func:`_index_entries` files it (by the match key of its value, or under the
+        column's default for a uniqueness probe column the row lacks), and :func:`_add` keeps every bucket
+        in row id order whatever the order rows are met in: the index is the one ``put`` would have kept
+        from the first row on.
         """
-        item_class = tkey[1]
+        attr = CLASSES[tkey[1]].by_key[column]
+        default = match_key(attr, kind_default(attr.kind)) if column in UNIQUENESS_PROBES[tkey[1]] else _UNSET
         bucket_map: dict[Hashable, Bucket] = {}
-        probe = column in UNIQUENESS_PROBES[item_class]
-        only = (column,)
         for rowid, item in self.rows[tkey].items():
-            entries = item.keys_of(only)
-            if entries:
-                _add(bucket_map, entries[0][1], rowid)
-            elif probe:
-                _add(bucket_map, _probe_key(item, column), rowid)
+            value = item.get(column, _UNSET)
+            key = default if value is _UNSET else match_key(attr, value)
+            if key is _UNSET:
+                continue  # the row has no value here, and the column is no uniqueness probe
+            if key in bucket_map:
+                _add(bucket_map, key, rowid)
+            else:
+                bucket_map[key] = rowid
         self.index[tkey][column] = bucket_map
         return bucket_map
 
