@@ -129,6 +129,13 @@ def absorbed(reject: Reject, keychain: str | None = None) -> None:
         observation.refusals.append(Refusal(reject, keychain))
 
 
+def partly_done(reject: Reject) -> None:
+    """A call that did part of its work returns ``reject``'s status (an update that kept some rows while
+    another failed): the facade gives its reason in ``last_call``, as for an absorbed refusal, but no part
+    was refused outright, so ``explain`` lists no refusal for it (its searches and collisions tell it)."""
+    _last_absorbed.set(reject)
+
+
 def forget_absorbed() -> None:
     """Start a call with no absorbed refusal remembered."""
     _last_absorbed.set(None)

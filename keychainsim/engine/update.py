@@ -123,16 +123,14 @@ def apply(
     keychain: str,
     limit: int | None = None,
 ) -> OSStatus:
-    """Update every match (or the first ``limit``), row by row in scan order, each checked for uniqueness
-    against the rows as the earlier ones left them; what is kept when a row collides is the keychain's
-    rule (:func:`_keeps`)."""
+    """Update every match (or the first ``limit``), row by row in scan order: a row fails when its class
+    key is unavailable (errSecInteractionNotAllowed) or when it would collide with a row as the earlier ones
+    left them (errSecDuplicateItem); what is kept when a row fails is the keychain's rule (:func:`_keeps`)."""
     seen = observe.search("update", keychain, query, matcher)
     targets = matching(db, query, matcher, keychain, limit)
     observe.found(seen, targets)
     if not targets:
         return OSStatus.errSecItemNotFound
-    for item in targets:
-        require_item(item, db.device, f"updating {item.item_class} row {item.rowid}")
     now = clock()
     done: list[tuple[Item, Item]] = []
     failures: list[Reject] = []
@@ -140,6 +138,13 @@ def apply(
     taken: dict[tuple[Any, ...], Item] = {}  # the uniqueness tuples the rows updated so far now hold
     moved: set[int] = set()  # the rows updated so far: their old tuples are free
     for item in targets:
+        try:
+            # SecDbItemCopyWithUpdates() decrypts the row: an unavailable class key fails this row only.
+            require_item(item, db.device, f"updating {item.item_class} row {item.rowid}")
+        except Reject as locked:
+            failures.append(locked)
+            last_failed = True
+            continue
         new = item.with_attrs(_changed(item, parsed, now))
         key = new.unique_key()
         clash = taken.get(key)
@@ -172,20 +177,22 @@ def apply(
         return OSStatus.errSecSuccess
     observe.found(seen, [old for old, _ in done])  # the rows it changed
     kept = ", ".join(f"row {old.rowid}" for old, _ in done)
-    refused = Reject(failure.status, f"{failure.reason}; {kept} updated all the same: {KEPT_BECAUSE[keychain]}")
-    observe.absorbed(refused, keychain)
+    refused = Reject(
+        failure.status, f"{failure.reason}; {kept} updated all the same: {KEPT_BECAUSE[keychain]}", key=failure.key
+    )
+    observe.partly_done(refused)
     return refused.status
 
 
-KEPT_BECAUSE = {
+KEPT_BECAUSE: dict[str, str] = {
     DP: "the server commits unless the last matching row fails, and reports the first row's error",
     FILE: "the file-based keychain updates each item on its own",
 }
-"""Why rows that updated are kept beside one that collided (see :func:`_keeps`)."""
+"""Why rows that updated are kept beside one that failed (see :func:`_keeps`)."""
 
 
 def _keeps(keychain: str, last_failed: bool, done: list[tuple[Item, Item]]) -> bool:
-    """Are the rows that updated kept when another collided?
+    """Are the rows that updated kept when another failed?
 
     Data protection keychain (``SecItemDb.c s3dl_query_update()``): the transaction is committed unless the
     LAST matched row failed; the first row's error stays in the reply, so the caller gets it either way.

@@ -13,6 +13,7 @@ The status and the matches are the replay's, so an explanation cannot disagree w
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from keychainsim.engine import copy as dp_copy
@@ -73,8 +74,8 @@ def _failure_findings(
 ) -> list[Finding]:
     status = played.status
     findings: list[Finding] = []
+    kept = [row for s in played.searches if s.op == "update" for row in s.rows]  # a failed update's kept rows
     if status == OSStatus.errSecDuplicateItem and played.seen.collisions:
-        kept = [row for s in played.searches if s.op == "update" for row in s.rows]
         findings.extend(_collision(played.db, c, kept) for c in _distinct(played.seen.collisions))
     elif status in (OSStatus.errSecItemNotFound, OSStatus.errSecInteractionNotAllowed) and played.searches:
         for search in played.searches:
@@ -83,6 +84,13 @@ def _failure_findings(
             near = _near_misses(played.db, search, kc.clock)
             report.near_misses.extend(near)
             findings.extend(_search_findings(kc, played, search, near, history_codes))
+        if kept and findings:
+            first = findings[0]
+            findings[0] = dataclasses.replace(
+                first,
+                message=f"{first.message} {_kept_sentence(kept)}",
+                evidence={**first.evidence, "updated_all_the_same": [row_label(r) for r in kept]},
+            )
     findings.extend(_refusal_findings(played, covered=bool(findings)))
     if not findings:
         findings.append(_unexplained(played))
@@ -265,6 +273,12 @@ def _other_keychain(db: Database, parsed: Any, searched: str) -> Finding | None:
 # -- collisions ----------------------------------------------------------------------------------------
 
 
+def _kept_sentence(kept: list[Any]) -> str:
+    """What a failed update changed all the same (see :data:`KEPT_BECAUSE`)."""
+    rows = ", ".join(row_label(r) for r in kept)
+    return f"The other matching row(s) {rows} were updated all the same: {KEPT_BECAUSE[kept[0].keychain]}."
+
+
 def _collision(db: Database, collision: Collision, kept: list[Any] | None = None) -> Finding:
     """add.duplicate / update.duplicate: the uniqueness tuple both rows share, split into what the caller
     gave and what defaulted (an add), or the row the changed one would duplicate (an update) and the
@@ -292,10 +306,7 @@ def _collision(db: Database, collision: Collision, kept: list[Any] | None = None
         )
         evidence["updated"] = changed
         if kept:
-            message += (
-                f" The other matching row(s) {', '.join(row_label(r) for r in kept)} were updated all the same: "
-                f"{KEPT_BECAUSE[kept[0].keychain]}."
-            )
+            message += f" {_kept_sentence(kept)}"
             evidence["updated_all_the_same"] = [row_label(r) for r in kept]
         return Finding("update.duplicate", message, items=(existing,), evidence=evidence)
     query = collision.query

@@ -1,4 +1,5 @@
-"""A SecItemUpdate that matches several rows, some of which would collide on a uniqueness constraint.
+"""A SecItemUpdate that matches several rows, some of which fail: they would collide on a uniqueness
+constraint, or their class key is unavailable on a locked device.
 
 Sources: keychain/securityd/SecItemDb.c s3dl_query_update (rows updated one by one in scan order; each
 row's outcome overwrites ``result``, and ``*commit = false`` only when the last row failed; the outer
@@ -99,3 +100,33 @@ def test_file_based_keychain_keeps_every_row_that_updated():
         status = kc.SecItemUpdate({**QUERY, kSecMatchLimit: kSecMatchLimitAll}, {kSecAttrService: "s2"})
         assert status == errSecDuplicateItem, order
         assert _pairs(kc) == [("a", "s", "L"), ("a", "s2", "M"), ("b", "s2", "L")], order
+
+
+@pytest.mark.apple_source
+def test_a_locked_row_fails_alone_unless_it_is_the_last():
+    """SecItemDb.c s3dl_query_update: SecDbItemCopyWithUpdates decrypts each row, so on a locked device a
+    kSecAttrAccessibleWhenUnlocked row fails (errSecInteractionNotAllowed) while an
+    kSecAttrAccessibleAfterFirstUnlock row updates. Locked row first: the last row succeeds, its change is
+    committed and the reply carries the first row's -25308. Locked row last: everything is rolled back."""
+    for order, relabelled in (("locked first", ["L", "N"]), ("locked last", ["L", "L"])):
+        kc = Keychain()
+        protections = [kSecAttrAccessibleWhenUnlocked, kSecAttrAccessibleAfterFirstUnlock]
+        accounts = ["when-unlocked", "after-first-unlock"]
+        if order == "locked last":
+            protections.reverse()
+            accounts.reverse()
+        for account, protection in zip(accounts, protections, strict=True):
+            add_ok(
+                kc,
+                {
+                    kSecClass: kSecClassGenericPassword,
+                    kSecAttrAccount: account,
+                    kSecAttrLabel: "L",
+                    kSecAttrAccessible: protection,
+                },
+            )
+        kc.lock()
+        status = kc.SecItemUpdate(QUERY, {kSecAttrLabel: "N"})
+        assert status == errSecInteractionNotAllowed, order
+        labels = {i.get("acct"): i.get("labl") for i in kc.all_items()}
+        assert [labels["when-unlocked"], labels["after-first-unlock"]] == relabelled, order

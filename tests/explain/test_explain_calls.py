@@ -117,6 +117,25 @@ def test_update_that_collides_on_an_earlier_row_says_what_it_kept() -> None:
     assert sorted(i.get("svce") for i in kc.all_items()) == ["s", "s2", "s2"]
 
 
+@pytest.mark.apple_source
+def test_update_stopped_at_a_locked_row_says_what_it_kept() -> None:
+    """SecItemDb.c s3dl_query_update: on a locked device the first matching row (kSecAttrAccessibleWhenUnlocked)
+    cannot be decrypted and fails, the last (kSecAttrAccessibleAfterFirstUnlock) updates and is committed;
+    the reply carries -25308. explain names the locked row and the row updated all the same."""
+    kc = Keychain()
+    for account, protection in (("a", kSecAttrAccessibleWhenUnlocked), ("b", kSecAttrAccessibleAfterFirstUnlock)):
+        item = {kSecClass: kSecClassGenericPassword, kSecAttrAccount: account, kSecAttrLabel: "L"}
+        assert kc.SecItemAdd({**item, kSecAttrAccessible: protection})[0] == errSecSuccess
+    kc.lock()
+    query = {kSecClass: kSecClassGenericPassword, kSecAttrLabel: "L"}
+    report, status = explained_then_called(kc, "SecItemUpdate", query, {kSecAttrLabel: "N"})
+    assert status == errSecInteractionNotAllowed
+    assert report.codes == ["lock.item_unavailable"]
+    finding = report.findings[0]
+    assert [i.rowid for i in finding.items] == [1] and finding.evidence["updated_all_the_same"] == ["genp#2"]
+    assert sorted(i.get("labl") for i in kc.all_items()) == ["L", "N"]
+
+
 @pytest.mark.apple_test
 def test_refused_update_and_delete_say_why() -> None:
     """si-05-add.c (an attribute not of the class is errSecNoSuchAttr) and the delete rules of
