@@ -241,10 +241,11 @@ def test_legacy_rowid_ref_in_add_is_persistent_ref_unsupported(keychain):
     assert keychain.SecItemCopyMatching(genp("a"))[0] == errSecItemNotFound
 
 
-@pytest.mark.inferred
+@pytest.mark.apple_source
 def test_persistent_ref_given_to_add_is_ignored(keychain):
-    """§D.2 (inferred from query_add_value + the add path): a UUID-based kSecValuePersistentRef in an
-    add is accepted and ignored; the new item gets a fresh ref."""
+    """SecItemServer.c SecServerItemAddWithCustomDb: a UUID-based (20-byte) kSecValuePersistentRef sets no
+    q_row_id, so the add goes on, and the server then sets the new item's persistref and q_uuid_pref to a
+    fresh SecServerUUIDDataCreate() value: the caller's reference is replaced and the new item gets its own."""
     pref = _add_with_pref(keychain, genp("a"))
     status, new_pref = keychain.SecItemAdd(genp("b", **{kSecValuePersistentRef: pref, kSecReturnPersistentRef: True}))
     assert status == errSecSuccess
