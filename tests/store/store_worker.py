@@ -74,8 +74,15 @@ def hold(store_path: str, ready: str) -> None:
         time.sleep(600)
 
 
+_REAL_REPLACE = os.replace
+"""The crash commands replace os.replace (and os.write) with a function that stops; the note still needs it."""
+
+
 def _stop(ready: str, note: str) -> None:
-    Path(ready).write_text(note)
+    # The test reads the note as soon as the file exists: it must appear whole (written aside, then renamed),
+    # or a loaded machine lets the test read it empty.
+    Path(ready + ".partial").write_text(note)
+    _REAL_REPLACE(ready + ".partial", ready)
     time.sleep(600)
 
 
