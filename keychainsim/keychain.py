@@ -220,31 +220,33 @@ class Keychain:
     # -- SecItem -----------------------------------------------------------------------------
 
     def SecItemAdd(self, attributes: dict[str, Any]) -> tuple[OSStatus, Any]:
-        return self._call("SecItemAdd", (attributes,), lambda ctx: shim.add(ctx, attributes))
+        return self._call("SecItemAdd", (attributes,), shim.add)
 
     def SecItemCopyMatching(self, query: dict[str, Any]) -> tuple[OSStatus, Any]:
-        return self._call("SecItemCopyMatching", (query,), lambda ctx: shim.copy_matching(ctx, query), write=False)
+        return self._call("SecItemCopyMatching", (query,), shim.copy_matching, write=False)
 
     def SecItemUpdate(self, query: dict[str, Any], attributes_to_update: dict[str, Any]) -> OSStatus:
         status, _ = self._call(
             "SecItemUpdate",
             (query, attributes_to_update),
-            lambda ctx: (shim.update(ctx, query, attributes_to_update), None),
+            lambda ctx, query, changes: (shim.update(ctx, query, changes), None),
         )
         return status
 
     def SecItemDelete(self, query: dict[str, Any]) -> OSStatus:
-        status, _ = self._call("SecItemDelete", (query,), lambda ctx: (shim.delete(ctx, query), None))
+        status, _ = self._call("SecItemDelete", (query,), lambda ctx, query: (shim.delete(ctx, query), None))
         return status
 
     def _call(
         self,
         name: str,
         args: tuple[Any, ...],
-        body: Callable[[CallContext], tuple[OSStatus, Any]],
+        body: Callable[..., tuple[OSStatus, Any]],
         write: bool = True,
     ) -> tuple[OSStatus, Any]:
-        record = CallRecord(name, _SUCCESS, details={"args": args})
+        """Run ``body(context, *args)`` as one SecItem call: its arguments checked, in one store transaction,
+        its status and refusal reason recorded in ``last_call`` and its observers told."""
+        record = CallRecord(name, _SUCCESS, args=args)
         token = tracing.enter()  # the work of this call: traced functions it uses are no steps of their own
         try:
             for arg in args:
@@ -254,10 +256,10 @@ class Keychain:
             memory = self._memory
             if memory is not None:
                 with memory[0]:
-                    status, result = body(CallContext(memory[1], self.caller, self.platform, self.clock, record))
+                    status, result = body(CallContext(memory[1], self.caller, self.platform, self.clock, record), *args)
             else:
                 with self._backend.transaction(write=write) as db:
-                    status, result = body(CallContext(db, self.caller, self.platform, self.clock, record))
+                    status, result = body(CallContext(db, self.caller, self.platform, self.clock, record), *args)
         except Reject as refused:
             status, result = refused.status, None
             record.reason, record.key = refused.reason, refused.key
@@ -280,7 +282,7 @@ class Keychain:
     def SecKeyCreateRandomKey(self, parameters: dict[str, Any]) -> tuple[Any, Any]:
         """``(private key, error)``; stores the halves the parameters make permanent (keys reference §A)."""
         check_python_types(parameters, "SecKeyCreateRandomKey parameters", _ref_types())
-        record = CallRecord("SecKeyCreateRandomKey", OSStatus.errSecSuccess, details={"args": (parameters,)})
+        record = CallRecord("SecKeyCreateRandomKey", OSStatus.errSecSuccess, args=(parameters,))
         with tracing.inside(), self._backend.transaction() as db:
             key, error = create_random_key(CallContext(db, self.caller, self.platform, self.clock, record), parameters)
         if error is not None:
@@ -310,7 +312,7 @@ class Keychain:
         from keychainsim.crypto import SecPKCS12Import
 
         options = dict(options or {})
-        record = CallRecord("SecPKCS12Import", OSStatus.errSecSuccess, details={"args": (data, options)})
+        record = CallRecord("SecPKCS12Import", OSStatus.errSecSuccess, args=(data, options))
         with tracing.inside():
             status, items = SecPKCS12Import(data, options, platform=self.platform)
             if status == OSStatus.errSecSuccess:

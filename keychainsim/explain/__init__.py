@@ -51,7 +51,7 @@ def explain(
     if call is None:
         call = last.call if last is not None else ("SecItemAdd" if _looks_like_add(query) else "SecItemCopyMatching")
     if call == "SecItemUpdate" and attributes_to_update is None and last is not None and last.call == call:
-        attributes_to_update = last.details["args"][1]
+        attributes_to_update = last.args[1]
     with tracing.inside():  # explain's own key and certificate calls are no steps of the traced flow
         earlier = history_findings(kc, query, history) if history is not None else []
         report = explain_call(kc, call, query, attributes_to_update, {f.code for f in earlier})
@@ -66,7 +66,7 @@ def _last_call_with(kc: Any, query: dict[str, Any]) -> Any:
     last = getattr(kc, "last_call", None)
     if last is None or last.call not in ("SecItemCopyMatching", "SecItemAdd", "SecItemUpdate", "SecItemDelete"):
         return None
-    args = last.details.get("args", ())
+    args = last.args
     return last if args and args[0] == query else None
 
 

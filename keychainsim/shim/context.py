@@ -7,7 +7,7 @@ engine piece by piece. Nothing below the facade ever needs the facade itself, so
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from keychainsim.engine.context import Caller, Clock
@@ -23,7 +23,13 @@ class CallRecord:
     status: OSStatus
     reason: str = ""
     key: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    args: tuple[Any, ...] = ()
+    """The call's arguments as the caller passed them (what explain replays)."""
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The call's arguments under ``"args"`` (the form older readers of the record use)."""
+        return {"args": self.args}
 
 
 @dataclass(slots=True)
