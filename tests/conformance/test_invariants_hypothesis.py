@@ -8,10 +8,15 @@ detection (§D.4), all-matches update/delete with -25300 when nothing matches (�
 -25299 on a primary-key collision (§F.4). Sources: SecItemSchema.c (P flags), SecDbQuery.c
 query_create_with_limit, SecItemDb.c s3dl_query_add / s3dl_query_update / s3dl_query_delete.
 
-Rules the reference marks (inferred) are kept out: values are plain strings (no str/bytes mixing),
-updates never change kSecAttrSynchronizable, and primary-key-changing updates are only attempted when
-at most one item matches (so neither the "two matched items collide" nor the rollback rule is
-exercised). Tombstones are invisible to every public query, so the model can ignore them.
+A key-changing update that matches several items follows s3dl_query_update() (SecItemDb.c): the rows
+are updated one by one in scan order (row id order here), each checked against the table as the earlier
+rows left it, so a row may collide with an earlier row's new key or with a matched row not updated yet;
+every row overwrites the result, so the transaction commits unless the LAST row failed, and the first
+row's error (-25299) is the status either way (SecDbItemUpdate() keeps the first error, and
+securityd_message_no_error() in client.c turns it into the status).
+
+Values are plain strings (no str/bytes mixing) and updates never change kSecAttrSynchronizable.
+Tombstones are invisible to every public query, so the model can ignore them.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ class GenpModel(RuleBasedStateMachine):
 
         self.kc = Keychain(access_groups=list(GROUPS))
         self.items: dict[Key, dict[str, Any]] = {}
+        self.rowids: dict[Key, int] = {}  # the row each item lives in: an update keeps it
+        self.next_rowid = 1
 
     # -- model helpers ----------------------------------------------------------------------------
 
@@ -90,6 +97,8 @@ class GenpModel(RuleBasedStateMachine):
         else:
             assert status == errSecSuccess, (attrs, status)
             self.items[key] = {kSecAttrLabel: label}
+            self.rowids[key] = self.next_rowid
+            self.next_rowid += 1
         assert result is None
 
     @rule(acct=maybe_account, svce=maybe_service, group=maybe_group, sync=query_syncs)
@@ -144,25 +153,39 @@ class GenpModel(RuleBasedStateMachine):
             changes[kSecAttrService] = new_svce
         if new_group is not None:
             changes[kSecAttrAccessGroup] = new_group
-        matched = self._matches(acct, svce, group, sync)
-        if not changes or len(matched) > 1:
-            return  # see the module docstring: multi-item key changes involve inferred rules
+        matched = sorted(self._matches(acct, svce, group, sync), key=self.rowids.__getitem__)
+        if not changes:
+            return
         status = self.kc.SecItemUpdate(self._query(acct, svce, group, sync), changes)
         if not matched:
             assert status == errSecItemNotFound
             return
-        old = matched[0]
-        new: Key = (
-            new_acct if new_acct is not None else old[0],
-            new_svce if new_svce is not None else old[1],
-            new_group if new_group is not None else old[2],
-            old[3],
-        )
-        if new != old and new in self.items:
-            assert status == errSecDuplicateItem, (old, new, status)
-            return
-        assert status == errSecSuccess, (old, new, status)
-        self.items[new] = self.items.pop(old)
+        moved: dict[Key, Key] = {}  # old key -> new key, for the rows updated so far
+        taken: set[Key] = set()  # the keys those rows now hold
+        failed = last_failed = False
+        for old in matched:
+            new: Key = (
+                new_acct if new_acct is not None else old[0],
+                new_svce if new_svce is not None else old[1],
+                new_group if new_group is not None else old[2],
+                old[3],
+            )
+            held_by_other = new != old and new in self.items and new not in moved
+            last_failed = new in taken or held_by_other
+            if last_failed:
+                failed = True
+                continue
+            moved[old] = new
+            taken.add(new)
+        if failed:
+            assert status == errSecDuplicateItem, (matched, changes, status)
+        else:
+            assert status == errSecSuccess, (matched, changes, status)
+        if last_failed:
+            return  # the transaction rolled back: nothing changed
+        kept = {old: (self.items.pop(old), self.rowids.pop(old)) for old in moved}
+        for old, new in moved.items():
+            self.items[new], self.rowids[new] = kept[old]
 
     @rule(acct=maybe_account, svce=maybe_service, group=maybe_group, sync=query_syncs)
     def delete(self, acct: str | None, svce: str | None, group: str | None, sync: Any) -> None:
@@ -173,7 +196,7 @@ class GenpModel(RuleBasedStateMachine):
             return
         assert status == errSecSuccess
         for k in matched:
-            del self.items[k]
+            del self.items[k], self.rowids[k]
 
     # -- invariant --------------------------------------------------------------------------------
 
@@ -210,3 +233,21 @@ GenpModel.TestCase.settings = settings(
 )
 TestGenpInvariants = GenpModel.TestCase
 TestGenpInvariants.pytestmark = [pytest.mark.apple_source]
+
+
+@pytest.mark.apple_source
+def test_the_reference_model_runs_a_partial_commit_like_the_keychain() -> None:
+    """The steps the generated runs rarely reach, driven through the same rules and invariant: two matched
+    rows, the first colliding with a row the query does not match, the last free. SecItemDb.c
+    s3dl_query_update(): the last row succeeded, so the transaction commits that row, and the first row's
+    errSecDuplicateItem is the status."""
+    machine = GenpModel()
+    machine.add("alice", "svc", None, None, "L1")
+    machine.add("bob", "svc", None, None, "L2")
+    machine.add("alice", "other", None, None, "L1")
+    machine.update_key(None, "svc", None, None, None, "other", None)
+    machine.everything_visible_agrees()
+    assert set(machine.items) == {("alice", "svc", APP, 0), ("bob", "other", APP, 0), ("alice", "other", APP, 0)}
+    machine.update_key("alice", None, None, None, None, "svc", None)  # both alice rows to svc: the last collides
+    machine.everything_visible_agrees()
+    assert ("alice", "other", APP, 0) in machine.items  # rolled back
