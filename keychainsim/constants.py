@@ -357,6 +357,17 @@ kSecKeyOperationTypeEncrypt = 2
 kSecKeyOperationTypeDecrypt = 3
 kSecKeyOperationTypeKeyExchange = 4
 
+# RSA encryption algorithms (SecKeyAdaptors.m; the strings are what SecKeyAlgorithm holds).
+kSecKeyAlgorithmRSAEncryptionPKCS1 = "algid:encrypt:RSA:PKCS1"
+kSecKeyAlgorithmRSAEncryptionOAEPSHA1 = "algid:encrypt:RSA:OAEP:SHA1"
+kSecKeyAlgorithmRSAEncryptionOAEPSHA224 = "algid:encrypt:RSA:OAEP:SHA224"
+kSecKeyAlgorithmRSAEncryptionOAEPSHA256 = "algid:encrypt:RSA:OAEP:SHA256"
+kSecKeyAlgorithmRSAEncryptionOAEPSHA384 = "algid:encrypt:RSA:OAEP:SHA384"
+kSecKeyAlgorithmRSAEncryptionOAEPSHA512 = "algid:encrypt:RSA:OAEP:SHA512"
+
+# SecRandomCopyBytes' default generator is a NULL SecRandomRef (SecRandom.h: kSecRandomDefault).
+kSecRandomDefault = None
+
 # Key-generation parameter dictionaries share these with SecItem dictionaries (SecKey.h).
 # kSecPrivateKeyAttrs / kSecPublicKeyAttrs are listed in A.14 above.
 

@@ -4,8 +4,9 @@ The layer under the SecItem engine (architecture.md): it knows how a SecKeyRef, 
 SecIdentityRef looks to the keychain (the attributes it contributes, how it is rebuilt from a row) and
 nothing about storage. It imports neither the engine nor any UI library.
 
-Modules, one noun each: :mod:`~.keys` (SecKey), :mod:`~.signing` (signatures), :mod:`~.keygen`
-(SecKeyCreateRandomKey's rules), :mod:`~.hashes` (the klbl/pkhh hash), :mod:`~.names` (normalized
+Modules, one noun each: :mod:`~.keys` (SecKey), :mod:`~.signing` (signatures), :mod:`~.encryption`
+(RSA encryption, block size, random bytes), :mod:`~.keygen` (SecKeyCreateRandomKey's rules),
+:mod:`~.hashes` (the klbl/pkhh hash), :mod:`~.names` (normalized
 names), :mod:`~.certificates` (SecCertificate), :mod:`~.identity` (SecIdentity), :mod:`~.pem`,
 :mod:`~.csr`, :mod:`~.ca` (a local test CA), :mod:`~.pkcs12` (SecPKCS12Import), plus the internals
 :mod:`~.der` and :mod:`~.secure_enclave`.
@@ -27,6 +28,12 @@ from keychainsim.crypto.certificates import (
     SecCertificateCopySubjectSummary,
     SecCertificateCreateWithData,
     subject_summary,
+)
+from keychainsim.crypto.encryption import (
+    SecKeyCreateDecryptedData,
+    SecKeyCreateEncryptedData,
+    SecKeyGetBlockSize,
+    SecRandomCopyBytes,
 )
 from keychainsim.crypto.hashes import public_key_hash
 from keychainsim.crypto.identity import (
@@ -73,14 +80,18 @@ __all__ = [
     "SecKeyCopyAttributes",
     "SecKeyCopyExternalRepresentation",
     "SecKeyCopyPublicKey",
+    "SecKeyCreateDecryptedData",
+    "SecKeyCreateEncryptedData",
     "SecKeyCreateSignature",
     "SecKeyCreateWithData",
+    "SecKeyGetBlockSize",
     "SecKeyIsAlgorithmSupported",
     "SecKeyVerifySignature",
     "SecPKCS12Import",
     "SecPolicy",
     "SecPolicyCreateBasicX509",
     "SecPolicyCreateSSL",
+    "SecRandomCopyBytes",
     "create_random_key",
     "normalize_issuer",
     "public_key_hash",

@@ -36,10 +36,13 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from keychainsim.constants import (
+    kSecKeyOperationTypeDecrypt,
+    kSecKeyOperationTypeEncrypt,
     kSecKeyOperationTypeSign,
     kSecKeyOperationTypeVerify,
 )
 from keychainsim.crypto import der
+from keychainsim.crypto.encryption import supports_encryption
 from keychainsim.crypto.keys import SecKey
 from keychainsim.errors import NotModeledError
 from keychainsim.status import CFError, OSStatus
@@ -132,15 +135,19 @@ def _pss_fits(key: SecKey, spec: SignatureAlgorithm) -> bool:
 
 
 def SecKeyIsAlgorithmSupported(key: SecKey, operation: int, algorithm: str) -> bool:
-    """Whether ``key`` can run ``algorithm`` for ``operation`` (sign or verify), without running it.
+    """Whether ``key`` can run ``algorithm`` for ``operation`` (sign, verify, encrypt, decrypt), without running it.
+
+    Encrypt and decrypt follow :mod:`keychainsim.crypto.encryption` (RSA only).
 
     Raises:
-        NotModeledError: for encrypt, decrypt and key-exchange operations.
+        NotModeledError: for key exchange, and for ECIES / RSA-AES-GCM encryption algorithms.
     """
     if not isinstance(key, SecKey):
         raise TypeError(f"key: expected a SecKey, got {type(key).__name__}")
+    if operation in (kSecKeyOperationTypeEncrypt, kSecKeyOperationTypeDecrypt):
+        return supports_encryption(key, operation == kSecKeyOperationTypeEncrypt, algorithm)
     if operation not in (kSecKeyOperationTypeSign, kSecKeyOperationTypeVerify):
-        raise NotModeledError(str(operation), "SecKeyIsAlgorithmSupported", "only sign and verify are modelled")
+        raise NotModeledError(str(operation), "SecKeyIsAlgorithmSupported", "key exchange is not modelled")
     spec = ALGORITHMS.get(algorithm)
     if spec is None or spec.family != _family(key):
         return False
