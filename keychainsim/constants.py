@@ -350,13 +350,6 @@ kSecKeyAlgorithmRSASignatureMessagePSSSHA256 = "algid:sign:RSA:message-PSS:SHA25
 kSecKeyAlgorithmRSASignatureMessagePSSSHA384 = "algid:sign:RSA:message-PSS:SHA384:SHA384:48"
 kSecKeyAlgorithmRSASignatureMessagePSSSHA512 = "algid:sign:RSA:message-PSS:SHA512:SHA512:64"
 
-# SecKeyOperationType (keychain/headers/SecKey.h), for SecKeyIsAlgorithmSupported.
-kSecKeyOperationTypeSign = 0
-kSecKeyOperationTypeVerify = 1
-kSecKeyOperationTypeEncrypt = 2
-kSecKeyOperationTypeDecrypt = 3
-kSecKeyOperationTypeKeyExchange = 4
-
 # RSA encryption algorithms (SecKeyAdaptors.m; the strings are what SecKeyAlgorithm holds).
 kSecKeyAlgorithmRSAEncryptionPKCS1 = "algid:encrypt:RSA:PKCS1"
 kSecKeyAlgorithmRSAEncryptionOAEPSHA1 = "algid:encrypt:RSA:OAEP:SHA1"
@@ -365,8 +358,13 @@ kSecKeyAlgorithmRSAEncryptionOAEPSHA256 = "algid:encrypt:RSA:OAEP:SHA256"
 kSecKeyAlgorithmRSAEncryptionOAEPSHA384 = "algid:encrypt:RSA:OAEP:SHA384"
 kSecKeyAlgorithmRSAEncryptionOAEPSHA512 = "algid:encrypt:RSA:OAEP:SHA512"
 
-# SecRandomCopyBytes' default generator is a NULL SecRandomRef (SecRandom.h: kSecRandomDefault).
-kSecRandomDefault = None
+
+# SecKeyOperationType (keychain/headers/SecKey.h), for SecKeyIsAlgorithmSupported.
+kSecKeyOperationTypeSign = 0
+kSecKeyOperationTypeVerify = 1
+kSecKeyOperationTypeEncrypt = 2
+kSecKeyOperationTypeDecrypt = 3
+kSecKeyOperationTypeKeyExchange = 4
 
 # Key-generation parameter dictionaries share these with SecItem dictionaries (SecKey.h).
 # kSecPrivateKeyAttrs / kSecPublicKeyAttrs are listed in A.14 above.

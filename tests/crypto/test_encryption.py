@@ -156,9 +156,9 @@ def test_block_size_is_modulus_or_coordinate_bytes(make_key):
 @pytest.mark.apple_docs
 def test_random_copy_bytes_returns_zero_and_fresh_bytes():
     """SecRandomCopyBytes (developer.apple.com/documentation/security/secrandomcopybytes): errSecSuccess
-    with count random bytes from kSecRandomDefault; two draws differ."""
-    status, first = SecRandomCopyBytes(kSecRandomDefault, 32)
+    with count random bytes from kSecRandomDefault (a NULL SecRandomRef, None here); two draws differ."""
+    status, first = SecRandomCopyBytes(None, 32)
     assert status == 0 and len(first) == 32
-    assert SecRandomCopyBytes(kSecRandomDefault, 32)[1] != first
+    assert SecRandomCopyBytes(None, 32)[1] != first
     with pytest.raises(ValueError, match="count"):
-        SecRandomCopyBytes(kSecRandomDefault, -1)
+        SecRandomCopyBytes(None, -1)
