@@ -52,7 +52,9 @@ def sql_limit_cuts(query: Query) -> bool:
     (``s3dl_query_row()``: decoding it fails with errSecAuthNeeded, which ``s3dl_query()`` clears for
     q_skip_acl_items and goes on to the next row the SQL returned, if any)?"""
     match = query.match
-    if query.limit is None or any(k in match for k in FILTERS_BEFORE_LIMIT):
+    if query.limit is None or not (match or query.auth_ui == "skip"):
+        return False  # the usual query, answered without a look at the filters
+    if any(k in match for k in FILTERS_BEFORE_LIMIT):
         return False
     return any(k in match for k in FILTERS_AFTER_LIMIT) or skips_for_user(query)
 
@@ -127,7 +129,7 @@ def run(
     locked = not every_class_available(device)
     secret = not SECRET_RETURNS.isdisjoint(query.returns)
     rows = rows_for(db, query, matcher, keychain)
-    if (query.match or query.auth_ui == "skip") and limit is not None and sql_limit_cuts(query):
+    if limit is not None and sql_limit_cuts(query):
         rows = sql_rows(rows, matcher, limit)
     for row in rows:
         if not matcher.hits(row):

@@ -161,18 +161,14 @@ class Database:
 
     def find_unique(self, item: Item) -> Item | None:
         """The row holding ``item``'s uniqueness tuple, if any (it may be a tombstone)."""
-        keychain, item_class = item.keychain, item.item_class
-        table = self.rows.get((keychain, item_class))
+        item_class = item.item_class
+        tkey = (item.keychain, item_class)
+        table = self.rows.get(tkey)
         if not table:
             return None
-        tkey = (keychain, item_class)
-        columns = self.index[tkey]
         smallest: Collection[int] | None = None
         for column in UNIQUENESS_PROBES[item_class]:
-            bucket_map = columns[column]
-            if bucket_map is UNBUILT:
-                bucket_map = self._build(tkey, column)
-            rows = bucket_rows(bucket_map.get(_probe_key(item, column)))
+            rows = bucket_rows(self._bucket_map(tkey, column).get(_probe_key(item, column)))
             if smallest is None or len(rows) < len(smallest):
                 smallest = rows
         key = item.unique_key()
@@ -184,11 +180,8 @@ class Database:
 
     def by_ref(self, uuid: bytes) -> Item | None:
         """The row whose persistent reference is ``uuid``, through each table's persistref index."""
-        for tkey, columns in self.index.items():
-            bucket_map = columns["persistref"]
-            if bucket_map is UNBUILT:
-                bucket_map = self._build(tkey, "persistref")
-            for rowid in bucket_rows(bucket_map.get(uuid)):
+        for tkey in self.index:
+            for rowid in bucket_rows(self._bucket_map(tkey, "persistref").get(uuid)):
                 self.examined += 1
                 return self.rows[tkey][rowid]
         return None
@@ -199,13 +192,9 @@ class Database:
         if key not in INDEXED_KEYS.get(item_class, ()):
             return None
         tkey = (keychain, item_class)
-        columns = self.index.get(tkey)
-        if columns is None:
+        if tkey not in self.index:
             return []
-        bucket_map = columns[key]
-        if bucket_map is UNBUILT:
-            bucket_map = self._build(tkey, key)
-        rowids = bucket_rows(bucket_map.get(wanted))
+        rowids = bucket_rows(self._bucket_map(tkey, key).get(wanted))
         table = self.rows[(keychain, item_class)]
         self.examined += len(rowids)
         return [table[r] for r in rowids]
@@ -236,7 +225,7 @@ class Database:
             bucket_map = columns.get(key)
             if bucket_map is None:
                 continue  # no index on this column
-            if bucket_map is UNBUILT:
+            if bucket_map is UNBUILT:  # _bucket_map() inline: this is every lookup's path
                 bucket_map = self._build(tkey, key)
             bucket = bucket_map.get(wanted)
             if bucket is None:
@@ -272,13 +261,10 @@ class Database:
         wanted: list[tuple[str, Hashable]] = []
         buckets: list[Collection[int]] = []
         for key, value in terms:
-            bucket_map = columns.get(key)
-            if bucket_map is None:
+            if key not in columns:
                 continue
-            if bucket_map is UNBUILT:
-                bucket_map = self._build(tkey, key)
             wanted.append((key, value))
-            rows = bucket_rows(bucket_map.get(value))
+            rows = bucket_rows(self._bucket_map(tkey, key).get(value))
             if rows:
                 buckets.append(rows)
         if not buckets:
@@ -357,6 +343,12 @@ class Database:
             bucket_map = columns[key]
             if bucket_map is not UNBUILT:
                 _discard(bucket_map, value, item.rowid)
+
+    def _bucket_map(self, tkey: TableKey, column: str) -> dict[Hashable, Bucket]:
+        """The index of ``column`` in table ``tkey`` (an indexed column of an existing table), built now if
+        no lookup needed it before."""
+        bucket_map = self.index[tkey][column]
+        return self._build(tkey, column) if bucket_map is UNBUILT else bucket_map
 
     def _build(self, tkey: TableKey, column: str) -> dict[Hashable, Bucket]:
         """Build the index of ``column`` in table ``tkey`` from its rows, now that a lookup needs it.

@@ -93,9 +93,8 @@ class ResultRow:
         return self.item.item_class
 
     def attributes(self, for_add: bool = False, with_secret_parts: bool = False) -> dict[str, Any]:
-        item = self.item
-        out = attributes_for_add(item) if for_add else attributes_for_copy(item)
-        return out if item.get("tkid") is None else with_token_access_control(out, item)
+        out = attributes_for_add(self.item) if for_add else attributes_for_copy(self.item)
+        return with_token_access_control(out, self.item)
 
     def data(self) -> bytes | None:
         return item_data(self.item)

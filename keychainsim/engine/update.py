@@ -134,7 +134,6 @@ def apply(
     now = clock()
     done: list[tuple[Item, Item]] = []
     failures: list[Reject] = []
-    last_failed = False
     taken: dict[tuple[Any, ...], Item] = {}  # the uniqueness tuples the rows updated so far now hold
     moved: set[int] = set()  # the rows updated so far: their old tuples are free
     for item in targets:
@@ -143,7 +142,6 @@ def apply(
             require_item(item, db.device, f"updating {item.item_class} row {item.rowid}")
         except Reject as locked:
             failures.append(locked)
-            last_failed = True
             continue
         new = item.with_attrs(_changed(item, parsed, now))
         key = new.unique_key()
@@ -152,7 +150,6 @@ def apply(
             existing = db.find_unique(new)
             if existing is not None and existing.rowid not in moved and existing.rowid != item.rowid:
                 clash = None if existing.is_tombstone else existing
-        last_failed = clash is not None
         if clash is not None:
             observe.collided("update", keychain, clash, new)
             failures.append(
@@ -168,6 +165,7 @@ def apply(
     failure = None
     if failures:
         failure = failures[0] if keychain == DP else failures[-1]
+        last_failed = not done or done[-1][0] is not targets[-1]
         if not _keeps(keychain, last_failed, done):
             observe.found(seen, [])  # nothing changed
             raise failure
