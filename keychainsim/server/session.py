@@ -290,6 +290,17 @@ class Session:
             raise RequestError("bad_argument", "SecKeyIsAlgorithmSupported: operation must be an int value")
         return {"result": self._out(bool(keychainsim.SecKeyIsAlgorithmSupported(key, operation, algorithm)))}
 
+    def op_SecKeyCreateEncryptedData(self, args: dict[str, Any]) -> dict[str, Any]:
+        key, algorithm, plaintext = self._in(args, "key"), self._in(args, "algorithm"), self._in(args, "plaintext")
+        return self._value_error(*keychainsim.SecKeyCreateEncryptedData(key, algorithm, plaintext))
+
+    def op_SecKeyCreateDecryptedData(self, args: dict[str, Any]) -> dict[str, Any]:
+        key, algorithm, ciphertext = self._in(args, "key"), self._in(args, "algorithm"), self._in(args, "ciphertext")
+        return self._value_error(*keychainsim.SecKeyCreateDecryptedData(key, algorithm, ciphertext))
+
+    def op_SecKeyGetBlockSize(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"result": self._out(keychainsim.SecKeyGetBlockSize(self._in(args, "key")))}
+
     def op_SecAccessControlCreateWithFlags(self, args: dict[str, Any]) -> dict[str, Any]:
         protection, flags = self._in(args, "protection"), self._in(args, "flags")
         if type(flags) is not int:

@@ -362,3 +362,127 @@ def test_cfequal_compares_the_objects_not_the_handles() -> None:
     assert client.ok("CFEqual", a=first, b=second)["result"] == {"bool": True}
     assert client.ok("CFEqual", a=first, b=key)["result"] == {"bool": False}
     assert client.send("CFEqual", a=first)["error"]["code"] == "bad_request"
+
+
+OAEP_SHA256 = s("algid:encrypt:RSA:OAEP:SHA256")
+
+
+def rsa_parameters(bits: int, tag: bytes) -> dict[str, Any]:
+    """kSecAttrKeyTypeRSA ("42") of ``bits``, the private half stored with kSecAttrApplicationTag ``tag``."""
+    return dic(type=s("42"), bsiz={"int": bits}, private=dic(perm={"bool": True}, atag=d(tag)))
+
+
+@pytest.mark.apple_source
+def test_rsa_encryption_round_trips_through_a_stored_key() -> None:
+    """SecKeyAdaptors.m SecKeyRSACopyEncryptedWithPadding / SecKeyRSACopyDecryptedWithPadding: the public key
+    encrypts to one modulus (SecRSAKey.c SecRSAPublicKeyBlockSize: 256 bytes for 2048 bits), and the private
+    key found again in the keychain by its tag (kSecReturnRef), a new handle, decrypts it."""
+    client = Client()
+    key = client.ok("SecKeyCreateRandomKey", parameters=rsa_parameters(2048, b"com.example.enc"))["result"]
+    public = client.ok("SecKeyCopyPublicKey", key=key)["result"]
+    assert client.ok("SecKeyGetBlockSize", key=key)["result"] == {"int": 256}
+    assert client.ok("SecKeyGetBlockSize", key=public)["result"] == {"int": 256}
+    encrypted = client.ok("SecKeyCreateEncryptedData", key=public, algorithm=OAEP_SHA256, plaintext=d(b"hello"))
+    assert encrypted["error"] is None
+    ciphertext = base64.b64decode(encrypted["result"]["data"])
+    assert len(ciphertext) == 256 and b"hello" not in ciphertext
+    again = client.ok("SecKeyCreateEncryptedData", key=public, algorithm=OAEP_SHA256, plaintext=d(b"hello"))
+    assert again["result"] != encrypted["result"]  # OAEP draws a fresh seed for every encryption
+    query = dic(**{"class": s("keys")}, atag=d(b"com.example.enc"), kcls={"int": 1}, r_Ref={"bool": True})
+    found = client.ok("SecItemCopyMatching", query=query)
+    assert found["status"] == 0 and found["result"]["ref"]["handle"] != key["ref"]["handle"]
+    decrypted = client.ok(
+        "SecKeyCreateDecryptedData", key=found["result"], algorithm=OAEP_SHA256, ciphertext=encrypted["result"]
+    )
+    assert decrypted == {"result": d(b"hello"), "error": None}
+    pkcs1 = s("algid:encrypt:RSA:PKCS1")
+    other = client.ok("SecKeyCreateEncryptedData", key=public, algorithm=pkcs1, plaintext=d(b"v1.5"))["result"]
+    assert client.ok("SecKeyCreateDecryptedData", key=key, algorithm=pkcs1, ciphertext=other)["result"] == d(b"v1.5")
+    calls = [step["call"] for step in client.ok("trace")["steps"]]
+    assert calls.count("SecKeyCreateEncryptedData") == 3 and calls.count("SecKeyCreateDecryptedData") == 2
+
+
+@pytest.mark.apple_source
+def test_rsa_encryption_failures_are_cferrors_with_errsecparam() -> None:
+    """SecKeyAdaptors.m and SecRSAKey.c, as keychainsim.crypto.encryption models them: a private key cannot
+    encrypt and a public key's decrypt never unpads ("RSAdecrypt wrong input"); a plaintext over k-2·hLen-2
+    is "RSAencrypt wrong input size"; OAEP-SHA512 needs 2·64+2 = 130 bytes of modulus, more than a 1024-bit
+    key has. Each is a null result with an NSOSStatusErrorDomain CFError of code -50 (errSecParam)."""
+    client = Client()
+    key = client.ok("SecKeyCreateRandomKey", parameters=rsa_parameters(2048, b"com.example.enc"))["result"]
+    public = client.ok("SecKeyCopyPublicKey", key=key)["result"]
+    ciphertext = client.ok("SecKeyCreateEncryptedData", key=public, algorithm=OAEP_SHA256, plaintext=d(b"x"))["result"]
+    small = client.ok("SecKeyCreateRandomKey", parameters=rsa_parameters(1024, b"com.example.small"))["result"]
+    small_public = client.ok("SecKeyCopyPublicKey", key=small)["result"]
+    oaep_sha512 = s("algid:encrypt:RSA:OAEP:SHA512")
+    cases = {
+        "algorithm not supported by the key": ("SecKeyCreateEncryptedData", key, OAEP_SHA256, {"plaintext": d(b"x")}),
+        "RSAdecrypt wrong input": ("SecKeyCreateDecryptedData", public, OAEP_SHA256, {"ciphertext": ciphertext}),
+        "RSAencrypt wrong input size": (
+            "SecKeyCreateEncryptedData",
+            public,
+            OAEP_SHA256,
+            {"plaintext": d(b"x" * (256 - 2 * 32 - 1))},
+        ),
+        "not supported by the key": ("SecKeyCreateEncryptedData", small_public, oaep_sha512, {"plaintext": d(b"x")}),
+    }
+    for description, (op, on_key, algorithm, data) in cases.items():
+        reply = client.ok(op, key=on_key, algorithm=algorithm, **data)
+        assert reply["result"] == {"null": True}, (description, reply)
+        assert (reply["error"]["domain"], reply["error"]["code"]) == ("NSOSStatusErrorDomain", -50)
+        assert description in reply["error"]["description"]
+    # The longest plaintext OAEP-SHA256 fits in a 2048-bit key is one byte shorter, and succeeds.
+    fits = client.ok("SecKeyCreateEncryptedData", key=public, algorithm=OAEP_SHA256, plaintext=d(b"x" * 190))
+    assert fits["error"] is None and len(base64.b64decode(fits["result"]["data"])) == 256
+    assert client.ok("SecKeyGetBlockSize", key=small)["result"] == {"int": 128}
+
+
+@pytest.mark.parametrize(
+    ("op", "args", "code", "needle"),
+    [
+        ("SecKeyCreateEncryptedData", {"algorithm": OAEP_SHA256}, "bad_request", '"plaintext"'),
+        ("SecKeyCreateDecryptedData", {"algorithm": OAEP_SHA256}, "bad_request", '"ciphertext"'),
+        ("SecKeyCreateEncryptedData", {"algorithm": OAEP_SHA256, "plaintext": s("hi")}, "bad_argument", "plaintext"),
+        ("SecKeyCreateDecryptedData", {"algorithm": {"int": 1}, "ciphertext": d(b"")}, "bad_argument", "algorithm"),
+        (
+            "SecKeyCreateEncryptedData",
+            {"algorithm": s("algid:encrypt:ECIES:ECDHE:SHA256:AES-GCM"), "plaintext": d(b"x")},
+            "not_modelled",
+            "ECIES",
+        ),
+    ],
+)
+@pytest.mark.model
+def test_bad_encryption_arguments_are_named_errors(op: str, args: dict[str, Any], code: str, needle: str) -> None:
+    """A wrong argument is an error reply naming it, never a CFError or a crash; the engine keeps serving.
+    The key is a real RSA key, so only the named argument is wrong."""
+    client = Client()
+    key = client.ok("SecKeyCreateRandomKey", parameters=rsa_parameters(1024, b"com.example.args"))["result"]
+    public = client.ok("SecKeyCopyPublicKey", key=key)["result"]
+    reply = client.send(op, key=public, **args)
+    assert reply["error"]["code"] == code, reply
+    assert needle in reply["error"]["message"]
+    assert client.ok("SecKeyGetBlockSize", key=public)["result"] == {"int": 128}
+
+
+@pytest.mark.parametrize(
+    ("op", "args"),
+    [
+        ("SecKeyCreateEncryptedData", {"algorithm": OAEP_SHA256, "plaintext": d(b"x")}),
+        ("SecKeyCreateDecryptedData", {"algorithm": OAEP_SHA256, "ciphertext": d(b"x")}),
+        ("SecKeyGetBlockSize", {}),
+    ],
+)
+@pytest.mark.model
+def test_a_key_argument_that_is_not_a_key_is_refused(op: str, args: dict[str, Any]) -> None:
+    """A string where the key goes is a bad_argument naming ``key``; a certificate handle that is really a
+    key's is a bad_value at ``key``; no key at all is a bad_request."""
+    client = Client()
+    key = client.ok("SecKeyCreateRandomKey", parameters=rsa_parameters(1024, b"com.example.args"))["result"]
+    not_a_key = client.send(op, key=s("my-key"), **args)
+    assert not_a_key["error"]["code"] == "bad_argument" and "key: expected a SecKey" in not_a_key["error"]["message"]
+    wrong_kind = client.send(op, key={"ref": key["ref"] | {"kind": "certificate"}}, **args)
+    assert wrong_kind["error"]["code"] == "bad_value" and wrong_kind["error"]["path"] == "key"
+    assert "is a key, not a certificate" in wrong_kind["error"]["message"]
+    missing = client.send(op, **args)
+    assert missing["error"]["code"] == "bad_request" and '"key"' in missing["error"]["message"]
