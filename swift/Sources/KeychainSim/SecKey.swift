@@ -63,7 +63,31 @@ public func SecKeyVerifySignature(
     return (keyCall("SecKeyVerifySignature", key, args, error: error) as? NSNumber)?.boolValue ?? false
 }
 
-/// Whether `key` can run `algorithm` for `operation` (sign or verify are modelled).
+/// Encrypt `plaintext` with an RSA public key (PKCS#1 v1.5 or OAEP); the ciphertext is one modulus long.
+/// A private key, a modulus too small for the padding or a plaintext too long is NULL with an errSecParam
+/// CFError (SecKeyAdaptors.m SecKeyRSACopyEncryptedWithPadding).
+public func SecKeyCreateEncryptedData(
+    _ key: SecKey, _ algorithm: SecKeyAlgorithm, _ plaintext: CFData,
+    _ error: UnsafeMutablePointer<Unmanaged<CFError>?>?
+) -> CFData? {
+    keyCall("SecKeyCreateEncryptedData", key, ["algorithm": algorithm.rawValue, "plaintext": plaintext], error: error) as? NSData
+}
+
+/// Decrypt `ciphertext` with an RSA private key. A public key runs its raw public operation, whose output
+/// never unpads: NULL with an errSecParam CFError (SecRSAKey.c, SecKeyAdaptors.m).
+public func SecKeyCreateDecryptedData(
+    _ key: SecKey, _ algorithm: SecKeyAlgorithm, _ ciphertext: CFData,
+    _ error: UnsafeMutablePointer<Unmanaged<CFError>?>?
+) -> CFData? {
+    keyCall("SecKeyCreateDecryptedData", key, ["algorithm": algorithm.rawValue, "ciphertext": ciphertext], error: error) as? NSData
+}
+
+/// The key's block size in bytes: the modulus for RSA, a coordinate for EC (0 when the engine cannot answer).
+public func SecKeyGetBlockSize(_ key: SecKey) -> Int {
+    (keyCall("SecKeyGetBlockSize", key, [:], error: nil) as? NSNumber)?.intValue ?? 0
+}
+
+/// Whether `key` can run `algorithm` for `operation` (sign, verify, and RSA encrypt or decrypt are modelled).
 public func SecKeyIsAlgorithmSupported(_ key: SecKey, _ operation: SecKeyOperationType, _ algorithm: SecKeyAlgorithm) -> Bool {
     let args: [String: Any] = ["operation": operation.rawValue, "algorithm": algorithm.rawValue]
     return (keyCall("SecKeyIsAlgorithmSupported", key, args, error: nil) as? NSNumber)?.boolValue ?? false

@@ -31,6 +31,13 @@ private struct AppleSignatures {
     let keyVerifySignature: (SecKey, SecKeyAlgorithm, CFData, CFData, UnsafeMutablePointer<Unmanaged<CFError>?>?) -> Bool =
         SecKeyVerifySignature
     let keyIsAlgorithmSupported: (SecKey, SecKeyOperationType, SecKeyAlgorithm) -> Bool = SecKeyIsAlgorithmSupported
+    let keyCreateEncryptedData: (SecKey, SecKeyAlgorithm, CFData, UnsafeMutablePointer<Unmanaged<CFError>?>?) -> CFData? =
+        SecKeyCreateEncryptedData
+    let keyCreateDecryptedData: (SecKey, SecKeyAlgorithm, CFData, UnsafeMutablePointer<Unmanaged<CFError>?>?) -> CFData? =
+        SecKeyCreateDecryptedData
+    let keyGetBlockSize: (SecKey) -> Int = SecKeyGetBlockSize
+    // SecRandom.h
+    let randomCopyBytes: (SecRandomRef?, Int, UnsafeMutableRawPointer) -> Int32 = SecRandomCopyBytes
     let keyGetTypeID: () -> CFTypeID = SecKeyGetTypeID
     // SecCertificate.h
     let certificateCreateWithData: (CFAllocator?, CFData) -> SecCertificate? = SecCertificateCreateWithData
@@ -97,6 +104,16 @@ private let fixtures = URL(fileURLWithPath: #filePath)
             #expect(apple.itemCopyMatching(byLabel as CFDictionary, &stored) == errSecSuccess)
             #expect(stored as! SecKey == privateKey && apple.cfEqual(stored, privateKey))
             #expect(!apple.keyIsAlgorithmSupported(publicKey, .sign, .ecdsaSignatureMessageX962SHA256))
+            // SecECKey.m: a P-256 key's block is one 32-byte coordinate; it has no RSA encryption adaptor
+            // (SecKeyAdaptors.m), so encrypt and decrypt are NULL with errSecParam.
+            #expect(apple.keyGetBlockSize(privateKey) == 32)
+            #expect(apple.keyCreateEncryptedData(publicKey, .rsaEncryptionOAEPSHA256, message, &error) == nil)
+            #expect(error.map { $0.takeRetainedValue() as Error as NSError }?.code == Int(errSecParam))
+            error = nil
+            #expect(apple.keyCreateDecryptedData(privateKey, .rsaEncryptionOAEPSHA256, message, &error) == nil)
+            #expect(error.map { $0.takeRetainedValue() as Error as NSError }?.code == Int(errSecParam))
+            var random = [UInt8](repeating: 0, count: 16)
+            #expect(apple.randomCopyBytes(kSecRandomDefault, random.count, &random) == errSecSuccess && random != [UInt8](repeating: 0, count: 16))
 
             // Items.
             let item = [kSecClass as String: kSecClassGenericPassword, kSecAttrAccount as String: "pin", kSecValueData as String: Data([1])]
