@@ -135,13 +135,14 @@ def SecKeyGetBlockSize(key: SecKey) -> int:
     return key.block_size
 
 
-def SecRandomCopyBytes(rnd: None, count: int) -> tuple[int, bytes]:
-    """``(0, count random bytes)`` from the OS CSPRNG; ``rnd`` must be kSecRandomDefault (None).
+def SecRandomCopyBytes(rnd: object, count: int) -> tuple[int, bytes]:
+    """``(0, count random bytes)`` from the OS CSPRNG; pass kSecRandomDefault (None) as ``rnd``.
 
-    Swift's form writes into a buffer and returns the status; Python returns the bytes beside it.
+    Any other ``rnd`` also means the default generator, as on a device: SecRandom.h says "If rnd is
+    unrecognized or unsupported, kSecRandomDefault is used", SecRandom.c ignores it, and
+    si-50-secrandom.c expects success for a made-up one. Swift's form writes into a buffer and returns
+    the status; Python returns the bytes beside it.
     """
-    if rnd is not None:
-        raise TypeError(f"rnd: only kSecRandomDefault (None) exists, got {rnd!r}")
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise ValueError(f"count: expected a non-negative int, got {count!r}")
     return 0, os.urandom(count)

@@ -162,3 +162,11 @@ def test_random_copy_bytes_returns_zero_and_fresh_bytes():
     assert SecRandomCopyBytes(None, 32)[1] != first
     with pytest.raises(ValueError, match="count"):
         SecRandomCopyBytes(None, -1)
+
+
+@pytest.mark.apple_test
+def test_si50_an_unknown_generator_means_the_default_one():
+    """si-50-secrandom.c: SecRandomCopyBytes with a SecRandomRef that is not kSecRandomDefault still succeeds
+    ("ignore random implementation specifier"; SecRandom.h: an unrecognized rnd uses kSecRandomDefault)."""
+    status, data = SecRandomCopyBytes(object(), 42)
+    assert status == 0 and len(data) == 42 and data != SecRandomCopyBytes(None, 42)[1]
