@@ -26,11 +26,13 @@ from keychainsim.cli.help_format import HelpGroup, name_placeholders
 from keychainsim.cli.state import (
     DEFAULT_LOCK_TIMEOUT,
     EXIT_CODES_HELP,
+    EXIT_INTERRUPTED,
     LOCK_TIMEOUT_ENV,
     Options,
     end_on_closed_pipe,
 )
 from keychainsim.enroll import cli as enroll_commands
+from keychainsim.store.location import STORE_ENV
 
 app = typer.Typer(
     name="keychainsim",
@@ -58,7 +60,7 @@ def root(
     store: str | None = typer.Option(
         None,
         "--store",
-        envvar="KEYCHAINSIM_STORE",
+        envvar=STORE_ENV,
         metavar="PATH",
         help="Store file (default: $KEYCHAINSIM_STORE, else per-user).",
     ),
@@ -122,7 +124,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         # Output piped into `head` while the command line was being read (help): stop quietly.
         try:

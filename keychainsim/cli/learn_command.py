@@ -117,7 +117,7 @@ def lesson_intro(run: Any, total: int) -> list[str]:
 def lesson_outcome(run: Any) -> list[str]:
     """The run, the explanation, the mechanism, the fix and the fix's run."""
     from keychainsim.cli.run_command import step_lines
-    from keychainsim.cli.show import explanation_text
+    from keychainsim.render.story import explanation_text
 
     lesson = run.lesson
     lines = _heading(f"Run: step {lesson.predict} returns {_status_text(int(run.answer))}")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keychainsim.render.story import explanation_text
-
-__all__ = ["explanation_text", "result_lines", "status_json", "value_json", "value_text"]
+__all__ = ["result_lines", "status_json", "value_json", "value_text"]
 
 
 def status_json(status: Any) -> dict[str, Any]:

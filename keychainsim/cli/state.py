@@ -17,8 +17,9 @@ Exit codes (documented in ``keychainsim --help`` and the README):
 ==  ======================================================================================
 
 Errors are one line on stderr, ``keychainsim: <message>``; with ``--json`` the JSON body (if any) is
-printed on stdout before a non-zero exit. Nothing here imports the engine, crypto or rich at import
-time: ``keychainsim --help`` must start fast.
+printed on stdout before a non-zero exit. Nothing here imports the engine, crypto, rich or typer at
+import time: ``keychainsim --help`` must start fast, and the plain ``find`` of :mod:`.lean_find` uses this
+module without loading the command-line framework at all.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import typer
+if TYPE_CHECKING:
+    import typer
 
 EXIT_OK = 0
 EXIT_UNEXPECTED_STATUS = 1
@@ -41,6 +43,8 @@ EXIT_STORAGE = 4
 EXIT_INPUT = 5
 EXIT_INTERNAL = 70
 EXIT_CLOSED_PIPE = 141
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: what a shell reports for a tool that SIGINT ends (128 + 2), as typer itself exits."""
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 unexpected status or failed expectation; 2 usage error; "
@@ -126,13 +130,22 @@ def load_device_dump(path: str, access_groups: list[str]) -> tuple[Any, Any]:
 
 def fail(message: str, code: int) -> NoReturn:
     """One line on stderr, then the exit code."""
+    import typer
+
     typer.echo(f"keychainsim: {message}", err=True)
     raise typer.Exit(code)
 
 
 def emit_json(body: Any) -> None:
     """The JSON body on stdout: sorted keys, bytes as ``{"hex": ...}``."""
-    typer.echo(json.dumps(body, sort_keys=True, indent=2, default=_default))
+    import typer
+
+    typer.echo(json_text(body))
+
+
+def json_text(body: Any) -> str:
+    """The text :func:`emit_json` prints (without its newline)."""
+    return json.dumps(body, sort_keys=True, indent=2, default=_default)
 
 
 def _default(value: Any) -> Any:
@@ -151,6 +164,8 @@ def console(stderr: bool = False) -> Any:
 @contextmanager
 def guard() -> Iterator[None]:
     """Turn every expected failure into one line on stderr and its documented exit code."""
+    import typer
+
     from keychainsim.errors import InputError, NotModeledError, ScenarioError, StorageError
     from keychainsim.scenario.literals import LiteralError
 
@@ -184,17 +199,25 @@ def end_on_closed_pipe() -> NoReturn:
     """End quietly because whoever read stdout has gone (``| head -1`` has its line): not an error of
     keychainsim's, so no message and no traceback, as a Unix tool that SIGPIPE ends says nothing.
 
-    Stdout is pointed at /dev/null first, so that the interpreter's last flush of what is still buffered
-    cannot fail again on the way out; then the command ends through ``typer.Exit``, so that ``finally``
-    blocks and context managers (a store's lock, a server's child processes) still close.
+    Stdout is pointed at /dev/null first (:func:`silence_stdout`); then the command ends through
+    ``typer.Exit``, so that ``finally`` blocks and context managers (a store's lock, a server's child
+    processes) still close.
     """
+    import typer
+
+    silence_stdout()
+    raise typer.Exit(EXIT_CLOSED_PIPE)
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null after its reader went away, so that the interpreter's last flush of what
+    is still buffered cannot fail again on the way out (an "Exception ignored" message and exit 120)."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
     except (OSError, ValueError):  # stdout already closed or replaced: nothing left to flush there
         pass
-    raise typer.Exit(EXIT_CLOSED_PIPE)
 
 
 def usage_error(message: str) -> NoReturn:

@@ -8,7 +8,8 @@ removes every escape sequence, styles included, and keeps the wrapping. Off a te
 a test's runner) the text is exactly the lines as written: no escape sequences and no wrapping, so
 ``grep`` and scripts see one logical line per line.
 
-Nothing here imports rich until something is shown: ``keychainsim --help`` stays fast.
+Nothing here imports rich until something is shown, nor typer until something is printed:
+``keychainsim --help`` stays fast, and the plain ``find`` of :mod:`.lean_find` loads neither.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from __future__ import annotations
 import os
 import sys
 from typing import TYPE_CHECKING, Any
-
-import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -54,12 +53,22 @@ def show(lines: Lines, err: bool = False) -> None:
     if out.is_terminal:
         out.print(lines)
     elif lines.lines:
+        import typer
+
         typer.echo(plain(lines), err=err)
 
 
 def plain(lines: Lines) -> str:
     """The lines' text without styles or wrapping."""
     return "\n".join("".join(text for text, _ in line.spans) for line in lines.lines)
+
+
+def plain_explanation(text: str) -> str:
+    """``plain(explanation_lines(text))`` without rich: what :func:`show` prints off a terminal for an
+    explanation. :func:`keychainsim.render.story.explanation_lines` only styles parts of each of
+    ``text.splitlines()``, and :func:`plain` joins the lines' parts back with newlines, so the text comes
+    back with each of its line breaks (carriage returns, form feeds, U+2028 ... included) made a newline."""
+    return "\n".join(text.splitlines())
 
 
 def lock_wait_notice(wait: LockWait) -> None:
