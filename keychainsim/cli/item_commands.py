@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from keychainsim.cli.call_report import CallReport, copy_matching
 from keychainsim.cli.state import (
     EXIT_OK,
     emit_json,
@@ -14,7 +15,6 @@ from keychainsim.cli.state import (
     load_device_dump,
     open_keychain,
     options,
-    status_exit,
     usage_error,
 )
 
@@ -31,33 +31,20 @@ ExpectOption = typer.Option(None, "--expect", metavar="STATUS", help=EXPECT_HELP
 JsonOption = typer.Option(False, "--json", help="Print JSON.")
 
 
-def _report_call(
-    ctx: typer.Context,
-    call: str,
-    status: Any,
-    kc: Any,
-    wanted: int,
-    json_output: bool,
-    result: Any = None,
-    extra: list[str] | None = None,
-) -> None:
-    """Print the status (and result), the engine's refusal reason, and exit with the status's code."""
-    from keychainsim.cli.show import result_lines, status_json, value_json
-
-    opts = options(ctx)
-    reason = kc.last_call.reason if kc.last_call is not None and kc.last_call.call == call else ""
-    code = status_exit(status, wanted)
-    if json_output or opts.json:
-        emit_json({"call": call, "status": status_json(status), "reason": reason, "result": value_json(result)})
+def _report_call(ctx: typer.Context, report: CallReport, json_output: bool) -> None:
+    """Print the report (styled on a terminal; JSON with --json), the hint line when the call failed
+    unexpectedly, and exit with the report's code."""
+    if json_output or options(ctx).json:
+        emit_json(report.json_body())
     else:
         from keychainsim.cli.terminal import show
         from keychainsim.render.story import explanation_lines
 
-        text = [f"{call}: {status}", *([f"  refused: {reason}"] if reason else []), *(extra or [])]
-        show(explanation_lines("\n".join(text + result_lines(result))))
-        if code != EXIT_OK and int(status) != 0:
-            typer.echo(f"hint: keychainsim explain with the same dictionary says why ({call}).", err=True)
-    raise typer.Exit(code)
+        show(explanation_lines(report.text()))
+        hint = report.hint()
+        if hint is not None:
+            typer.echo(hint, err=True)
+    raise typer.Exit(report.code)
 
 
 @app.command(rich_help_panel=PANEL)
@@ -76,7 +63,8 @@ def add(
         attributes = build_dictionary(file, attr, "attributes", options(ctx).allow_file_outside)
         kc = open_keychain(options(ctx))
         status, result = kc.SecItemAdd(attributes)
-    _report_call(ctx, "SecItemAdd", status, kc, wanted, json_output, result)
+        report = CallReport.of(kc, "SecItemAdd", status, wanted, result)
+    _report_call(ctx, report, json_output)
 
 
 @app.command(rich_help_panel=PANEL)
@@ -89,21 +77,14 @@ def find(
     expect: str | None = ExpectOption,
     json_output: bool = JsonOption,
 ) -> None:
-    """SecItemCopyMatching; adds kSecReturnAttributes: true when the query asks for no result (unless --raw)."""
-    from keychainsim.cli.query import build_dictionary, has_return_key
+    """SecItemCopyMatching; adds kSecReturnAttributes: true when the query asks for no result (unless --raw).
 
-    extra: list[str] = []
+    The console script answers a plain ``find`` command line without typer (:mod:`.lean_find`), through
+    the same :func:`~keychainsim.cli.call_report.copy_matching` and report; anything unusual, and every
+    failure, comes here."""
     with guard():
-        wanted = expected_status(expect)
-        query = build_dictionary(file, attr, allow_file_outside=options(ctx).allow_file_outside)
-        if all_matches:
-            query["m_Limit"] = "m_LimitAll"
-        if not raw and not has_return_key(query):
-            query["r_Attributes"] = True
-            extra.append("(added kSecReturnAttributes: true; --raw sends the query unchanged)")
-        kc = open_keychain(options(ctx))
-        status, result = kc.SecItemCopyMatching(query)
-    _report_call(ctx, "SecItemCopyMatching", status, kc, wanted, json_output, result, extra)
+        report = copy_matching(options(ctx), file, attr, all_matches, raw, expect)
+    _report_call(ctx, report, json_output)
 
 
 @app.command(rich_help_panel=PANEL)
@@ -129,7 +110,8 @@ def update(
         changes = build_dictionary(changes_file, set_attr, "attributes to update", options(ctx).allow_file_outside)
         kc = open_keychain(options(ctx))
         status = kc.SecItemUpdate(query, changes)
-    _report_call(ctx, "SecItemUpdate", status, kc, wanted, json_output)
+        report = CallReport.of(kc, "SecItemUpdate", status, wanted)
+    _report_call(ctx, report, json_output)
 
 
 @app.command(rich_help_panel=PANEL)
@@ -150,7 +132,8 @@ def delete(
         before = len(kc.all_items())
         status = kc.SecItemDelete(query)
         removed = before - len(kc.all_items())
-    _report_call(ctx, "SecItemDelete", status, kc, wanted, json_output, extra=[f"  items removed: {removed}"])
+        report = CallReport.of(kc, "SecItemDelete", status, wanted, extra=[f"  items removed: {removed}"])
+    _report_call(ctx, report, json_output)
 
 
 @app.command(rich_help_panel=PANEL)
