@@ -23,12 +23,20 @@ def main() -> None:
 
     ``keychainsim serve --stdio`` goes straight to the engine server: a Swift test starts one engine per
     simulated device, and importing typer (with its pydantic adapters) would double the engine's start
-    time. Every other command line, ``serve`` with global options included, goes through typer.
+    time. A plain ``keychainsim find`` (:mod:`keychainsim.cli.lean_find`) is answered without typer and
+    rich, whose imports would otherwise cost more than the lookup: scripts run ``find`` in loops. It
+    declines anything unusual (help, an unknown option, a terminal, any failure) and typer then runs the
+    command line. Every other command line, ``serve`` with global options included, goes through typer.
     """
     if sys.argv[1:] == ENGINE_ARGV:
         from keychainsim.server.stdio import serve
 
         sys.exit(serve(sys.stdin.buffer, sys.stdout.buffer))
+    from keychainsim.cli import lean_find
+
+    code = lean_find.run(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
     import_module("keychainsim.cli.application").main()
 
 
