@@ -24,16 +24,18 @@ from keychainsim.schema.model import Kind
 
 KEYCHAINS = (DP, FILE)
 
-Shape = tuple[frozenset[type], Callable[[Any], bool] | None, str]
-"""The Python types a kind's values have, a further test of the value (None: the type says all), and
-what to call the expected shape in a message."""
+Shape = tuple[frozenset[type], Callable[[Sequence[Any]], bool] | None, str]
+"""The Python types a kind's values have, a further test of values of those types (given a column of
+them: True when every one passes; None: the type says all), and what to call the expected shape in a
+message. The test takes a column because a store open checks every value of a kind at once; a single
+value is a column of one."""
 
-_DATE: Shape = (frozenset({datetime}), lambda value: value.utcoffset() is not None, "a date")
+_DATE: Shape = (frozenset({datetime}), lambda dates: None not in map(datetime.utcoffset, dates), "a date")
 _STRING: Shape = (frozenset({str}), None, "a string")
 # copyNumber keeps text that is not a 32-bit decimal number as text, and stores every number as a number.
 _NUMBER: Shape = (
     frozenset({int, float, str}),
-    lambda value: type(value) is not str or number_from_text(value) is None,
+    lambda numbers: all(number_from_text(value) is None for value in numbers if type(value) is str),
     "a number (or text that is not a decimal number)",
 )
 
@@ -48,13 +50,13 @@ SHAPES: dict[Kind, Shape] = {
     Kind.DATE: _DATE,
     Kind.CREATION_DATE: _DATE,
     Kind.MODIFICATION_DATE: _DATE,
-    Kind.UUID: (frozenset({bytes}), lambda value: len(value) in (0, 16), "0 or 16 bytes of data"),
-    Kind.SHA1: (frozenset({bytes}), lambda value: len(value) == 20, "20 bytes of data"),
+    Kind.UUID: (frozenset({bytes}), lambda uuids: set(map(len, uuids)) <= {0, 16}, "0 or 16 bytes of data"),
+    Kind.SHA1: (frozenset({bytes}), lambda digests: set(map(len, digests)) <= {20}, "20 bytes of data"),
     Kind.ACCESS_CONTROL: (frozenset({SecAccessControl}), None, "a SecAccessControl"),
 }
 """For each kind, the shape of the values ``coerce`` can produce for it."""
 
-_BY_CLASS: dict[str, dict[str, tuple[frozenset[type], Callable[[Any], bool] | None]]] = {
+_BY_CLASS: dict[str, dict[str, tuple[frozenset[type], Callable[[Sequence[Any]], bool] | None]]] = {
     name: {attr.key: SHAPES[attr.kind][:2] for attr in schema.attributes} for name, schema in CLASSES.items()
 }
 """Per class and attribute, the types and test of its kind's shape (a store open checks every value)."""
@@ -76,7 +78,7 @@ def misfit(keychain: str, item_class: str, attrs: Mapping[str, Any]) -> str | No
         if shape is None:
             return f"attribute {key!r} is not a {item_class} attribute"
         types, test = shape
-        if type(value) not in types or (test is not None and not test(value)):
+        if type(value) not in types or (test is not None and not test((value,))):
             kind = CLASSES[item_class].by_key[key].kind
             held = f"{type(value).__name__} {_short(value)}"
             return f"attribute {key!r} ({kind.value}) holds {held}, expected {SHAPES[kind][2]}"
@@ -88,8 +90,8 @@ def columns_fit(keychain: str, item_class: str, keys: tuple[str, ...], columns: 
     ``item_class`` with exactly the attribute ``keys``, given per key the values of all of them.
 
     A store open checks every item it reads; items of one kind share their keys, so the keychain, the
-    class and the keys are checked once, and the types and tests a value at a time in C-level ``map``
-    calls. False says only that some item misfits: :func:`misfit` then names it.
+    class and the keys are checked once, and the types and tests a column at a time, mostly in C-level
+    ``map`` calls. False says only that some item misfits: :func:`misfit` then names it.
     """
     if keychain not in KEYCHAINS:
         return False
@@ -101,7 +103,7 @@ def columns_fit(keychain: str, item_class: str, keys: tuple[str, ...], columns: 
         if shape is None:
             return False
         types, test = shape
-        if not set(map(type, column)) <= types or (test is not None and not all(map(test, column))):
+        if not set(map(type, column)) <= types or (test is not None and not test(column)):
             return False
     return True
 

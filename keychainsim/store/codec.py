@@ -15,16 +15,32 @@ precision past 2**53, and Python refuses to print ints of more than 4300 decimal
 
 The document is what tinydb keeps in a file: tables of documents keyed by decimal ids. Table
 ``_meta`` sorts first (the leading underscore follows tinydb's own ``_default``) so that the save
-counter sits in the first bytes of the file; items are keyed by rowid (schema 2; schema 1 keyed them
-by position and is still read)::
+counter sits in the first bytes of the file. Schema 3 keeps the items of a snapshot a column at a time,
+one ``columns`` document per *kind* (items in one keychain, of one class, with the same attribute keys),
+rows in rowid order::
 
-    {"_meta": {"1": {"generation": 7, "keychainsim": "0.1.0", "schema": 2}},
-     "items": {"1": {"attrs": {...}, "item_class": "genp", "keychain": "dp", "rowid": 1}, ...},
-     "state": {"1": {"clock_ms": 0, "device": {...}, "next_rowid": 2}}}
+    {"_meta": {"1": {"generation": 7, "keychainsim": "0.1.0", "schema": 3}},
+     "columns": {"1": {"attrs": ["acct", "cdat", "v_Data", ...], "item_class": "genp", "keychain": "dp",
+                       "rowids": [1, 2, ...],
+                       "values": [["a", "b", ...],                              one list per attribute
+                                  {"$date": ["2026-01-01T00:00:00.000000+00:00", ...]},
+                                  {"$bytes": ["00ff", ...]}, ...]}},
+     "state": {"1": {"clock_ms": 0, "device": {...}, "next_rowid": 3}}}
 
-A journal record (:mod:`keychainsim.store.layout`) is a patch in the same layout: the changed item
-documents by rowid (``null`` for a deleted one) and the state row, so one change is encoded and decoded
-by the same code as a whole document.
+A column whose values all have one tagged type (bytes, or dates) is that tag over the list of bodies;
+any other column is the list of its values, each encoded as above. Why columns: opening a store parses
+and decodes every item, and a column holds one JSON string per value where an item document holds an
+object per item and a tag object per value: a 10,000-item store parses about five times faster, and its
+values decode with one C-level call per column.
+
+Schemas 1 and 2 (still read) keep one ``items`` document per item, keyed by position (1) or by rowid (2)::
+
+    "items": {"1": {"attrs": {...}, "item_class": "genp", "keychain": "dp", "rowid": 1}, ...}
+
+A journal record (:mod:`keychainsim.store.layout`) is, in every schema, a patch of ``items`` documents
+by rowid (``null`` for a deleted one) and the state row: one change costs one small record. Reading a
+schema 3 file decodes its columns and then applies each record's changes by rowid (a record may replace
+or delete an item of the snapshot); reading a schema 2 file applies the patches to its document first.
 
 Decoding is strict: an unknown table, field or tag is an error rather than something to skip,
 because the next save would silently drop whatever was skipped.
@@ -33,7 +49,8 @@ because the next save would silently drop whatever was skipped.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import repeat
@@ -48,8 +65,12 @@ from keychainsim.store.state import READABLE_SCHEMAS, SCHEMA_VERSION, Change, De
 
 META_TABLE = "_meta"
 ITEMS_TABLE = "items"
+COLUMNS_TABLE = "columns"
 STATE_TABLE = "state"
 TABLES = (META_TABLE, ITEMS_TABLE, STATE_TABLE)
+"""The tables of a schema 1 or 2 document."""
+COLUMN_TABLES = (META_TABLE, COLUMNS_TABLE, STATE_TABLE)
+"""The tables of a schema 3 document."""
 
 TAGS = frozenset({"$accc", "$bytes", "$date", "$dict", "$float", "$int"})
 
@@ -57,6 +78,9 @@ _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _ITEM_FIELDS = frozenset({"attrs", "item_class", "keychain", "rowid"})
+_KIND_FIELDS = frozenset({"attrs", "item_class", "keychain", "rowids", "values"})
+_COLUMN_TAGS = {bytes: "$bytes", datetime: "$date"}
+"""The types whose column is written as one tag over the list of bodies."""
 _STATE_FIELDS = frozenset({"clock_ms", "device", "next_rowid"})
 _DEVICE_FIELDS = frozenset({"passcode_set", "unlocked", "unlocked_since_boot"})
 _META_FIELDS = frozenset({"generation", "keychainsim", "schema"})
@@ -309,33 +333,69 @@ uses it to check a column at a time; when it says no, the items are checked one 
 
 
 def state_to_document(state: KeychainState, *, generation: int, version: str) -> dict[str, dict[str, Any]]:
-    """The tinydb document for ``state``, stamped with the save counter and the writer's version.
-
-    Items are keyed by rowid, which a journal record names them by.
+    """The schema 3 tinydb document for ``state``, stamped with the save counter and the writer's version:
+    the items a column at a time (module docstring), kinds in the order of their first rowid.
 
     Raises:
         TypeError: a field or attribute value cannot be stored; names the item and the attribute.
     """
-    items: dict[str, Any] = {}
+    kinds: dict[tuple[str, str, tuple[str, ...]], list[StoredItem]] = {}
+    seen: set[int] = set()
     for position, item in enumerate(state.items):
-        doc = item_to_document(item, f"items[{position}]")
-        doc_id = str(item.rowid)
-        if doc_id in items:
+        _check_item(item, f"items[{position}]")
+        if item.rowid in seen:
             raise TypeError(f"cannot store items[{position}]: rowid {item.rowid} is used by another item")
-        items[doc_id] = doc
+        seen.add(item.rowid)
+    for item in sorted(state.items, key=_item_rowid):
+        # Keys in name order, as a schema 2 item document's sorted keys read back: the same state always
+        # gives the same bytes, whatever order its attributes were set in.
+        kinds.setdefault((item.keychain, item.item_class, tuple(sorted(item.attrs))), []).append(item)
+    columns: dict[str, Any] = {}
+    try:
+        for number, ((keychain, item_class, keys), same) in enumerate(kinds.items(), start=1):
+            every = [item.attrs for item in same]
+            columns[str(number)] = {
+                "attrs": list(keys),
+                "item_class": item_class,
+                "keychain": keychain,
+                "rowids": [item.rowid for item in same],
+                "values": [_encode_column(list(map(itemgetter(key), every))) for key in keys],
+            }
+    except _Unencodable:
+        for position, item in enumerate(state.items):
+            item_to_document(item, f"items[{position}]")  # raises, naming the first item that fails
+        raise  # pragma: no cover - a column fails only where some item does
     return {
         META_TABLE: {"1": {"generation": generation, "keychainsim": version, "schema": SCHEMA_VERSION}},
-        ITEMS_TABLE: items,
+        COLUMNS_TABLE: columns,
         STATE_TABLE: {"1": _state_row(state.next_rowid, state.device, state.clock_ms)},
     }
 
 
-def item_to_document(item: StoredItem, where: str) -> dict[str, Any]:
-    """One item's document (its attributes tagged as the module docstring says).
+def _encode_column(column: list[Any]) -> Any:
+    """One attribute's values for the items of a kind: one tag over the bodies when they all have a
+    tagged type (see :data:`_COLUMN_TAGS`), else the list of values each encoded on its own.
 
     Raises:
-        TypeError: a field or attribute value cannot be stored; names the item and the attribute.
+        _Unencodable: some value cannot be stored (the caller names the item).
     """
+    kinds = set(map(type, column))
+    if kinds == {bytes}:
+        return {"$bytes": list(map(bytes.hex, column))}
+    if kinds == {datetime}:
+        return {"$date": list(map(_encode_date, column))}
+    if kinds <= _STANDING:
+        return column
+    return list(map(_encode, column))
+
+
+_STANDING = frozenset({str, bool, type(None)})
+"""Types whose values are their own JSON form, whatever they hold (an int may be too large, a float not
+finite: those go through :func:`_encode`)."""
+
+
+def _check_item(item: Any, where: str) -> None:
+    """Refuse, naming ``where``, an item whose fields have the wrong types or whose keys are not strings."""
     _require(item, StoredItem, where)
     _require(item.keychain, str, f"{where}.keychain")
     _require(item.item_class, str, f"{where}.item_class")
@@ -343,10 +403,20 @@ def item_to_document(item: StoredItem, where: str) -> dict[str, Any]:
     _require(item.attrs, dict, f"{where}.attrs")
     if item.rowid < 1:
         raise TypeError(f"cannot store {where}: rowid {item.rowid} is not positive")
-    attrs: dict[str, Any] = {}
-    for key, value in item.attrs.items():
+    for key in item.attrs:
         if type(key) is not str:
             raise TypeError(f"cannot store {where} (rowid {item.rowid}): attribute key {key!r} is not a str")
+
+
+def item_to_document(item: StoredItem, where: str) -> dict[str, Any]:
+    """One item's document in a journal record (its attributes tagged as the module docstring says).
+
+    Raises:
+        TypeError: a field or attribute value cannot be stored; names the item and the attribute.
+    """
+    _check_item(item, where)
+    attrs: dict[str, Any] = {}
+    for key, value in item.attrs.items():
         try:
             attrs[key] = _encode(value)
         except _Unencodable as error:
@@ -440,15 +510,18 @@ def state_from_document(
             keychainsim wrote it.
     """
     meta = meta_from_document(document, path)
-    unknown = set(document) - set(TABLES)
+    unknown = set(document) - set(COLUMN_TABLES if meta.schema >= 3 else TABLES)
     if unknown:
         raise StorageError(
             path, f"unknown tables {sorted(unknown)} (a save would drop them)", "move those tables elsewhere"
         )
-    table = document.get(ITEMS_TABLE, {})
-    items = _decode_common_items(table, path, check, check_columns) if meta.schema >= 2 else None
-    if items is None:
-        items = _decode_items(table, path, keyed_by_rowid=meta.schema >= 2, check=check)
+    if meta.schema >= 3:
+        items = _decode_columns(document.get(COLUMNS_TABLE, {}), path, check, check_columns)
+    else:
+        table = document.get(ITEMS_TABLE, {})
+        items = _decode_common_items(table, path, check, check_columns) if meta.schema >= 2 else None
+        if items is None:
+            items = _decode_items(table, path, keyed_by_rowid=meta.schema >= 2, check=check)
     if STATE_TABLE not in document:
         raise _broken(path, f"the {STATE_TABLE} table is missing")
     next_rowid, device, clock_ms = _decode_state_row(_single_row(document[STATE_TABLE], STATE_TABLE, path), path)
@@ -468,6 +541,104 @@ def _decode_state_row(row: dict[str, Any], path: str) -> tuple[int, DeviceState,
         if type(device[name]) is not bool:
             raise _broken(path, f"{STATE_TABLE}.device.{name} is {device[name]!r}, not true or false")
     return row["next_rowid"], DeviceState(**{name: device[name] for name in _DEVICE_FIELDS}), row["clock_ms"]
+
+
+def _decode_columns(
+    table: Any, path: str, check: ItemCheck | None, check_columns: ColumnsCheck | None
+) -> list[StoredItem]:
+    """The items of a schema 3 ``columns`` table, in rowid order.
+
+    Raises:
+        StorageError: a document, a column or a value is not what :func:`state_to_document` writes, a
+            rowid is used twice, or ``check`` refuses an item; the message names the document, the
+            attribute and the rowid.
+    """
+    if type(table) is not dict:
+        raise _broken(path, f"the {COLUMNS_TABLE} table is a {_json_type(table)}, not an object")
+    items: list[StoredItem] = []
+    for doc_id, doc in table.items():
+        _doc_id(doc_id, COLUMNS_TABLE, path)
+        items += _decode_kind_document(doc_id, doc, path, check, check_columns)
+    rowids = list(map(_item_rowid, items))
+    if len(set(rowids)) != len(rowids):
+        twice = min(rowid for rowid, count in Counter(rowids).items() if count > 1)
+        raise _broken(path, f"{COLUMNS_TABLE}: rowid {twice} is used by more than one item")
+    items.sort(key=_item_rowid)
+    return items
+
+
+def _decode_kind_document(
+    doc_id: str, doc: Any, path: str, check: ItemCheck | None, check_columns: ColumnsCheck | None
+) -> list[StoredItem]:
+    """The items of one ``columns`` document: its fields checked, each column decoded in one pass."""
+    where = f"{COLUMNS_TABLE} document {doc_id}"
+    if type(doc) is not dict:
+        raise _broken(path, f"{where} is a {_json_type(doc)}, not an object")
+    _check_fields(doc, _KIND_FIELDS, where, path)
+    keychain, item_class, keys, rowids, values = (
+        doc["keychain"], doc["item_class"], doc["attrs"], doc["rowids"], doc["values"]
+    )  # fmt: skip
+    for name, field_value in (("keychain", keychain), ("item_class", item_class)):
+        if type(field_value) is not str:
+            raise _broken(path, f"{where}: {name} {field_value!r} is not a string")
+    if type(keys) is not list or set(map(type, keys)) - {str} or len(set(keys)) != len(keys):
+        raise _broken(path, f"{where}: attrs is not a list of distinct attribute names")
+    if type(rowids) is not list or set(map(type, rowids)) - {int} or any(rowid < 1 for rowid in rowids):
+        raise _broken(path, f"{where}: rowids is not a list of positive integers")
+    if type(values) is not list or len(values) != len(keys):
+        raise _broken(path, f"{where}: values is not a list of {len(keys)} columns, one per attribute")
+    columns = [
+        _decode_column_of(values[position], where, f"{item_class} attribute {key!r}", rowids, path)
+        for position, key in enumerate(keys)
+    ]
+    rows = zip(*columns, strict=True) if columns else repeat((), len(rowids))
+    # Every row has a value per key (the columns' lengths are checked); C-level maps build the dicts.
+    attrs = map(dict, map(zip, repeat(keys), rows))
+    items = list(map(StoredItem, repeat(keychain), repeat(item_class), rowids, attrs))
+    if check is None or (check_columns is not None and check_columns(keychain, item_class, tuple(keys), columns)):
+        return items
+    for item in items:
+        problem = check(item)
+        if problem is not None:
+            raise StorageError(
+                path,
+                f"{where} (rowid {item.rowid}), {item_class}: {problem}",
+                "no SecItem call stores such an item: fix or delete it by hand, or restore a backup",
+            )
+    return items
+
+
+def _decode_column_of(column: Any, where: str, what: str, rowids: list[int], path: str) -> list[Any]:
+    """One column, a value per row of ``rowids``: a tag over the list of its bodies, or a list of encoded
+    values. ``where`` names the document and ``what`` the attribute in messages."""
+    count = len(rowids)
+    if type(column) is list:
+        if len(column) != count:
+            raise _broken(path, f"{where}, {what}: {len(column)} values for {count} rows")
+        if set(map(type, column)) <= _PLAIN:
+            return column
+        return [_decode_cell(value, where, what, rowid, path) for value, rowid in zip(column, rowids, strict=True)]
+    if type(column) is not dict or len(column) != 1 or not set(column) <= set(_COLUMN_TAGS.values()):
+        raise _broken(path, f"{where}, {what}: a column is a list of values, or $bytes or $date over a list")
+    ((tag, bodies),) = column.items()
+    if type(bodies) is not list or len(bodies) != count or set(map(type, bodies)) - {str}:
+        raise _broken(path, f"{where}, {what}: {tag} holds no list of {count} strings")
+    try:
+        if tag == "$bytes":
+            return list(map(bytes.fromhex, bodies))
+        dates = list(map(datetime.fromisoformat, bodies))
+        if set(map(_tzinfo, dates)) <= {UTC}:
+            return dates
+    except ValueError:
+        pass  # named below, value by value
+    return [_decode_cell({tag: body}, where, what, rowid, path) for body, rowid in zip(bodies, rowids, strict=True)]
+
+
+def _decode_cell(value: Any, where: str, what: str, rowid: int, path: str) -> Any:
+    try:
+        return _decode(value)
+    except _Malformed as error:
+        raise _broken(path, f"{where} (rowid {rowid}), {what}{_trail(error)}: {error.problem}") from None
 
 
 def _decode_items(table: Any, path: str, *, keyed_by_rowid: bool, check: ItemCheck | None) -> list[StoredItem]:
@@ -697,6 +868,25 @@ def change_from_patch(patch: Any, path: str, where: str, check: ItemCheck | None
         items[rowid] = item
     next_rowid, device, clock_ms = _decode_state_row(_single_row(patch[STATE_TABLE], STATE_TABLE, path), path)
     return Change(items, next_rowid, device, clock_ms)
+
+
+def state_after(state: KeychainState, changes: Iterable[Change]) -> KeychainState:
+    """``state`` with ``changes`` applied in order: each replaces or deletes items by rowid (in any
+    keychain or class, as a patch replaces a document by id) and sets the counters and device state."""
+    by_rowid: dict[int, StoredItem] | None = None
+    next_rowid, device, clock_ms = state.next_rowid, state.device, state.clock_ms
+    for change in changes:
+        if by_rowid is None:
+            by_rowid = {item.rowid: item for item in state.items}
+        for rowid, item in change.items.items():
+            if item is None:
+                by_rowid.pop(rowid, None)
+            else:
+                by_rowid[rowid] = item
+        next_rowid, device, clock_ms = change.next_rowid, change.device, change.clock_ms
+    if by_rowid is None:
+        return state
+    return KeychainState(sorted(by_rowid.values(), key=_item_rowid), next_rowid, device, clock_ms)
 
 
 def _broken(path: str, problem: str) -> StorageError:

@@ -17,12 +17,14 @@ cannot be reused by the next file while we compare) and the end of the last reco
 writer's append shows as a longer file, of which only the new tail is read and checked; a compaction
 shows as another inode at the path, and means one full read.
 
-On-disk format and compatibility (see :mod:`keychainsim.store.layout` for the bytes): schema 2 is a
-tinydb document keyed by rowid followed by a journal of changes. Schema 1 files (keychainsim before the
-journal: the same document keyed by position, indented, no journal) are read as they are and rewritten
-as schema 2 by the first write; a keychainsim that reads only schema 1 refuses a schema 2 file (a
-compacted one with "written by a newer keychainsim", one with journal records as "not valid JSON").
-A file from a newer keychainsim (schema 3 and up) is refused naming both versions, and never written.
+On-disk format and compatibility (see :mod:`keychainsim.store.layout` for the bytes and
+:mod:`keychainsim.store.codec` for the documents): schema 3 is a tinydb document that keeps the items a
+column at a time, followed by a journal of changes by rowid. Schema 2 files (the document keyed by
+rowid, one item per document, and the same journal) are read as they are, their journal appended to, and
+written as schema 3 by the next compaction or save. Schema 1 files (keychainsim before the journal: items
+keyed by position, indented, no journal) are read as they are and rewritten as schema 3 by the first
+write. A keychainsim that reads only schemas 1 and 2 refuses a schema 3 file naming both versions; a
+file from a newer keychainsim (schema 4 and up) is refused the same way here, and never written.
 
 Crash guarantees: an acknowledged change is in a record that was fdatasync-ed before the call returned;
 a crash mid-append leaves one torn record at the end, which every reader ignores and the next writer
@@ -54,10 +56,12 @@ from keychainsim.store import storage
 from keychainsim.store.codec import (
     ColumnsCheck,
     ItemCheck,
+    StoreMeta,
     change_from_patch,
     change_to_patch,
     meta_from_document,
     patch_document,
+    state_after,
     state_from_document,
     state_to_document,
 )
@@ -371,6 +375,18 @@ class FileStore:
             session.position = self._vouched = ABSENT
             return KeychainState()
         raw = self._read_all()
+        state, meta, snapshot_end, journal_end = self._decode(raw)
+        self._schema, self._generation, self._snapshot_end = meta.schema, meta.generation, snapshot_end
+        mtime = os.fstat(self._fd).st_mtime_ns if self._fd is not None else 0
+        session.position = self._vouched = self._position_at(journal_end, mtime, raw[:journal_end])
+        return state
+
+    def _decode(self, raw: bytes) -> tuple[KeychainState, StoreMeta, int, int]:
+        """The state the whole file holds, its ``_meta`` row, and where its snapshot and journal end.
+
+        A schema 3 snapshot is decoded a column at a time and each journal record's changes are applied
+        to it by rowid; older snapshots are item documents, which the records patch before decoding.
+        """
         snapshot = parse_snapshot(raw, self.path)
         meta = meta_from_document(snapshot.document, self.path)
         if meta.schema >= 2:
@@ -379,13 +395,17 @@ class FileStore:
             raise trailing_data(raw, snapshot.end, self.path)
         else:
             journal = parse_journal(raw, len(raw), self.path)
+        if meta.schema >= 3:
+            state = state_from_document(snapshot.document, self.path, self.check, self.check_columns)
+            changes = [
+                change_from_patch(patch, self.path, f"journal record {number}", self.check)
+                for number, patch in enumerate(journal.patches, start=1)
+            ]
+            return state_after(state, changes), meta, snapshot.end, journal.end
         for number, patch in enumerate(journal.patches, start=1):
             patch_document(snapshot.document, patch, self.path, f"journal record {number}")
         state = state_from_document(snapshot.document, self.path, self.check, self.check_columns)
-        self._schema, self._generation, self._snapshot_end = meta.schema, meta.generation, snapshot.end
-        mtime = os.fstat(self._fd).st_mtime_ns if self._fd is not None else 0
-        session.position = self._vouched = self._position_at(journal.end, mtime, raw[: journal.end])
-        return state
+        return state, meta, snapshot.end, journal.end
 
     def _refresh(self, session: StoreSession, since: Position) -> list[Change] | None:
         status = self._current()
@@ -427,7 +447,7 @@ class FileStore:
             self._write_snapshot(session, state, generation=1)
             return
         if self._schema < 2:
-            self._rewrite(session, patch)  # the first write to a schema 1 file migrates it
+            self._rewrite(session, change)  # the first write to a schema 1 file migrates it
             return
         assert self._fd is not None
         if not self._writable:
@@ -481,27 +501,18 @@ class FileStore:
         self._ensure_file_lock()
         self._replace(session, state_to_document(state, generation=generation, version=__version__))
 
-    def _rewrite(self, session: StoreSession, patch: dict) -> None:
-        """A new snapshot: the whole file as read, plus ``patch``, keyed by rowid, generation + 1."""
-        raw = self._read_all()
-        snapshot = parse_snapshot(raw, self.path)
-        document = snapshot.document
-        if self._schema >= 2:
-            for number, old in enumerate(parse_journal(raw, snapshot.end, self.path).patches, start=1):
-                patch_document(document, old, self.path, f"journal record {number}")
-        else:
-            document["items"] = {str(doc["rowid"]): doc for doc in document.get("items", {}).values()}
-        patch_document(document, patch, self.path, "the new change")
-        document["_meta"] = {
-            "1": {"generation": self._generation + 1, "keychainsim": __version__, "schema": SCHEMA_VERSION}
-        }
-        self._replace(session, document)
+    def _rewrite(self, session: StoreSession, change: Change | None) -> None:
+        """A new snapshot in the current schema: the whole file as read, plus ``change``, generation + 1."""
+        state = self._decode(self._read_all())[0]
+        if change is not None:
+            state = state_after(state, [change])
+        self._replace(session, state_to_document(state, generation=self._generation + 1, version=__version__))
 
     def _compact(self, session: StoreSession) -> None:
         """Fold the journal into a new snapshot. The change is already durable in the journal, so a
         failure here (a full disk) only leaves the journal longer: it is not the caller's failure."""
         with suppress(StorageError):
-            self._rewrite(session, {})
+            self._rewrite(session, None)
 
     def _replace(self, session: StoreSession, document: dict) -> None:
         payload = serialize_snapshot(document)

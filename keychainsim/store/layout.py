@@ -3,11 +3,10 @@
 ::
 
     {"_meta":{
-    "1":{"generation":3,"keychainsim":"0.1.0","schema":2}
+    "1":{"generation":3,"keychainsim":"0.1.0","schema":3}
     },
-    "items":{
-    "7":{"attrs":{...},"item_class":"genp","keychain":"dp","rowid":7},
-    ...
+    "columns":{
+    "1":{"attrs":["acct",...],"item_class":"genp","keychain":"dp","rowids":[1,...,7],"values":[[...],...]}
     },
     "state":{
     "1":{"clock_ms":0,"device":{...},"next_rowid":8}
@@ -16,11 +15,17 @@
     J96:0b7a4c21:{"items":{"7":null},"state":{"1":{...}}}
 
 The snapshot is JSON in tinydb's layout (tables of documents keyed by id), written one document per
-line so that a person can read it and a diff shows items, and with the save counter (``generation``)
-in its first bytes. Each transaction that changes something appends one **journal record**: ``J``, the
-payload's length in bytes, ``:``, the payload's CRC-32 in hex, ``:``, the payload, a newline. The payload
-is a *patch* in the same layout: for each table, the new content of each changed document, or ``null``
-for a deleted one. Reading the store is reading the snapshot and applying the patches in order.
+line, and with the save counter (``generation``) in its first bytes. What the documents mean is
+:mod:`keychainsim.store.codec`'s business: since schema 3 the items are kept a column at a time (schema 2
+kept one ``items`` document per item), and journal records name items by rowid either way.
+
+Each transaction that changes something appends one **journal record**: ``J``, the payload's length in
+bytes, ``:``, the payload's CRC-32 in hex, ``:``, the payload, a newline. The payload is a *patch* in
+the same layout: for each table, the new content of each changed document, or ``null``
+for a deleted one. Reading the store is reading the snapshot and applying the patches in order (for a
+schema 3 snapshot, to the items it decodes: :class:`keychainsim.store.storage.JournalStorage`, which
+applies them to the document as tinydb sees it, shows such a file's journalled items in an ``items``
+table beside its ``columns``).
 
 Why this shape (the store's durability contract):
 

@@ -13,13 +13,15 @@ from typing import Any
 
 from keychainsim.model.access_control import SecAccessControl
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the saved layout. 1: a JSON document alone, items keyed by position (keychainsim before
-the journal; still read, and rewritten as 2 by the first write). 2: the document keyed by rowid, then a
-journal of changes (:mod:`keychainsim.store.layout`). A file with a larger number was written by a newer
-keychainsim and is refused."""
+the journal). 2: the document keyed by rowid, then a journal of changes (:mod:`keychainsim.store.layout`).
+3: the same journal after a snapshot that keeps the items a column at a time
+(:mod:`keychainsim.store.codec`). Schemas 1 and 2 are still read, and the next snapshot written (the
+first write to a schema 1 file, a compaction or a save) is schema 3. A file with a larger number was
+written by a newer keychainsim and is refused."""
 
-READABLE_SCHEMAS = (1, 2)
+READABLE_SCHEMAS = (1, 2, 3)
 
 VALUE_TYPES = (type(None), bool, int, float, str, bytes, datetime, list, dict, SecAccessControl)
 """Types an attribute value may have (lists and dicts nest; dict keys are str)."""

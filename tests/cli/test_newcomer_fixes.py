@@ -67,12 +67,12 @@ def test_a_file_that_is_no_store_is_refused_before_any_lock(tmp_path: Path) -> N
 @pytest.mark.model
 def test_a_store_from_a_newer_keychainsim_names_both_versions(cli, store: Path) -> None:
     assert cli("init").exit_code == 0
-    store.write_text(store.read_text().replace('"schema":2', '"schema":7').replace(__version__, "9.4.0"))
+    store.write_text(store.read_text().replace('"schema":3', '"schema":7').replace(__version__, "9.4.0"))
     before = store.read_bytes()
     result = cli("find", *GENP)
     assert result.exit_code == 4
     assert "written by a newer keychainsim (9.4.0)" in result.output
-    assert f"this version ({__version__}) reads schemas 1 to 2" in result.output
+    assert f"this version ({__version__}) reads schemas 1 to 3" in result.output
     assert store.read_bytes() == before
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import strategies as st
 
 from keychainsim.model.access_control import SecAccessControl
-from keychainsim.store.codec import TAGS
+from keychainsim.store.codec import TAGS, _state_row, item_to_document
+from keychainsim.store.layout import serialize_snapshot
 from keychainsim.store.state import DeviceState, KeychainState, StoredItem
 
 utc_dates = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC))
@@ -89,3 +91,45 @@ def sample_state() -> KeychainState:
         device=DeviceState(unlocked=False, unlocked_since_boot=True, passcode_set=True),
         clock_ms=1_767_225_600_000,
     )
+
+
+def schema2_document(state: KeychainState, generation: int = 1, version: str = "0.1.0") -> dict[str, Any]:
+    """The document of a schema 2 store for ``state``: one ``items`` document per item, keyed by rowid, as
+    keychainsim wrote snapshots before schema 3 and as every journal record still holds its items. Through
+    the file's bytes and back, so its values are what a reader parses."""
+    document = {
+        "_meta": {"1": {"generation": generation, "keychainsim": version, "schema": 2}},
+        "items": {str(item.rowid): item_to_document(item, f"items[{n}]") for n, item in enumerate(state.items)},
+        "state": {"1": _state_row(state.next_rowid, state.device, state.clock_ms)},
+    }
+    return json.loads(serialize_snapshot(document))
+
+
+def isolate(document: dict[str, Any], rowid: int) -> dict[str, Any]:
+    """Move item ``rowid`` of a schema 3 document into a ``columns`` document of its own, each of its
+    values encoded on its own (a one-row list per attribute), and return that document for editing."""
+    for doc in document["columns"].values():
+        if rowid not in doc["rowids"]:
+            continue
+        row = doc["rowids"].index(rowid)
+        doc["rowids"].pop(row)
+        cells = []
+        for column in doc["values"]:
+            if isinstance(column, dict):
+                ((tag, bodies),) = column.items()
+                cells.append([{tag: bodies.pop(row)}])
+            else:
+                cells.append([column.pop(row)])
+        alone = {**doc, "attrs": list(doc["attrs"]), "rowids": [rowid], "values": cells}
+        document["columns"][str(max(map(int, document["columns"])) + 1)] = alone
+        return alone
+    raise KeyError(rowid)
+
+
+def set_cell(doc: dict[str, Any], key: str, value: Any) -> None:
+    """Give the one item of an :func:`isolate` d document the encoded ``value`` for attribute ``key``."""
+    if key in doc["attrs"]:
+        doc["values"][doc["attrs"].index(key)] = [value]
+    else:
+        doc["attrs"].append(key)
+        doc["values"].append([value])

@@ -86,7 +86,7 @@ def test_create_makes_an_empty_store_once(tmp_path: Path) -> None:
     path = tmp_path / "keychain.json"
     assert Backend(path).create() == 0
     document = json.loads(path.read_bytes())
-    assert document["items"] == {} and document["_meta"]["1"]["generation"] == 1
+    assert document["columns"] == {} and document["_meta"]["1"]["generation"] == 1
     Keychain(store=path).SecItemAdd(genp("x"))
     before = path.read_bytes()
     assert Backend(path).create() == 1

@@ -23,7 +23,7 @@ from keychainsim.store.codec import (
 from keychainsim.store.layout import parse_snapshot, serialize_snapshot
 from keychainsim.store.state import SCHEMA_VERSION, KeychainState, StoredItem
 
-from ._values import canonical, canonical_state, sample_state, states, values
+from ._values import canonical, canonical_state, sample_state, schema2_document, states, values
 
 pytestmark = pytest.mark.model
 
@@ -180,23 +180,52 @@ def test_same_state_gives_identical_bytes() -> None:
     assert serialize_snapshot(state_to_document(reordered, generation=5, version="0.1.0")) == first
 
 
-def test_the_document_is_in_tinydb_layout_keyed_by_rowid_with_meta_first() -> None:
+def test_the_document_is_in_tinydb_layout_a_column_at_a_time_with_meta_first() -> None:
     document = state_to_document(sample_state(), generation=9, version="0.1.0")
-    assert sorted(document) == ["_meta", "items", "state"]
+    assert sorted(document) == ["_meta", "columns", "state"]
     assert document["_meta"] == {"1": {"generation": 9, "keychainsim": "0.1.0", "schema": SCHEMA_VERSION}}
-    assert sorted(document["items"], key=int)[:3] == ["3", "7", "100"]
-    assert all(doc["rowid"] == int(doc_id) for doc_id, doc in document["items"].items())
+    # One document per kind (keychain, class, attribute names), kinds in the order of their first rowid,
+    # names sorted, rows in rowid order; a column of bytes is one $bytes tag over its bodies.
+    kinds = [(doc["keychain"], doc["item_class"], doc["attrs"], doc["rowids"]) for doc in document["columns"].values()]
+    assert list(document["columns"]) == ["1", "2", "3"]
+    assert kinds == [
+        ("file", "keys", ["accc", "klbl"], [3]),
+        ("dp", "genp", ["acct", "sync", "v_Data"], [7]),
+        ("dp", "genp", ["acct"], [100 + n for n in range(11)]),
+    ]
+    assert document["columns"]["2"]["values"] == [["bob"], [0], {"$bytes": ["736563726574"]}]
+    assert document["columns"]["1"]["values"][0] == [{"$accc": {"flags": 1, "protection": "ak"}}]
+    assert document["columns"]["3"]["values"] == [[f"n{n}" for n in range(11)]]
     raw = serialize_snapshot(document)
-    assert raw.startswith(b'{"_meta":{\n"1":{"generation":9,"keychainsim":"0.1.0","schema":2}\n},\n"items":{\n"3":')
-    # One item per line, in rowid order: a diff of two stores shows the items that differ.
-    lines = raw.decode().splitlines()
-    assert [line.split(":")[0] for line in lines[4:7]] == ['"3"', '"7"', '"100"']
+    assert raw.startswith(b'{"_meta":{\n"1":{"generation":9,"keychainsim":"0.1.0","schema":3}\n},\n"columns":{\n"1":')
     assert json.loads(raw) == document
+
+
+def test_a_column_of_dates_is_one_tag_and_a_mixed_column_tags_each_value() -> None:
+    when = datetime(2026, 1, 2, 3, 4, 5, 600, tzinfo=UTC)
+    state = KeychainState(
+        items=[
+            StoredItem("dp", "genp", 1, {"acct": "a", "cdat": when}),
+            StoredItem("dp", "genp", 2, {"acct": b"\x00", "cdat": when + timedelta(seconds=1)}),
+        ]
+    )
+    (kind,) = state_to_document(state, generation=1, version="t")["columns"].values()
+    assert kind["values"] == [
+        ["a", {"$bytes": "00"}],
+        {"$date": ["2026-01-02T03:04:05.000600+00:00", "2026-01-02T03:04:06.000600+00:00"]},
+    ]
+    assert canonical_state(through_file_bytes(state)) == canonical_state(state)
+
+
+def test_a_schema_2_document_keyed_by_rowid_is_still_read() -> None:
+    document = schema2_document(sample_state())
+    assert sorted(document["items"], key=int)[:3] == ["3", "7", "100"]
+    assert canonical_state(state_from_document(document, PATH)) == canonical_state(sample_state())
 
 
 def test_a_schema_1_document_keyed_by_position_is_still_read() -> None:
     # What keychainsim wrote before the journal: ids 1, 2, 3 in item order, whatever the rowids.
-    document = state_to_document(sample_state(), generation=4, version="0.0.9")
+    document = schema2_document(sample_state(), generation=4, version="0.0.9")
     document["_meta"]["1"]["schema"] = 1
     document["items"] = {str(n): doc for n, doc in enumerate(document["items"].values(), start=1)}
     state = state_from_document(document, PATH)
@@ -205,7 +234,7 @@ def test_a_schema_1_document_keyed_by_position_is_still_read() -> None:
 
 
 def test_two_items_with_one_rowid_are_refused() -> None:
-    document = state_to_document(sample_state(), generation=4, version="0.0.9")
+    document = schema2_document(sample_state(), generation=4, version="0.0.9")
     document["_meta"]["1"]["schema"] = 1
     document["items"] = {"1": document["items"]["7"], "2": dict(document["items"]["3"], rowid=7)}
     with pytest.raises(StorageError, match=r"items document 2: rowid 7 is used by another item"):
@@ -214,13 +243,18 @@ def test_two_items_with_one_rowid_are_refused() -> None:
     duplicate.items[1].rowid = 7
     with pytest.raises(TypeError, match=r"rowid 7 is used by another item"):
         state_to_document(duplicate, generation=1, version="x")
+    columns = json.loads(serialize_snapshot(state_to_document(sample_state(), generation=1, version="x")))
+    columns["columns"]["3"]["rowids"][4] = 7
+    with pytest.raises(StorageError, match=r"columns: rowid 7 is used by more than one item"):
+        state_from_document(columns, PATH)
 
 
 # -- malformed documents --------------------------------------------------------------------------------
 
 
 def good_document() -> dict[str, Any]:
-    return json.loads(serialize_snapshot(state_to_document(sample_state(), generation=1, version="0.1.0")))
+    """A schema 2 document: the item documents journal records hold are decoded by the same code."""
+    return schema2_document(sample_state())
 
 
 def set_attr(key: str, value: Any) -> Any:

@@ -1,6 +1,6 @@
 """Opening a store decodes and checks its items a column at a time; the answer is the item-by-item one.
 
-``state_from_document`` decodes a schema 2 items table kind by kind (items with the same keychain, class
+``state_from_document`` decodes a schema 2 items table (what stores held before schema 3) kind by kind (items with the same keychain, class
 and keys), each attribute for all of them at once, and falls back to the item-by-item decoder for a kind
 it does not take and to it alone for a table it does not take. These tests hold the two ways to the same
 items and to the same error, word for word, on valid documents, on every kind of damage and on items
@@ -10,7 +10,6 @@ the model refuses, and check that a store keychainsim writes takes the fast way.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,12 @@ from keychainsim.constants import *
 from keychainsim.errors import StorageError
 from keychainsim.model.stored import columns_fit
 from keychainsim.store import codec
-from keychainsim.store.codec import state_from_document, state_to_document
+from keychainsim.store.codec import state_from_document
+from keychainsim.store.file import FileStore
 from keychainsim.store.layout import parse_snapshot, serialize_snapshot
 from keychainsim.store.state import KeychainState
-from keychainsim.store.storage import JournalStorage
 
-from ._values import canonical_state, states
+from ._values import canonical_state, schema2_document, states
 
 pytestmark = pytest.mark.model
 
@@ -57,13 +56,13 @@ def _same_both_ways(document: Any, *, check: bool) -> Any:
 @given(states)
 @settings(max_examples=200)
 def test_any_state_decodes_to_the_same_items_both_ways(state: KeychainState) -> None:
-    document = json.loads(serialize_snapshot(state_to_document(state, generation=1, version="test")))
+    document = schema2_document(state)
     assert _same_both_ways(document, check=False) == canonical_state(state)
 
 
 def _store_document(tmp_path: Path) -> dict[str, Any]:
-    """The document of a store that SecItem calls wrote: several kinds of items, many of each, a few with
-    values no column takes (access control), some changes still in the journal."""
+    """The schema 2 document of a store that SecItem calls wrote: several kinds of items, many of each, a
+    few with values no column takes (access control)."""
     path = tmp_path / "keychain.json"
     kc = Keychain(store=path)
     with kc.transaction():
@@ -76,9 +75,8 @@ def _store_document(tmp_path: Path) -> dict[str, Any]:
         assert kc.SecItemAdd(labelled)[0] == errSecSuccess
     query = {kSecClass: kSecClassGenericPassword, kSecAttrAccount: "a4"}
     assert kc.SecItemUpdate(query, {kSecAttrComment: "changed"}) == errSecSuccess  # a journal record
-    document = JournalStorage(str(path)).read()
-    assert document is not None
-    return document
+    with FileStore(path).locked(create=False) as session:
+        return schema2_document(session.load())
 
 
 def test_a_store_that_secitem_calls_wrote_takes_the_column_wise_way(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from keychainsim.store.codec import state_to_document
 from keychainsim.store.layout import frame, parse_snapshot, serialize_snapshot
 from keychainsim.store.storage import JournalStorage
 
-from ._values import canonical_state, sample_state, states
+from ._values import canonical_state, sample_state, schema2_document, states
 
 pytestmark = pytest.mark.model
 
@@ -134,8 +134,12 @@ def test_same_state_gives_identical_file_bytes(tmp_path: Path) -> None:
 def test_a_compacted_file_opens_in_stock_tinydb(store: FileStore) -> None:
     save(store, sample_state())
     with TinyDB(store.path, access_mode="r") as db:
-        assert db.tables() == {"_meta", "items", "state"}
-        assert len(db.table("items", cache_size=0)) == len(sample_state().items)
+        assert db.tables() == {"_meta", "columns", "state"}
+        kinds = db.table("columns", cache_size=0).all()
+        assert len(kinds) == 3  # the sample's three kinds of items
+        assert sorted(rowid for kind in kinds for rowid in kind["rowids"]) == sorted(
+            item.rowid for item in sample_state().items
+        )
         assert db.table("_meta", cache_size=0).get(doc_id=1)["schema"] == SCHEMA_VERSION
 
 
@@ -361,7 +365,7 @@ def test_a_damaged_record_followed_by_a_valid_one_is_corruption(store: FileStore
 
 def test_a_first_write_to_a_schema_1_file_migrates_it(store: FileStore) -> None:
     # The layout keychainsim wrote before the journal: indented, items keyed by position, schema 1.
-    document = state_to_document(sample_state(), generation=6, version="0.0.9")
+    document = schema2_document(sample_state(), generation=6, version="0.0.9")
     document["_meta"]["1"]["schema"] = 1
     document["items"] = {str(n): doc for n, doc in enumerate(document["items"].values(), start=1)}
     old = (json.dumps(document, sort_keys=True, indent=2) + "\n").encode()
@@ -371,7 +375,9 @@ def test_a_first_write_to_a_schema_1_file_migrates_it(store: FileStore) -> None:
     add(store, 500, "new")
     migrated = json.loads(Path(store.path).read_bytes())
     assert migrated["_meta"]["1"] == {"generation": 7, "keychainsim": __version__, "schema": SCHEMA_VERSION}
-    assert sorted(migrated["items"], key=int) == [str(item.rowid) for item in load(store).items]
+    assert sorted(rowid for kind in migrated["columns"].values() for rowid in kind["rowids"]) == [
+        item.rowid for item in load(store).items
+    ]
     assert accounts(load(store)) == [*accounts(load_sorted(sample_state())), "new"]
 
 
@@ -395,6 +401,13 @@ def newer_schema_bytes() -> bytes:
 
 def malformed_item_bytes() -> bytes:
     document = state_to_document(sample_state(), generation=3, version=__version__)
+    keys = document["columns"]["1"]  # the one file keychain key, rowid 3
+    keys["values"][keys["attrs"].index("klbl")] = {"$bytes": ["not hex"]}
+    return serialize_snapshot(document)
+
+
+def malformed_schema_2_item_bytes() -> bytes:
+    document = schema2_document(sample_state(), generation=3, version=__version__)
     document["items"]["3"]["attrs"]["klbl"] = {"$bytes": "not hex"}
     return serialize_snapshot(document)
 
@@ -422,7 +435,8 @@ REFUSED: dict[str, tuple[Any, str]] = {
     "a list": (b"[]", "top level"),
     "another tinydb": (b'{"_default": {"1": {"name": "x"}}}', "no _meta table"),
     "newer schema": (newer_schema_bytes, f"schema {SCHEMA_VERSION + 1}"),
-    "malformed item": (malformed_item_bytes, "items document 3 (rowid 3), keys attribute 'klbl'"),
+    "malformed item": (malformed_item_bytes, "columns document 1 (rowid 3), keys attribute 'klbl'"),
+    "malformed schema 2 item": (malformed_schema_2_item_bytes, "items document 3 (rowid 3), keys attribute 'klbl'"),
     "schema 1 with a journal": (schema_1_with_trailing_bytes, "extra data after the document"),
     "malformed journal record": (malformed_record_bytes, "items document 5"),
 }
@@ -459,7 +473,7 @@ def test_an_item_the_check_refuses_is_a_store_problem(tmp_path: Path) -> None:
     store = FileStore(path, check=no_keys)
     with store.locked() as session, pytest.raises(StorageError) as caught:
         session.load()
-    assert "items document 3 (rowid 3), keys: keys are not welcome here" in caught.value.problem
+    assert "columns document 1 (rowid 3), keys: keys are not welcome here" in caught.value.problem
     with pytest.raises(StorageError, match="keys are not welcome"):
         store.reset()
     assert path.read_bytes() == before

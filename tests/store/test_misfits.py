@@ -16,6 +16,8 @@ from keychainsim.model.stored import misfit
 from keychainsim.store import Change, DeviceState, FileStore, StoredItem
 from keychainsim.store.layout import parse_snapshot, serialize_snapshot
 
+from ._values import isolate, set_cell
+
 pytestmark = pytest.mark.model
 
 GENP = ["-a", "kSecClass=kSecClassGenericPassword", "-a", "kSecAttrService=s", "-a", "kSecAttrAccount=a"]
@@ -49,9 +51,9 @@ def misfit_store(path: Path, field: str, value: Any) -> bytes:
     with FileStore(path).locked() as session:  # fold the journal in, so the edit is in the snapshot
         session.save(session.load())
     document = parse_snapshot(path.read_bytes(), str(path)).document
-    doc = document["items"]["2"]
+    doc = isolate(document, 2)
     if field.startswith("attrs."):
-        doc["attrs"][field.removeprefix("attrs.")] = value
+        set_cell(doc, field.removeprefix("attrs."), value)
     else:
         doc[field] = value
     raw = serialize_snapshot(document)
@@ -96,7 +98,7 @@ def test_every_command_refuses_a_store_with_a_misfit_item(cli, tmp_path: Path, m
     for name, args in COMMANDS.items():
         result = cli(*args)
         assert result.exit_code == 4, (name, result.output)
-        assert result.output.startswith(f"keychainsim: keychain store {path}: items document 2 (rowid 2)"), (
+        assert result.output.startswith(f"keychainsim: keychain store {path}: columns document 2 (rowid 2)"), (
             name,
             result.output,
         )
@@ -112,7 +114,7 @@ def test_the_python_api_raises_a_storage_error_naming_the_item(tmp_path: Path) -
     misfit_store(path, "item_class", "xyzz")
     with pytest.raises(StorageError) as caught:
         Keychain(store=path).SecItemCopyMatching({kSecClass: kSecClassGenericPassword})
-    assert "items document 2 (rowid 2), xyzz: class 'xyzz' is not a stored class" in caught.value.problem
+    assert "columns document 2 (rowid 2), xyzz: class 'xyzz' is not a stored class" in caught.value.problem
     assert caught.value.fix
 
 
