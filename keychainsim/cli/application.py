@@ -32,7 +32,6 @@ from keychainsim.cli.state import (
     end_on_closed_pipe,
 )
 from keychainsim.enroll import cli as enroll_commands
-from keychainsim.store.location import STORE_ENV
 
 app = typer.Typer(
     name="keychainsim",
@@ -60,7 +59,7 @@ def root(
     store: str | None = typer.Option(
         None,
         "--store",
-        envvar=STORE_ENV,
+        envvar="KEYCHAINSIM_STORE",
         metavar="PATH",
         help="Store file (default: $KEYCHAINSIM_STORE, else per-user).",
     ),

@@ -17,7 +17,7 @@ it always has. Declining is always safe, so it declines generously:
 * the output could be styled or rewritten: stdout or stderr is a terminal, ``FORCE_COLOR`` or
   ``TTY_COMPATIBLE`` is set (:mod:`.terminal`), a stream is not a UTF-8 text stream (click would wrap
   it), a shell-completion request is in the environment, or the text holds an escape character (which
-  click strips off a terminal);
+  click strips off a terminal) or a character UTF-8 cannot encode;
 * anything at all raises while the query is built, the store opened or the call made: ``find`` only
   reads (SecItemCopyMatching never writes the store), so the typer command runs it again and reports
   the failure its own way, message, exit code and ``KEYCHAINSIM_DEBUG`` traceback included. Nothing is
@@ -42,7 +42,6 @@ from keychainsim.cli.state import (
     Options,
     silence_stdout,
 )
-from keychainsim.store.location import STORE_ENV
 
 COMMAND = "find"
 
@@ -121,6 +120,8 @@ def parse(argv: list[str]) -> tuple[dict[str, Any], dict[str, Any]] | None:
 def global_options(given: dict[str, Any], environ: Mapping[str, str]) -> Options | None:
     """The root's options as the typer application would build them (environment variables included for
     options not given), or None when a value is one the lean path leaves to typer."""
+    from keychainsim.store.location import STORE_ENV  # here: every other command line declines without it
+
     store = given.get("store")
     if store is None and STORE_ENV in environ:
         store = environ[STORE_ENV]
@@ -174,7 +175,7 @@ def _run(argv: list[str]) -> int | None:
         out, err, code = _answer(opts, find)
     except Exception:
         return None  # read-only: the typer command runs it again and reports the failure its own way
-    if ESCAPE in out or (err is not None and ESCAPE in err):
+    if not _prints_as_is(out) or (err is not None and not _prints_as_is(err)):
         return None
     try:
         _write(sys.stdout, out)
@@ -203,6 +204,19 @@ def _answer(opts: Options, find: dict[str, Any]) -> tuple[str, str | None, int]:
     if opts.json or find.get("json"):
         return json_text(report.json_body()), None, report.code
     return plain_explanation(report.text()), report.hint(), report.code
+
+
+def _prints_as_is(text: str) -> bool:
+    """Whether typer would print ``text`` unchanged and without failing halfway: no escape character
+    (click strips escape sequences off a terminal), and nothing strict UTF-8 cannot encode (a lone
+    surrogate from a store's value would fail in the middle of the output)."""
+    if ESCAPE in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _write(stream: Any, text: str) -> None:

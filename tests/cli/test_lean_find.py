@@ -389,13 +389,16 @@ def test_the_explanation_s_plain_text_is_what_show_prints_off_a_terminal(capsys:
     )
 
 
-def test_an_escape_character_in_the_text_is_declined(
-    place: Place, environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("odd", ["\x1b[1mkSecReturnAttributes\x1b[0m", "kSecReturnAttributes \udcff"])
+def test_text_typer_would_change_or_fail_on_is_declined(
+    odd: str, place: Place, environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """click strips escape sequences off a terminal; rather than copy its rule, the lean path declines."""
+    """click strips escape sequences off a terminal, and a lone surrogate fails in the middle of the
+    output: rather than copy either behaviour, the lean path declines. The control line shows that the
+    patched text is the one printed."""
     from keychainsim.cli import call_report
 
-    environment.setattr(call_report, "ADDED_RETURN_ATTRIBUTES", "(added \x1b[1mkSecReturnAttributes\x1b[0m)")
+    environment.setattr(call_report, "ADDED_RETURN_ATTRIBUTES", f"(added {odd})")
     assert _lean(place.fill([*STORE, "find", *ACCOUNT_1]), capsys) == Outcome(None, "", "")
     environment.setattr(call_report, "ADDED_RETURN_ATTRIBUTES", "(added kSecReturnAttributes)")
     assert "(added kSecReturnAttributes)" in _lean(place.fill([*STORE, "find", *ACCOUNT_1]), capsys).out
@@ -445,8 +448,8 @@ sys.argv = ["keychainsim", *sys.argv[1:]]
 try:
     main()
 finally:
-    loaded = sorted(m for m in ("typer", "typer._click", "click", "rich") if m in sys.modules)
-    print("loaded:", ",".join(loaded), file=sys.stderr)
+    watched = ("typer", "typer._click", "click", "rich", "keychainsim.store", "keychainsim.engine")
+    print("loaded:", ",".join(m for m in watched if m in sys.modules), file=sys.stderr)
 """
 
 
@@ -466,8 +469,16 @@ def test_the_console_script_answers_a_plain_find_and_loads_neither_typer_nor_ric
 
     lean = _process(sys.executable, "-c", WRAPPER, "find", *ACCOUNT_1, store=place.store)
     assert (lean.returncode, lean.stdout) == (0, script.stdout)
-    assert lean.stderr == "loaded: \n"
+    assert lean.stderr == "loaded: keychainsim.store,keychainsim.engine\n"
     # the control: a declined command line goes through typer, and the wrapper sees it
     declined = _process(sys.executable, "-c", WRAPPER, "find", *ACCOUNT_1, "--nope", store=place.store)
     assert declined.returncode == 2
-    assert declined.stderr.splitlines()[-1].startswith("loaded: typer")
+    assert declined.stderr.splitlines()[-1].startswith("loaded: typer,typer._click")
+
+
+def test_other_command_lines_do_not_pay_for_the_lean_path(place: Place) -> None:
+    """Asking the lean path first must not slow every other command: help declines before the store's
+    modules (or the engine) are imported."""
+    helped = _process(sys.executable, "-c", WRAPPER, "--help", store=place.store)
+    assert helped.returncode == 0 and "find" in helped.stdout
+    assert helped.stderr == "loaded: typer,typer._click,rich\n"
