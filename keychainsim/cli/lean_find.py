@@ -21,7 +21,9 @@ it always has. Declining is always safe, so it declines generously:
 * anything at all raises while the query is built, the store opened or the call made: ``find`` only
   reads (SecItemCopyMatching never writes the store), so the typer command runs it again and reports
   the failure its own way, message, exit code and ``KEYCHAINSIM_DEBUG`` traceback included. Nothing is
-  printed before that point.
+  printed before that point. The one exception is a store problem (exit 4), told here with the typer
+  command's line (:func:`.state.expected_failure`): the store may have been waited for, locked by another
+  process, for the whole ``--lock-timeout``, and running the command again would wait as long again.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from keychainsim.cli.state import (
     EXIT_INTERRUPTED,
     LOCK_TIMEOUT_ENV,
     Options,
+    error_line,
+    expected_failure,
     silence_stdout,
 )
 
@@ -171,20 +175,32 @@ def _run(argv: list[str]) -> int | None:
     opts = global_options(given, os.environ)
     if opts is None:
         return None
+    out: str | None
     try:
         out, err, code = _answer(opts, find)
-    except Exception:
-        return None  # read-only: the typer command runs it again and reports the failure its own way
-    if not _prints_as_is(out) or (err is not None and not _prints_as_is(err)):
+    except Exception as error:
+        failure = _store_failure(error)
+        if failure is None:
+            return None  # read-only: the typer command runs it again and reports the failure its own way
+        out, err, code = None, error_line(failure[0]), failure[1]
+    if not all(_prints_as_is(text) for text in (out, err) if text is not None):
         return None
     try:
-        _write(sys.stdout, out)
+        if out is not None:
+            _write(sys.stdout, out)
         if err is not None:
             _write(sys.stderr, err)
     except BrokenPipeError:
         silence_stdout()
         return EXIT_CLOSED_PIPE
     return code
+
+
+def _store_failure(error: Exception) -> tuple[str, int] | None:
+    """A store problem's message and exit code (see the module docstring), else None."""
+    from keychainsim.errors import StorageError
+
+    return expected_failure(error) if isinstance(error, StorageError) else None
 
 
 def _answer(opts: Options, find: dict[str, Any]) -> tuple[str, str | None, int]:

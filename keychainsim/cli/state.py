@@ -132,8 +132,13 @@ def fail(message: str, code: int) -> NoReturn:
     """One line on stderr, then the exit code."""
     import typer
 
-    typer.echo(f"keychainsim: {message}", err=True)
+    typer.echo(error_line(message), err=True)
     raise typer.Exit(code)
+
+
+def error_line(message: str) -> str:
+    """How every failure is told on stderr: the program's name, then the message."""
+    return f"keychainsim: {message}"
 
 
 def emit_json(body: Any) -> None:
@@ -166,33 +171,42 @@ def guard() -> Iterator[None]:
     """Turn every expected failure into one line on stderr and its documented exit code."""
     import typer
 
-    from keychainsim.errors import InputError, NotModeledError, ScenarioError, StorageError
-    from keychainsim.scenario.literals import LiteralError
-
     try:
         yield
     except typer.Exit:
         raise
-    except StorageError as error:
-        fail(str(error), EXIT_STORAGE)
-    except NotModeledError as error:
-        fail(str(error), EXIT_NOT_MODELED)
-    except (ScenarioError, InputError, LiteralError) as error:
-        fail(str(error), EXIT_INPUT)
-    except TypeError as error:
-        # The facade raises TypeError naming the key for values no CF type maps to (style-anchors rule 4).
-        fail(f"malformed input: {error}", EXIT_INPUT)
     except KeyboardInterrupt:
         raise
     except BrokenPipeError:
         end_on_closed_pipe()
     except Exception as error:
+        known = expected_failure(error)
+        if known is not None:
+            fail(*known)
         if os.environ.get("KEYCHAINSIM_DEBUG"):
             raise
         fail(
             f"internal error ({type(error).__name__}: {error}); set KEYCHAINSIM_DEBUG=1 for the traceback",
             EXIT_INTERNAL,
         )
+
+
+def expected_failure(error: Exception) -> tuple[str, int] | None:
+    """The message and exit code of a failure keychainsim expects (a store problem, a feature it does not
+    model, malformed input), or None for anything else: a bug, which :func:`guard` reports as internal."""
+    from keychainsim.errors import InputError, NotModeledError, ScenarioError, StorageError
+    from keychainsim.scenario.literals import LiteralError
+
+    if isinstance(error, StorageError):
+        return str(error), EXIT_STORAGE
+    if isinstance(error, NotModeledError):
+        return str(error), EXIT_NOT_MODELED
+    if isinstance(error, (ScenarioError, InputError, LiteralError)):
+        return str(error), EXIT_INPUT
+    if isinstance(error, TypeError):
+        # The facade raises TypeError naming the key for values no CF type maps to (style-anchors rule 4).
+        return f"malformed input: {error}", EXIT_INPUT
+    return None
 
 
 def end_on_closed_pipe() -> NoReturn:

@@ -172,7 +172,7 @@ CASES: dict[str, Case] = {
     "malformed --attr": Case([*STORE, "find", "-a", "kSecClass"], 5, declined=True),
     "unknown constant": Case([*STORE, "find", "-a", "kSecClass=kSecClassIdentty"], 5, declined=True),
     "bad --expect name": Case([*STORE, "find", *ACCOUNT_1, "--expect", "errSecNope"], 5, declined=True),
-    "corrupt store": Case(["--store", "{corrupt}", "find", *ACCOUNT_1], 4, declined=True),
+    "corrupt store: exit 4, told without typer": Case(["--store", "{corrupt}", "find", *ACCOUNT_1], 4),
     "not modelled": Case(
         [*STORE, "--platform", "macos", "find", *GENP, "-a", "kSecUseSystemKeychainAlways=true"], 3, declined=True
     ),
@@ -414,6 +414,42 @@ def test_ctrl_c_during_the_call_ends_with_130(
 
     environment.setattr(Keychain, "SecItemCopyMatching", interrupted)
     assert _lean(place.fill([*STORE, "find", *ACCOUNT_1]), capsys) == Outcome(EXIT_INTERRUPTED, "", "")
+
+
+def test_a_store_locked_by_another_process_is_waited_for_once(
+    place: Place, environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The lean path tells a store problem itself (the typer command's line, exit 4) instead of
+    declining: the typer command would wait the whole lock timeout again. Counted by the lock-wait
+    notices, not by a clock."""
+    from keychainsim.cli import main, terminal
+
+    store = tmp_path / "keychain.json"
+    store.write_bytes(place.store.read_bytes())
+    waits: list[float] = []
+    environment.setattr(terminal, "lock_wait_notice", lambda wait: waits.append(wait.timeout))
+    args = ["--store", str(store), "--lock-timeout", "0.2", "find", *ACCOUNT_1]
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import fcntl, sys, time; fd = open(sys.argv[1], 'a'); fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True);"
+         " time.sleep(60)", f"{store}.lock"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        environment.setattr(sys, "argv", ["keychainsim", *args])
+        with pytest.raises(SystemExit) as ended:
+            main()
+        lean = capsys.readouterr()
+        assert waits == [0.2], "main() waited once"
+        typer = _typer(args, capsys, environment)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert waits == [0.2, 0.2], "the typer command, run as the reference, waited too"
+    assert Outcome(ended.value.code, lean.out, lean.err) == typer
+    assert typer.code == 4 and typer.out == ""
+    assert typer.err.startswith(f"keychainsim: keychain store {store}: locked by another process")
 
 
 class _ClosedPipe(io.TextIOWrapper):
