@@ -236,13 +236,15 @@ def explain(
 
 
 def _check_dump_identities(kc: Any, origin: Any, as_json: bool) -> None:
-    """Each leaf certificate's identity lookup explained, and the device's identities against the model's."""
+    """Each leaf certificate's identity lookup explained, and the device's identities against the model's
+    (in each keychain the dump read: a Mac's file-based keychain forms its own)."""
     from keychainsim.explain.certificates import certificate_identities
 
-    comparison = origin.identities
+    comparisons = origin.identity_checks
     checks = certificate_identities(kc)
-    disagrees = comparison is not None and not comparison.agrees
+    disagrees = any(not comparison.agrees for comparison in comparisons)
     if as_json:
+        file_check = origin.file_identities
         emit_json(
             {
                 "certificates": [
@@ -254,7 +256,8 @@ def _check_dump_identities(kc: Any, origin: Any, as_json: bool) -> None:
                     }
                     for c in checks
                 ],
-                "identity_check": None if comparison is None else comparison.to_dict(),
+                "identity_check": None if origin.identities is None else origin.identities.to_dict(),
+                **({"file_identity_check": file_check.to_dict()} if file_check is not None else {}),
                 "source": origin.source,
             }
         )
@@ -269,13 +272,16 @@ def _check_dump_identities(kc: Any, origin: Any, as_json: bool) -> None:
         typer.echo(f"certificate row {check.rowid}, {named}: identity lookup {check.report.status}")
         for finding in check.report.findings:
             typer.echo(f"  {finding.code}: {finding.message}")
-    if comparison is None:
+    if not comparisons:
         typer.echo("the dump does not carry the device's identities (an older KeychainDump.swift): nothing to compare")
-    elif comparison.agrees:
-        count = len(comparison.device.identities)
-        typer.echo(f"the model agrees with the device: {count} identit{'y' if count == 1 else 'ies'}")
-    else:
-        typer.echo("the model disagrees with the device (a fidelity problem in keychainsim; please report it):")
-        for sentence in comparison.disagreements():
-            typer.echo(f"  {sentence}")
+    for comparison in comparisons:
+        where = " in the file-based keychain" if comparison.keychain == "file" else ""
+        if comparison.agrees:
+            count = len(comparison.device.identities)
+            typer.echo(f"the model agrees with the device{where}: {count} identit{'y' if count == 1 else 'ies'}")
+        else:
+            problem = "a fidelity problem in keychainsim; please report it"
+            typer.echo(f"the model disagrees with the device{where} ({problem}):")
+            for sentence in comparison.disagreements():
+                typer.echo(f"  {sentence}")
     raise typer.Exit(1 if disagrees else EXIT_OK)

@@ -13,6 +13,13 @@ The document field (``device_identities``, FORMAT.md)::
 
 ``certificate`` and ``key`` are the row ids of the halves among the dump's items (null when the probe
 found no such row, e.g. a dump limited to other classes); ``klbl`` is the private key's application label.
+
+On a Mac the two keychains form identities apart: a query reaches the data protection keychain or the
+file-based one (``kSecUseDataProtectionKeychain``, SecItem.cpp ``SecItemCategorizeQuery``), and each joins
+its own certificates and keys. ``device_identities`` is the data protection keychain's answer; a dump that
+includes the file-based keychain carries that keychain's answer as ``file_identities``, in the same shape,
+its rows among the dump's file-based items, and each is held against the model's answer in the same
+keychain.
 """
 
 from __future__ import annotations
@@ -73,6 +80,10 @@ class DeviceIdentities:
         return {"identities": [i.to_dict() for i in self.identities], "status": self.status}
 
 
+KEYCHAIN_FIELDS = {"dp": "device_identities", "file": "file_identities"}
+"""The document field that holds the device's identities in each keychain."""
+
+
 @dataclass(frozen=True)
 class IdentityComparison:
     """The device's identities against the model's answer to the same query on the loaded items."""
@@ -82,6 +93,8 @@ class IdentityComparison:
     model: tuple[DeviceIdentity, ...]
     only_device: tuple[DeviceIdentity, ...]
     only_model: tuple[DeviceIdentity, ...]
+    keychain: str = "dp"
+    """Which keychain the query reached: ``dp`` (data protection) or ``file`` (a Mac's file-based one)."""
 
     @property
     def agrees(self) -> bool:
@@ -90,9 +103,10 @@ class IdentityComparison:
     def disagreements(self) -> list[str]:
         """One sentence per disagreement, naming the rows; empty when the model agrees with the device."""
         out: list[str] = []
+        where = " in the file-based keychain" if self.keychain == "file" else ""
         if self.device.status != self.model_status:
             out.append(
-                f"the device answered the identity query with {_status(self.device.status)}, "
+                f"the device answered the identity query{where} with {_status(self.device.status)}, "
                 f"the model with {_status(self.model_status)}"
             )
         out.extend(
@@ -112,28 +126,32 @@ class IdentityComparison:
         }
 
 
-def parse(raw: Any, items: dict[int, Item], source: str) -> DeviceIdentities:
-    """Check and decode a dump's ``device_identities`` against its items.
+def parse(raw: Any, items: dict[int, Item], source: str, keychain: str = "dp") -> DeviceIdentities:
+    """Check and decode a dump's ``device_identities`` (or, for ``keychain="file"``, ``file_identities``)
+    against its items; a row of ``file_identities`` must be a file-based item.
 
     Raises:
-        InputError: naming ``source`` and the field (a row that is not a certificate or a key, bad hex).
+        InputError: naming ``source`` and the field (a row that is not a certificate or a key, or not in
+            the file-based keychain; bad hex).
     """
+    field = KEYCHAIN_FIELDS[keychain]
     if not isinstance(raw, dict) or set(raw) != {"status", "identities"}:
-        raise InputError(source, "device_identities must be an object with exactly 'status' and 'identities'")
+        raise InputError(source, f"{field} must be an object with exactly 'status' and 'identities'")
     status = raw["status"]
     if not isinstance(status, int) or isinstance(status, bool):
-        raise InputError(source, f"device_identities.status {status!r} is not an OSStatus number")
+        raise InputError(source, f"{field}.status {status!r} is not an OSStatus number")
     entries = raw["identities"]
     if not isinstance(entries, list):
-        raise InputError(source, "device_identities.identities must be an array")
+        raise InputError(source, f"{field}.identities must be an array")
+    in_keychain = "file" if keychain == "file" else None
     identities: list[DeviceIdentity] = []
     for index, entry in enumerate(entries):
-        where = f"device_identities.identities[{index}]"
+        where = f"{field}.identities[{index}]"
         if not isinstance(entry, dict) or not set(entry) <= _FIELDS or not {"certificate", "key"} <= set(entry):
             raise InputError(source, f"{where} must be an object with certificate, key (and optional klbl, label)")
         cert, key = entry["certificate"], entry["key"]
-        _check_row(cert, "cert", items, f"{where}.certificate", source)
-        _check_row(key, "keys", items, f"{where}.key", source)
+        _check_row(cert, "cert", items, f"{where}.certificate", source, in_keychain)
+        _check_row(key, "keys", items, f"{where}.key", source, in_keychain)
         klbl = entry.get("klbl")
         try:
             label_bytes = None if klbl is None else bytes.fromhex(klbl)
@@ -146,7 +164,9 @@ def parse(raw: Any, items: dict[int, Item], source: str) -> DeviceIdentities:
     return DeviceIdentities(status, tuple(identities))
 
 
-def _check_row(rowid: Any, item_class: str, items: dict[int, Item], where: str, source: str) -> None:
+def _check_row(
+    rowid: Any, item_class: str, items: dict[int, Item], where: str, source: str, keychain: str | None
+) -> None:
     if rowid is None:
         return
     if not isinstance(rowid, int) or isinstance(rowid, bool):
@@ -155,18 +175,22 @@ def _check_row(rowid: Any, item_class: str, items: dict[int, Item], where: str, 
     if item is None or item.item_class != item_class:
         what = "no item" if item is None else f"a {item.item_class} item"
         raise InputError(source, f"{where}: row {rowid} is {what}, expected a {item_class} item of this dump")
+    if keychain is not None and item.keychain != keychain:
+        raise InputError(source, f"{where}: row {rowid} is in the {item.keychain} keychain, expected {keychain}")
 
 
-def compare(kc: Keychain, device: DeviceIdentities) -> IdentityComparison:
-    """Ask the loaded keychain the device probe's identity query and hold its answer against the device's."""
+def compare(kc: Keychain, device: DeviceIdentities, keychain: str = "dp") -> IdentityComparison:
+    """Ask the loaded keychain the device probe's identity query, in ``keychain`` as the probe asked it,
+    and hold its answer against the device's."""
     from keychainsim import tracing
 
     query = dict(IDENTITY_QUERY)
     if kc.platform == "macos":
-        query["nleg"] = True  # kSecUseDataProtectionKeychain: the probe dumps the data protection keychain
+        # kSecUseDataProtectionKeychain, as KeychainDump.swift sets it for each keychain it reads.
+        query["nleg"] = keychain == "dp"
     with tracing.inside():
         status, result = kc.SecItemCopyMatching(query)
-    model = tuple(_rows_of(kc, entry) for entry in (result or [])) if int(status) == 0 else ()
+    model = tuple(_rows_of(kc, entry, keychain) for entry in (result or [])) if int(status) == 0 else ()
     device_pairs = {(i.certificate, i.key) for i in device.identities}
     model_pairs = {(i.certificate, i.key) for i in model}
     return IdentityComparison(
@@ -175,24 +199,41 @@ def compare(kc: Keychain, device: DeviceIdentities) -> IdentityComparison:
         model=model,
         only_device=tuple(i for i in device.identities if (i.certificate, i.key) not in model_pairs),
         only_model=tuple(i for i in model if (i.certificate, i.key) not in device_pairs),
+        keychain=keychain,
     )
 
 
-def _rows_of(kc: Keychain, entry: dict[str, Any]) -> DeviceIdentity:
+_CERTIFICATE_NAMES = ("pkhh", "labl", "issr", "slnr", "subj", "skid", "ctyp", "cenc")
+"""Certificate attributes an identity's attribute dictionary repeats: what names its certificate row when
+the dictionary holds neither the certificate's data nor a ref (a file-based identity whose certificate
+does not parse)."""
+
+
+def _rows_of(kc: Keychain, entry: dict[str, Any], keychain: str) -> DeviceIdentity:
     """The rows of a model identity: the certificate by its DER, the private key by its application label,
-    as the device probe finds them (it can only compare what the API returns). A loaded dump's keys carry
-    no key material, so the model's result may hold no ref; its attributes still name both halves."""
+    among the items of ``keychain``, as the device probe finds them (it can only compare what the API
+    returns). A loaded dump's keys carry no key material, so the model's result may hold no ref; its
+    attributes still name both halves (the certificate by the attributes it repeats, when its data is not
+    among them)."""
     identity = entry.get("v_Ref")
     cert_der = entry.get("certdata") or (identity.certificate.der if identity is not None else None)
     klbl = entry.get("klbl") or (identity.private_key.application_label if identity is not None else None)
+    named = {key: entry[key] for key in _CERTIFICATE_NAMES if key in entry}
     cert_row = key_row = None
     for item in sorted(kc.all_items(), key=lambda i: i.rowid):
-        if cert_row is None and item.item_class == "cert" and item.get("v_Data") == cert_der:
-            cert_row = item.rowid
+        if item.keychain != keychain:
+            continue
+        if cert_row is None and item.item_class == "cert":
+            if item.get("v_Data") == cert_der if cert_der is not None else _repeats(item, named):
+                cert_row = item.rowid
         elif key_row is None and item.item_class == "keys" and item.get("klbl") == klbl and item.get("kcls") == 1:
             key_row = item.rowid
     label = entry.get("labl")
     return DeviceIdentity(cert_row, key_row, klbl, label if isinstance(label, str) else None)
+
+
+def _repeats(item: Item, named: dict[str, Any]) -> bool:
+    return bool(named) and all(item.get(key) == value for key, value in named.items())
 
 
 def _status(code: int) -> str:

@@ -46,6 +46,8 @@ _TOP_OPTIONAL = {
     "classes",
     "device_identities",
     "identity_check",
+    "file_identities",
+    "file_identity_check",
 }
 _ITEM_FIELDS = {"rowid", "keychain", "class", "attributes"}
 _ITEM_OPTIONAL = {"visible", "hidden_because", "ref"}
@@ -144,10 +146,15 @@ def dump_document(dump: Any, secrets: bool = False, for_text: bool = False) -> d
             document["default_access_group"] = origin.default_access_group
         if origin.classes != CLASS_ORDER:
             document["classes"] = list(origin.classes)
-        if origin.identities is not None:
-            document["device_identities"] = origin.identities.device.to_dict()
-            check = origin.identities.to_dict()
-            document["identity_check"] = {k: check[k] for k in ("agrees", "disagreements", "model")}
+        kept = (
+            ("device_identities", "identity_check", origin.identities),
+            ("file_identities", "file_identity_check", origin.file_identities),
+        )
+        for field, derived, comparison in kept:
+            if comparison is not None:
+                document[field] = comparison.device.to_dict()
+                check = comparison.to_dict()
+                document[derived] = {k: check[k] for k in ("agrees", "disagreements", "model")}
     return document
 
 
@@ -165,6 +172,8 @@ class LoadedDump:
     """The classes the dump covers (a device dump may be limited to keys and certificates)."""
     device_identities: DeviceIdentities | None = None
     """The device's own answer to the identity query (device probe only)."""
+    file_identities: DeviceIdentities | None = None
+    """The same in a Mac's file-based keychain (a device probe that read that keychain)."""
     description: str = ""
     """The document's ``source`` text (where it was written)."""
 
@@ -223,11 +232,18 @@ def parse_document(text: str, source: str) -> LoadedDump:
     for item in items:
         if item.item_class not in classes:
             raise InputError(source, f"row {item.rowid} is a {item.item_class} item, but classes lists {classes}")
-    identities = None
+    identities = file_identities = None
+    by_rowid = {i.rowid: i for i in items}
     if data.get("device_identities") is not None:
         from keychainsim.probe.device_identities import parse
 
-        identities = parse(data["device_identities"], {i.rowid: i for i in items}, source)
+        identities = parse(data["device_identities"], by_rowid, source)
+    if data.get("file_identities") is not None:
+        from keychainsim.probe.device_identities import parse
+
+        if platform != "macos":
+            raise InputError(source, "file_identities is for a Mac's file-based keychain; this dump's platform is ios")
+        file_identities = parse(data["file_identities"], by_rowid, source, keychain="file")
     text = data.get("source", "")
     return LoadedDump(
         platform,
@@ -237,6 +253,7 @@ def parse_document(text: str, source: str) -> LoadedDump:
         default_access_group=default,
         classes=tuple(classes),
         device_identities=identities,
+        file_identities=file_identities,
         description=text if isinstance(text, str) else "",
     )
 

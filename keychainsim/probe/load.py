@@ -41,6 +41,13 @@ class DumpOrigin:
     """The device's identities against the model's; None when the dump does not carry them."""
     notes: tuple[str, ...] = ()
     """What loading changed or could not check, in sentences (e.g. the default group moved first)."""
+    file_identities: IdentityComparison | None = None
+    """The same in a Mac's file-based keychain; None when the dump did not read that keychain."""
+
+    @property
+    def identity_checks(self) -> tuple[IdentityComparison, ...]:
+        """Every comparison the dump allows: the data protection keychain's, then the file-based one's."""
+        return tuple(c for c in (self.identities, self.file_identities) if c is not None)
 
 
 _ORIGINS: weakref.WeakKeyDictionary[Keychain, DumpOrigin] = weakref.WeakKeyDictionary()
@@ -85,15 +92,23 @@ def load_dump(source: str | Path) -> Keychain:
     kc = Keychain(platform=loaded.platform, access_groups=groups)
     device = DeviceState(loaded.device.unlocked, loaded.device.unlocked_since_boot, loaded.device.passcode_set)
     kc.restore_contents(DeviceContents(tuple(loaded.items), device))
-    comparison = None
-    if loaded.device_identities is not None:
+    comparisons: dict[str, IdentityComparison] = {}
+    for keychain, device_identities in (("dp", loaded.device_identities), ("file", loaded.file_identities)):
+        if device_identities is None:
+            continue
         from keychainsim.probe.device_identities import compare
 
-        comparison = compare(kc, loaded.device_identities)
+        comparison = comparisons[keychain] = compare(kc, device_identities, keychain)
         for sentence in comparison.disagreements():
             warnings.warn(DumpDisagreement(f"{name}: {sentence}"), stacklevel=2)
     _ORIGINS[kc] = DumpOrigin(
-        name, loaded.description, loaded.classes, loaded.default_access_group, comparison, tuple(notes)
+        name,
+        loaded.description,
+        loaded.classes,
+        loaded.default_access_group,
+        comparisons.get("dp"),
+        tuple(notes),
+        comparisons.get("file"),
     )
     return kc
 

@@ -50,9 +50,10 @@ class DumpView:
         yield rule(f"idnt · {CLASS_NAMES['idnt']} · cert pkhh = key klbl, key priv = 1", width)
         yield identity_tree(self.dump)
         origin = self.dump.origin
-        if origin is not None and origin.identities is not None:
-            yield rule("the device's identities against the model's join", width)
-            yield identity_check(origin.identities)
+        for comparison in origin.identity_checks if origin is not None else ():
+            where = " (file-based keychain)" if comparison.keychain == "file" else ""
+            yield rule(f"the device's identities against the model's join{where}", width)
+            yield identity_check(comparison)
 
 
 def header(dump: Dump) -> Lines:

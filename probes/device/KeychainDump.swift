@@ -16,7 +16,7 @@
 // What it reads is what Apple DTS's dump reads: one SecItemCopyMatching per class with kSecMatchLimitAll,
 // kSecReturnAttributes and kSecReturnRef, plus kSecAttrSynchronizableAny so that synchronizable items show
 // up too; then the same for kSecClassIdentity, the device's own certificate/key join, which keychainsim holds
-// against its model's. It never sets kSecReturnData: passwords and private keys stay on the device. A
+// against its model's (on a Mac, in each keychain it reads: the file-based one forms its own identities). It never sets kSecReturnData: passwords and private keys stay on the device. A
 // certificate's DER (public) is written from SecCertificateCopyData, because explaining an identity lookup
 // needs the certificate.
 //
@@ -83,11 +83,18 @@ enum KeychainDump {
                 }
             }
         }
-        var identityResult: CFTypeRef?
-        let identityStatus = Security.SecItemCopyMatching(
-            query(kSecClassIdentity, store: "dp") as CFDictionary, &identityResult)
-        statuses["dp/idnt"] = Int(identityStatus)
-        let identities = (identityResult as? [[String: Any]] ?? []).map { identity($0, items: items) }
+        // Each keychain forms identities from its own certificates and keys, so each is asked on its own and
+        // an identity's halves are looked for among that keychain's rows.
+        var identitiesByStore: [String: [String: Any]] = [:]
+        for store in stores(includeFileBasedKeychain: includeFileBasedKeychain) {
+            var identityResult: CFTypeRef?
+            let identityStatus = Security.SecItemCopyMatching(
+                query(kSecClassIdentity, store: store) as CFDictionary, &identityResult)
+            statuses["\(store)/idnt"] = Int(identityStatus)
+            let rows = items.filter { $0["keychain"] as? String == store }
+            let found = (identityResult as? [[String: Any]] ?? []).map { identity($0, items: rows) }
+            identitiesByStore[store] = ["status": Int(identityStatus), "identities": found]
+        }
 
         // A query that reaches an item whose protection class is unavailable fails with -25308.
         let locked = statuses.values.contains(Int(errSecInteractionNotAllowed))
@@ -105,9 +112,10 @@ enum KeychainDump {
             ],
             "items": items,
             "statuses": statuses,
-            "device_identities": ["status": Int(identityStatus), "identities": identities],
+            "device_identities": identitiesByStore["dp"] ?? [:],
             "source": "KeychainDump.swift, \(ProcessInfo.processInfo.operatingSystemVersionString)",
         ]
+        if let file = identitiesByStore["file"] { document["file_identities"] = file }
         if scope == .keysAndCertificates { document["classes"] = ["cert", "keys"] }
         if let defaultGroup { document["default_access_group"] = defaultGroup }
         return document

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import warnings
 
 import pytest
@@ -140,3 +141,76 @@ def test_malformed_device_fields_name_the_field(changes, message):
     with pytest.raises(InputError) as caught:
         load_dump(document(**changes))
     assert message in caught.value.problem
+
+
+def mac_document(**changes) -> dict:
+    """The device document on a Mac whose key and certificate are in the file-based keychain, as a probe
+    with includeFileBasedKeychain writes it."""
+    body = copy.deepcopy(DEVICE_DOCUMENT)
+    body["platform"] = "macos"
+    for item in body["items"]:
+        item["keychain"] = "file"
+    body["statuses"] = {f"{store}/{c}": -25300 for store in ("dp", "file") for c in ("genp", "inet", "cert", "keys")}
+    body["statuses"].update({"file/cert": 0, "file/keys": 0, "file/idnt": 0, "dp/idnt": -25300})
+    body["device_identities"] = {"status": -25300, "identities": []}
+    body["file_identities"] = {"status": 0, "identities": [{"certificate": 2, "key": 1, "label": "device"}]}
+    body.update(changes)
+    return body
+
+
+@pytest.mark.model
+def test_a_macs_file_based_keychain_forms_its_own_identities_and_the_model_agrees():
+    """On a Mac a query reaches one keychain (kSecUseDataProtectionKeychain; OSX/libsecurity_keychain/lib/
+    SecItem.cpp SecItemCategorizeQuery) and each joins its own certificates and keys: the pair in the
+    file-based keychain is an identity there and none in the data protection keychain."""
+    kc, warned = _load(json.dumps(mac_document()))
+    origin = dump_origin(kc)
+    assert warned == []
+    assert origin.identities.keychain == "dp" and origin.identities.agrees and origin.identities.model == ()
+    assert origin.file_identities.keychain == "file" and origin.file_identities.agrees
+    assert [(i.certificate, i.key) for i in origin.file_identities.model] == [(2, 1)]
+    assert [c.keychain for c in origin.identity_checks] == ["dp", "file"]
+    text = " ".join(dump(kc, width=400).split())
+    assert "the device's identities against the model's join (file-based keychain)" in text
+    written = json.loads(dump(kc, format="json"))
+    assert written["file_identities"] == {
+        "identities": [{"certificate": 2, "key": 1, "klbl": None, "label": "device"}],
+        "status": 0,
+    }
+    assert written["file_identity_check"]["agrees"] is True
+    assert [(i["certificate"], i["key"]) for i in written["file_identity_check"]["model"]["identities"]] == [(2, 1)]
+    again = load_dump(json.dumps(written))  # dump -> load -> dump keeps the device's answer
+    assert dump_origin(again).file_identities.device == origin.file_identities.device
+
+
+@pytest.mark.model
+def test_a_file_based_identity_the_device_did_not_form_is_named_with_its_keychain():
+    kc, warned = _load(json.dumps(mac_document(file_identities={"status": -25300, "identities": []})))
+    comparison = dump_origin(kc).file_identities
+    assert not comparison.agrees
+    assert comparison.disagreements() == [
+        "the device answered the identity query in the file-based keychain with errSecItemNotFound (-25300), "
+        "the model with errSecSuccess (0)",
+        "the model forms an identity from certificate row 2 (label 'device') with private key row 1; "
+        "the device returned none",
+    ]
+    assert len(warned) == 2 and dump_origin(kc).identities.agrees
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: d.update(platform="ios"), "file_identities is for a Mac's file-based keychain"),
+        (lambda d: d["items"][0].update(keychain="dp"), "file_identities.identities[0].key: row 1 is in the dp"),
+        (lambda d: d["file_identities"].update(status="0"), "file_identities.status '0' is not an OSStatus"),
+    ],
+)
+def test_file_identities_that_do_not_fit_the_dump_are_refused(change, problem):
+    body = mac_document()
+    change(body)
+    if body["platform"] == "ios":
+        for item in body["items"]:
+            item["keychain"] = "dp"
+    with pytest.raises(InputError, match=re.escape(problem)):
+        load_dump(json.dumps(body))

@@ -131,3 +131,11 @@ def test_a_mac_dump_of_the_file_based_keychain_loads_as_macos(probe_files: Path)
     checked = keychainsim("explain", "--dump", str(dump))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "label 'com.example.client-identity': identity lookup errSecSuccess (0)" in checked.stdout
+    # The device's own join in each keychain, held against the model's: none in the data protection
+    # keychain, the client's identity in the file-based one (the model forms it there too).
+    assert "the model agrees with the device: 0 identities" in checked.stdout
+    assert "the model agrees with the device in the file-based keychain: 1 identity" in checked.stdout
+    assert document["identity_check"]["agrees"] and document["file_identity_check"]["agrees"]
+    assert [(i["certificate"], i["key"]) for i in document["file_identities"]["identities"]] == [
+        (i["certificate"], i["key"]) for i in document["file_identity_check"]["model"]["identities"]
+    ]

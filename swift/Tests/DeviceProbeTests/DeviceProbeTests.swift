@@ -140,6 +140,16 @@ struct DeviceProbeTests {
         #expect(Set(items.map { $0["keychain"] as? String }) == ["file"])
         #expect(items.count == 4)  // the key, the leaf and two CA certificates
         #expect((document["statuses"] as? [String: Int])?["file/cert"] == 0)
+        // Each keychain forms its own identities: none in the (empty) data protection keychain, the client's
+        // in the file-based one, its halves found among the file-based rows.
+        #expect((document["device_identities"] as? [String: Any])?["status"] as? Int == Int(errSecItemNotFound))
+        let file = document["file_identities"] as? [String: Any]
+        #expect(file?["status"] as? Int == Int(errSecSuccess))
+        let formed = file?["identities"] as? [[String: Any]] ?? []
+        #expect(formed.count == 1)
+        let halves = formed.first.map { [$0["certificate"] as? Int, $0["key"] as? Int] } ?? []
+        let classes = halves.map { row in items.first { $0["rowid"] as? Int == row }?["class"] as? String }
+        #expect(classes == ["cert", "keys"])
     }
 
     // In this suite, not a suite of its own: the recorder is one per process, so recordings never overlap.
