@@ -109,13 +109,75 @@ def file_element(row: ResultRow, returns: frozenset[str], for_add: bool = False)
     return out
 
 
+class FileIdentityRow(IdentityResultRow):
+    """An identity found in the file-based keychain: ``AddItemResults()`` is handed the identity and its
+    certificate as the item, so the identity's data is the certificate's (``SecCertificateCopyData``) and
+    its attributes are the certificate's (:func:`_attributes`)."""
+
+    def data(self) -> bytes | None:
+        return self.row.certificate.get("v_Data")
+
+
+BOOLEAN = "boolean"
+"""A UInt32 flag the dictionary gives as a CFBoolean (kBooleanRepresentation)."""
+CONSTANT = "constant"
+"""A UInt32 the dictionary gives as the CFString constant naming it: a key's class (kSecKeyKeyClass, e.g.
+kSecAttrKeyClassPrivate "1") and algorithm (kSecKeyKeyType, e.g. kSecAttrKeyTypeEC "73")."""
+
+RESULT_ATTRIBUTES: dict[str, dict[str, str | None]] = {
+    # gGenericPasswordAttributes (_CreateAttributesDictionaryFromGenericPasswordItem)
+    "genp": {
+        "cdat": None, "mdat": None, "desc": None, "icmt": None, "crtr": None, "type": None, "labl": None,
+        "invi": BOOLEAN, "nega": BOOLEAN, "acct": None, "svce": None, "gena": None,
+    },
+    # the attr[] list of _CreateAttributesDictionaryFromInternetPasswordItem
+    "inet": {
+        "srvr": None, "sdmn": None, "acct": None, "path": None, "port": None, "ptcl": None, "atyp": None,
+        "icmt": None, "desc": None, "labl": None, "cdat": None, "mdat": None, "crtr": None, "type": None,
+        "invi": BOOLEAN, "nega": BOOLEAN,
+    },
+    # gCertificateAttributes (_CreateAttributesDictionaryFromCertificateItem)
+    "cert": {
+        "labl": None, "subj": None, "issr": None, "slnr": None, "pkhh": None, "skid": None, "ctyp": None,
+        "cenc": None,
+    },
+    # gKeyAttributes, the entries not commented out (_CreateAttributesDictionaryFromKeyItem)
+    "keys": {
+        "kcls": CONSTANT, "labl": None, "perm": BOOLEAN, "klbl": None, "atag": None, "type": CONSTANT,
+        "bsiz": None, "esiz": None, "encr": BOOLEAN, "decr": BOOLEAN, "drve": BOOLEAN, "sign": BOOLEAN,
+        "vrfy": BOOLEAN, "wrap": BOOLEAN, "unwp": BOOLEAN,
+    },
+}  # fmt: skip
+"""What a file-based keychain item's attribute dictionary holds, per class, and how a value is given
+(``OSX/libsecurity_keychain/lib/SecItem.cpp``, the tables and functions named above): only these
+attributes, whatever else the record has (no creation date for a key or a certificate, no
+kSecAttrIsPrivate, kSecAttrIsSensitive ...), each with the item's kSecClass (pitfall C54)."""
+
+SKIPPED_WHEN_EMPTY = frozenset({"inet", "keys"})
+"""Classes whose dictionary leaves out an attribute of length 0: the internet password's copies only
+``length > 0`` values, the key's skips a value with no length and no data. The generic password's and
+the certificate's skip only an attribute with no value at all (``data == NULL``)."""
+
+
 def _attributes(row: ResultRow) -> dict[str, Any]:
-    """``SecItem.cpp: _CreateAttributesDictionaryFrom*Item()``: the item's attributes with its kSecClass;
-    the SHA-1 digest column belongs to the data protection keychain's rows and is not returned. An
-    identity's dictionary is left as the join builds it."""
-    out = {k: v for k, v in row.attributes().items() if k != "sha1"}
-    if row.item_class != "idnt":
-        out["class"] = row.item_class
+    """``SecItem.cpp: AddItemResults()`` with kSecReturnAttributes: the dictionary
+    ``_CreateAttributesDictionaryFromItem()`` makes for the item (see :data:`RESULT_ATTRIBUTES`). For an
+    identity the item is its certificate (the identity search hands back the certificate beside the
+    identity), so an identity's dictionary is its certificate's, kSecClass kSecClassCertificate."""
+    item = row.row.certificate if isinstance(row, IdentityResultRow) else row.item
+    wanted = RESULT_ATTRIBUTES[item.item_class]
+    skip_empty = item.item_class in SKIPPED_WHEN_EMPTY
+    out: dict[str, Any] = {}
+    for key, value in item.items():
+        if key not in wanted or value is None or (skip_empty and value in ("", b"")):
+            continue
+        shown = wanted[key]
+        if shown == BOOLEAN:
+            value = bool(value)
+        elif shown == CONSTANT and isinstance(value, int):
+            value = str(value)
+        out[key] = value
+    out["class"] = item.item_class
     return out
 
 
@@ -160,7 +222,7 @@ def copy_matching(db: Database, dictionary: dict[str, Any]) -> tuple[OSStatus, A
         return OSStatus.errSecItemNotFound, None
     # The file-based keychain returns a reference when no return key is given (§M.4).
     returns = query.returns if query.return_keys_present else frozenset({"ref"})
-    results = [IdentityResultRow(r) if query.item_class == "idnt" else ResultRow(r, "macos") for r in rows]
+    results = [FileIdentityRow(r) if query.item_class == "idnt" else ResultRow(r, "macos") for r in rows]
     elements = [file_element(r, returns) for r in results]
     result = elements[0] if query.limit == 1 else [e for e in elements if e is not None]
     observe.found(seen, rows, result)

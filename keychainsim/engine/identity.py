@@ -5,6 +5,12 @@
 clause then resolves each query attribute against the joined columns: the certificate's ``labl``,
 ``issr``, ``slnr``, ``skid`` and ``tkid``; the key's columns for everything else, including the shared
 names ``agrp``, ``pdmn``, ``sync`` and ``mdat`` (§H.2).
+
+The macOS file-based keychain joins the same way but names its private keys by their record type: its
+identity search (``OSX/libsecurity_keychain/lib/IdentityCursor.cpp``) walks the
+``CSSM_DL_DB_RECORD_PRIVATE_KEY`` records, the keys whose class (``kcls``) is private, and finds the
+certificates whose public key hash is the key's label. A file-based key's attribute dictionary has no
+``kSecAttrIsPrivate`` at all, so a key read back from a Mac carries its class and not ``priv``.
 """
 
 from __future__ import annotations
@@ -21,9 +27,12 @@ from keychainsim.engine.results import (
     with_token_access_control,
 )
 from keychainsim.model import token_items
-from keychainsim.model.item import FILE, Item
+from keychainsim.model.item import DP, FILE, Item
 from keychainsim.model.reject import Reject
 from keychainsim.status import OSStatus
+
+PRIVATE_KEY_COLUMN = {DP: "priv", FILE: "kcls"}
+"""The key column that is 1 for a key the join pairs, per keychain (module docstring)."""
 
 CERTIFICATE_SIDE = frozenset({"labl", "issr", "slnr", "skid", "tkid"})
 """Columns the join exposes from the certificate (test: si-42-identity.m, find by label and by issuer)."""
@@ -102,7 +111,8 @@ def join(db: Database, keychain: str, terms: Iterable[tuple[str, Hashable]] = ()
             label = key.key_of("klbl")
             if label is not None:
                 pairs.extend(IdentityRow(cert, key) for cert in db.lookup(keychain, "cert", "pkhh", label) or ())
-    pairs = [p for p in pairs if p.key.get("priv") == 1]
+    private = PRIVATE_KEY_COLUMN[keychain]
+    pairs = [p for p in pairs if p.key.get(private) == 1]
     if len(pairs) > 1:
         pairs.sort(key=lambda p: (p.key.rowid, p.certificate.rowid))
     yield from pairs
@@ -112,8 +122,9 @@ def _join_every_key(db: Database, keychain: str) -> Iterator[IdentityRow]:
     """Every private key joined to the certificates of its public key hash (the join without narrowing)."""
     keys = db.table(keychain, "keys")
     db.examined += len(keys)
+    private = PRIVATE_KEY_COLUMN[keychain]
     for key in keys.values():
-        if key.get("priv") != 1:
+        if key.get(private) != 1:
             continue
         label = key.key_of("klbl")
         if label is None:

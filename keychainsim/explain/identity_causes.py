@@ -9,7 +9,7 @@ passing the key-side terms and the implicit ``sync = 0`` (§H.1, §H.2).
 from __future__ import annotations
 
 from keychainsim.engine.database import Database
-from keychainsim.engine.identity import CERTIFICATE_SIDE, IdentityRow
+from keychainsim.engine.identity import CERTIFICATE_SIDE, PRIVATE_KEY_COLUMN, IdentityRow
 from keychainsim.explain.evidence import show
 from keychainsim.explain.findings import Finding
 from keychainsim.explain.report import KEYCHAIN_NAMES, NearMiss, row_label
@@ -236,7 +236,8 @@ def _pairing(db: Database, cert: Item, keys: list[Item], private_keys: list[Item
     """Findings when no visible key joins this certificate (empty when one does)."""
     pkhh = cert.get("pkhh")
     same_label = [k for k in keys if k.get("klbl") == pkhh]
-    if any(k.get("priv") == 1 and k.get("kcls") == 1 for k in same_label):
+    private = PRIVATE_KEY_COLUMN[cert.keychain]  # the file-based keychain joins by key class alone
+    if any(k.get(private) == 1 and k.get("kcls") == 1 for k in same_label):
         return []
     if same_label and all(k.get("kcls") == 0 for k in same_label):
         return [

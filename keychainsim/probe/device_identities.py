@@ -218,6 +218,10 @@ def _rows_of(kc: Keychain, entry: dict[str, Any], keychain: str) -> DeviceIdenti
     identity = entry.get("v_Ref")
     cert_der = entry.get("certdata") or (identity.certificate.der if identity is not None else None)
     klbl = entry.get("klbl") or (identity.private_key.application_label if identity is not None else None)
+    if klbl is None:
+        # A file-based identity's dictionary is its certificate's (SecItem.cpp AddItemResults): the key is
+        # the one the join paired with it, whose application label is the certificate's public key hash.
+        klbl = entry.get("pkhh")
     named = {key: entry[key] for key in _CERTIFICATE_NAMES if key in entry}
     cert_row = key_row = None
     for item in sorted(kc.all_items(), key=lambda i: i.rowid):

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from keychainsim.model.item import Item
+from keychainsim.model.item import FILE, Item
 from keychainsim.probe.names import CLASS_ORDER, key_noun
 from keychainsim.probe.visibility import Device, Hidden, hidden_reasons
 
@@ -216,6 +216,9 @@ def _why_key_does_not_pair(cert: DumpItem, key: DumpItem) -> str:
         return f"the certificate is in the {where[0]}, the key in the {where[1]}"
     priv = key.attrs.get("priv")
     kcls = key.attrs.get("kcls")
+    if key.keychain == FILE:
+        # IdentityCursor.cpp: the file-based keychain pairs the private key records (kcls 1) alone.
+        return f"key row {key.rowid} is not a private key (kcls {kcls}); the file-based keychain pairs private keys"
     if kcls == 0:
         return (
             f"key row {key.rowid} is a public key (kcls 0) with priv {priv} (kSecAttrIsPrivate), "
