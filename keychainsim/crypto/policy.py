@@ -5,8 +5,9 @@ kSecMatchValidOnDate (else now): the Basic X.509 policy builds the chain to an a
 every other policy judges the leaf alone (``SecTrustEvaluateLeafOnly``). For the SSL policy the leaf checks
 modelled here are the ones an identity lookup for TLS turns on: validity at the date, the extended key
 usage the role needs when the certificate names any (serverAuth for a server, clientAuth for a client), and
-for a server the host name against the subjectAltName. Apple's further leaf checks (key sizes, signature
-hashes, validity-period caps for public CAs) are not modelled.
+the host name, when the policy has one, against the subjectAltName (:func:`names_host`). Apple's further
+leaf checks (key sizes, signature hashes, validity-period caps for public CAs) are not modelled. SecTrust
+(:mod:`keychainsim.crypto.sectrust`) runs the same leaf checks on the chain it builds.
 """
 
 from __future__ import annotations
@@ -47,6 +48,43 @@ def SecPolicyCreateSSL(server: bool, hostname: str | None) -> SecPolicy:
     return SecPolicy(kSecPolicyAppleSSL, server=bool(server), hostname=hostname)
 
 
+SSL_EKUS = {
+    True: (
+        ExtendedKeyUsageOID.SERVER_AUTH,
+        x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.3"),
+        x509.ObjectIdentifier("2.16.840.1.113730.4.1"),
+    ),
+    False: (ExtendedKeyUsageOID.CLIENT_AUTH,),
+}
+"""The extended key usages the SSL policy accepts, besides anyExtendedKeyUsage and no EKU extension at all
+(``SecPolicy.c: set_ssl_ekus``): serverAuth or either Server Gated Cryptography OID for a server, clientAuth
+for a client."""
+
+
+def leaf_failures(policy: SecPolicy, cert: x509.Certificate) -> list[str]:
+    """The names of the SSL policy's leaf checks ``cert`` fails (``SecPolicyChecks.list`` names:
+    ``ExtendedKeyUsage``, ``SSLHostname``); none for the Basic X.509 policy, which has no leaf checks
+    beyond the chain's.
+
+    The host name is checked whenever the policy carries one, for a client policy too
+    (``SecPolicy.c: SecPolicyCreateSSL_internal`` adds ``kSecPolicyCheckSSLHostname`` for any non-NULL
+    host name).
+    """
+    if policy.oid != kSecPolicyAppleSSL:
+        return []
+    failures = []
+    try:
+        usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        usages = None
+    accepted = (*SSL_EKUS[policy.server], ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE)
+    if usages is not None and not any(oid in usages for oid in accepted):
+        failures.append("ExtendedKeyUsage")
+    if policy.hostname is not None and not names_host(cert, policy.hostname):
+        failures.append("SSLHostname")
+    return failures
+
+
 def evaluate(
     policy: SecPolicy, leaf_der: bytes, intermediates: list[bytes], anchors: tuple[bytes, ...], when: datetime
 ) -> tuple[bool, str]:
@@ -58,35 +96,54 @@ def evaluate(
         return False, "the certificate data does not parse"
     if not _valid_on(cert, when):
         return False, "the certificate is not valid at the evaluation date"
-    wanted = ExtendedKeyUsageOID.SERVER_AUTH if policy.server else ExtendedKeyUsageOID.CLIENT_AUTH
-    try:
-        usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
-        usages = None
-    if usages is not None and wanted not in usages and ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE not in usages:
+    failures = leaf_failures(policy, cert)
+    if "ExtendedKeyUsage" in failures:
         role = "serverAuth" if policy.server else "clientAuth"
         return False, f"the extended key usage does not include {role}"
-    if policy.server and policy.hostname and not _names_host(cert, policy.hostname):
+    if "SSLHostname" in failures:
         return False, f"the certificate does not name the host {policy.hostname!r}"
     return True, "the leaf satisfies the SSL policy"
 
 
-def _names_host(cert: x509.Certificate, hostname: str) -> bool:
+def names_host(cert: x509.Certificate, hostname: str) -> bool:
+    """Whether the leaf's subjectAltName covers ``hostname`` (``SecPolicyLeafCallbacks.c:
+    SecPolicyCheckCertSSLHostname``): a dNSName matching by :func:`dns_match`, else, when the host name is
+    an IPv4 or IPv6 address, an equal iPAddress. The subject's common name is never consulted, with or
+    without a subjectAltName extension."""
     try:
         names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return False
+    if any(dns_match(hostname, presented) for presented in names.get_values_for_type(x509.DNSName)):
+        return True
     try:
         address = ipaddress.ip_address(hostname)
     except ValueError:
-        address = None
-    if address is not None:
-        return address in names.get_values_for_type(x509.IPAddress)
-    host = hostname.lower().rstrip(".")
-    for name in names.get_values_for_type(x509.DNSName):
-        pattern = name.lower().rstrip(".")
-        if pattern == host:
-            return True
-        if pattern.startswith("*.") and "." in host and host.split(".", 1)[1] == pattern[2:]:
-            return True
-    return False
+        return False
+    return address in names.get_values_for_type(x509.IPAddress)
+
+
+def dns_match(reference: str, presented: str) -> bool:
+    """RFC 6125 matching as ``SecPolicyLeafCallbacks.c: SecDNSMatch`` does it.
+
+    One trailing dot on the reference (the host asked for) is dropped; the two names must then have the
+    same number of labels, compared case-insensitively. ``*`` matches one whole label and only as the
+    left-most label of a name with at least three labels (``*.example.com``, never ``*.com`` nor
+    ``f*.example.com``). Apple also refuses a wildcard directly above a public suffix of several labels
+    (``*.co.uk``) through CFNetwork's public-suffix list; that list is not modelled.
+    """
+    if not reference:
+        return False
+    if reference.endswith("."):
+        reference = reference[:-1]
+    wanted, offered = reference.split("."), presented.split(".")
+    if len(wanted) != len(offered):
+        return False
+    count = len(offered)
+    for index, (label, pattern) in enumerate(zip(wanted, offered, strict=True)):
+        if pattern == "*":
+            if index != 0 or count <= 2:
+                return False
+        elif "*" in pattern or label.lower() != pattern.lower():
+            return False
+    return True
