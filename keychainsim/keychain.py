@@ -18,7 +18,7 @@ from keychainsim import shim, tracing
 from keychainsim.backend import Backend
 from keychainsim.engine import contents, observe
 from keychainsim.engine.contents import DeviceContents
-from keychainsim.engine.context import TOKEN_GROUP, Caller, Clock, system_clock
+from keychainsim.engine.context import ALL_GROUPS, TOKEN_GROUP, Caller, Clock, system_clock
 from keychainsim.model.item import Item
 from keychainsim.model.query import check_python_types, plain_dictionary
 from keychainsim.model.reject import Reject
@@ -323,6 +323,29 @@ class Keychain:
         self.last_call = record
         self._notify("SecPKCS12Import", (data, options), (status, items))
         return status, items
+
+    # -- trust -----------------------------------------------------------------------------
+
+    def SecTrustCreateWithCertificates(self, certificates: Any, policies: Any) -> tuple[OSStatus, Any]:
+        """The module-level ``SecTrustCreateWithCertificates`` on this device: the trust's anchors, unless
+        replaced with ``SecTrustSetAnchorCertificates``, are this keychain's ``trust_anchors`` (the simulated
+        device's trust store; none by default), its intermediates include the certificates this app can read
+        in the data protection keychain (trustd's keychain source), and its default date is this keychain's
+        clock."""
+        from keychainsim.crypto.sectrust import SecTrustCreateWithCertificates, TrustDevice
+
+        device = TrustDevice(anchors=self.caller.anchors, certificates=self._readable_certificates, clock=self.clock)
+        with tracing.inside():
+            return SecTrustCreateWithCertificates(certificates, policies, device=device)
+
+    def _readable_certificates(self) -> list[bytes]:
+        from keychainsim.engine.copy import readable_certificates
+
+        groups = self.caller.access_groups
+        if not groups:
+            return []  # an app without a keychain access group reads no certificate
+        with self._backend.reading() as db:
+            return readable_certificates(db, "dp", None if ALL_GROUPS in groups else groups)
 
     def _notify(self, name: str, args: tuple[Any, ...], result: Any) -> None:
         for observer in self.observers:

@@ -44,13 +44,19 @@ class OSStatus(IntEnum):
     errSecReadOnlyAttr = -25309
     errSecKeySizeNotAllowed = -25311
     errSecAuthNeeded = -25330
+    errSecCreateChainFailed = -25318
     errSecDecode = -26275
     errSecInternal = -26276
     errSecMissingEntitlement = -34018
     errSecUpgradePending = -34019
     errSecRestrictedAPI = -34020
+    errSecHostNameMismatch = -67602
+    errSecInvalidExtendedKeyUsage = -67609
     errSecInvalidKeyRef = -67712
     errSecVerifyFailed = -67808
+    errSecCertificateExpired = -67818
+    errSecCertificateNotValidYet = -67819
+    errSecNotTrusted = -67843
 
     # SPI aliases (SecBasePriv.h): same numbers, so they resolve to the canonical member above.
     errSecUnsupportedOperation = -4
@@ -115,8 +121,14 @@ _MESSAGES: dict[OSStatus, str] = {
     OSStatus.errSecMissingEntitlement: "A required entitlement isn't present.",
     OSStatus.errSecUpgradePending: "Keychain database needs an upgrade; the device is locked.",
     OSStatus.errSecRestrictedAPI: "Client is restricted and is not permitted to perform this operation.",
+    OSStatus.errSecCreateChainFailed: "One or more certificates required to validate this certificate cannot be found.",
+    OSStatus.errSecHostNameMismatch: "A host name mismatch has occurred.",
+    OSStatus.errSecInvalidExtendedKeyUsage: "The extended key usage is not valid.",
     OSStatus.errSecInvalidKeyRef: "The key reference is invalid.",
     OSStatus.errSecVerifyFailed: "A cryptographic verification failure has occurred.",
+    OSStatus.errSecCertificateExpired: "An expired certificate was detected.",
+    OSStatus.errSecCertificateNotValidYet: "The certificate is not yet valid.",
+    OSStatus.errSecNotTrusted: "The certificate was not trusted.",
 }
 
 
@@ -131,6 +143,9 @@ class CFError:
     code: int
     description: str
     domain: str = "NSOSStatusErrorDomain"
+    underlying: CFError | None = None
+    """The error under this one (kCFErrorUnderlyingErrorKey): SecTrustEvaluateWithError's carries every
+    certificate's failures there while its own description names the one that decided the code."""
 
     @classmethod
     def from_status(cls, status: OSStatus, description: str = "") -> CFError:

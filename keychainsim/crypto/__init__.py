@@ -8,7 +8,8 @@ Modules, one noun each: :mod:`~.keys` (SecKey), :mod:`~.signing` (signatures), :
 (RSA encryption, block size, random bytes), :mod:`~.keygen` (SecKeyCreateRandomKey's rules),
 :mod:`~.hashes` (the klbl/pkhh hash), :mod:`~.names` (normalized
 names), :mod:`~.certificates` (SecCertificate), :mod:`~.identity` (SecIdentity), :mod:`~.pem`,
-:mod:`~.csr`, :mod:`~.ca` (a local test CA), :mod:`~.pkcs12` (SecPKCS12Import), plus the internals
+:mod:`~.csr`, :mod:`~.ca` (a local test CA), :mod:`~.policy` (SecPolicy), :mod:`~.trust` (chain building),
+:mod:`~.sectrust` (SecTrust), :mod:`~.pkcs12` (SecPKCS12Import), plus the internals
 :mod:`~.der` and :mod:`~.secure_enclave`.
 """
 
@@ -53,6 +54,16 @@ from keychainsim.crypto.keys import (
 from keychainsim.crypto.names import normalize_issuer
 from keychainsim.crypto.pkcs12 import SecPKCS12Import
 from keychainsim.crypto.policy import SecPolicy, SecPolicyCreateBasicX509, SecPolicyCreateSSL
+from keychainsim.crypto.sectrust import (
+    SecTrust,
+    SecTrustCopyCertificateChain,
+    SecTrustCreateWithCertificates,
+    SecTrustEvaluateWithError,
+    SecTrustGetCertificateCount,
+    SecTrustSetAnchorCertificates,
+    SecTrustSetAnchorCertificatesOnly,
+    SecTrustSetVerifyDate,
+)
 from keychainsim.crypto.signing import (
     SecKeyCreateSignature,
     SecKeyIsAlgorithmSupported,
@@ -92,6 +103,14 @@ __all__ = [
     "SecPolicyCreateBasicX509",
     "SecPolicyCreateSSL",
     "SecRandomCopyBytes",
+    "SecTrust",
+    "SecTrustCopyCertificateChain",
+    "SecTrustCreateWithCertificates",
+    "SecTrustEvaluateWithError",
+    "SecTrustGetCertificateCount",
+    "SecTrustSetAnchorCertificates",
+    "SecTrustSetAnchorCertificatesOnly",
+    "SecTrustSetVerifyDate",
     "create_random_key",
     "normalize_issuer",
     "public_key_hash",

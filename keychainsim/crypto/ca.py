@@ -140,6 +140,53 @@ class TestCA:
     def intermediate_der(self) -> bytes:
         return self.intermediate.public_bytes(serialization.Encoding.DER)
 
+    def issue_server(
+        self,
+        dns_names: Iterable[str] = (),
+        ip_addresses: Iterable[str] = (),
+        *,
+        common_name: str | None = None,
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
+    ) -> IssuedCertificate:
+        """A TLS server certificate (serverAuth, the names in its subjectAltName) signed by the intermediate,
+        for the server side of a trust evaluation; its key is the CA's business, not the device's.
+
+        Raises:
+            ValueError: neither a DNS name nor an IP address (the SSL policy matches names only there).
+        """
+        import ipaddress
+
+        dns_names, ip_addresses = list(dns_names), list(ip_addresses)
+        if not dns_names and not ip_addresses:
+            raise ValueError("issue_server: give at least one DNS name or IP address for the subjectAltName")
+        key = ec.generate_private_key(ec.SECP256R1())
+        names: list[x509.GeneralName] = [x509.DNSName(n) for n in dns_names]
+        names += [x509.IPAddress(ipaddress.ip_address(a)) for a in ip_addresses]
+        subject = _name(common_name or (dns_names or ip_addresses)[0], "keychainsim Test Server")
+        leaf = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self.intermediate.subject)
+            .public_key(key.public_key())
+            .serial_number(self._next_serial())
+            .not_valid_before(not_before or self.reference_time - timedelta(days=1))
+            .not_valid_after(not_after or self.reference_time + timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .sign(self.intermediate_key, hashes.SHA256())
+            .public_bytes(serialization.Encoding.DER)
+        )
+        chain = (leaf, self.intermediate_der, self.root_der)
+        return IssuedCertificate(
+            der=leaf,
+            pem=der_to_pem(leaf),
+            chain=chain,
+            chain_pem="".join(der_to_pem(c) for c in chain),
+            faults=frozenset(),
+        )
+
     def issue(
         self,
         csr_der: bytes,

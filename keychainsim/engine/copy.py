@@ -189,12 +189,7 @@ def filter_context(
     if not ("m_Issuers" in match or match.get("m_TrustedOnly") is True or "m_Policy" in match):
         return NO_CONTEXT
     parents = issuer_parents(db, matcher, keychain) if "m_Issuers" in match else None
-    groups = matcher.scope.groups
-    pool = [
-        r.get("v_Data", b"")
-        for r in db.table(keychain, "cert").values()
-        if not r.is_tombstone and (groups is None or r.get("agrp") in groups)
-    ]
+    pool = readable_certificates(db, keychain, matcher.scope.groups)
     anchors, now = matcher.scope.anchors, clock()
     trust = policy = None
     if match.get("m_TrustedOnly") is True:
@@ -210,6 +205,16 @@ def filter_context(
 
 
 NO_CONTEXT = FilterContext()
+
+
+def readable_certificates(db: Database, keychain: str, groups: tuple[str, ...] | None) -> list[bytes]:
+    """The DER of every certificate in ``keychain`` a caller with ``groups`` (None: all) can read: the
+    intermediates trust evaluation may use, as trustd's keychain certificate source finds them."""
+    return [
+        r.get("v_Data", b"")
+        for r in db.table(keychain, "cert").values()
+        if not r.is_tombstone and (groups is None or r.get("agrp") in groups)
+    ]
 
 
 def _basic(evaluate: Any, pool: list[bytes], anchors: tuple[bytes, ...], when: datetime, der: bytes) -> Any:
