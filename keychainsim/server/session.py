@@ -78,7 +78,10 @@ class Handles:
 def _cf_error(error: CFError | None) -> dict[str, Any] | None:
     if error is None:
         return None
-    return {"domain": error.domain, "code": int(error.code), "description": error.description}
+    wire = {"domain": error.domain, "code": int(error.code), "description": error.description}
+    if error.underlying is not None:
+        wire["underlying"] = _cf_error(error.underlying)
+    return wire
 
 
 class Session:
@@ -342,6 +345,53 @@ class Session:
         status, key = keychainsim.SecIdentityCopyPrivateKey(self._in(args, "identity"))
         return {"status": int(status), "result": self._out(key)}
 
+    # -- policies and trust ---------------------------------------------------------------------
+
+    def _trust(self, args: dict[str, Any]) -> Any:
+        """The ``trust`` argument; anything else is the client's mistake, named (Swift's types rule it out)."""
+        trust = self._in(args, "trust")
+        if type(trust).__name__ != "SecTrust":
+            raise RequestError("bad_argument", f"trust: expected a SecTrust, got {type(trust).__name__}")
+        return trust
+
+    def op_SecPolicyCreateBasicX509(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"result": self._out(keychainsim.SecPolicyCreateBasicX509())}
+
+    def op_SecPolicyCreateSSL(self, args: dict[str, Any]) -> dict[str, Any]:
+        server, hostname = self._in(args, "server"), self._in(args, "hostname")
+        if type(server) is not bool or not (hostname is None or isinstance(hostname, str)):
+            raise RequestError("bad_argument", "SecPolicyCreateSSL: server is a bool value, hostname a string or null")
+        return {"result": self._out(keychainsim.SecPolicyCreateSSL(server, hostname))}
+
+    def op_SecTrustCreateWithCertificates(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A trust on this device: its anchors (none unless set) and the app's keychain certificates
+        (Keychain.SecTrustCreateWithCertificates)."""
+        certificates, policies = self._in(args, "certificates"), self._in(args, "policies")
+        status, trust = self._app.SecTrustCreateWithCertificates(certificates, policies)
+        return {"status": int(status), "result": self._out(trust)}
+
+    def op_SecTrustSetAnchorCertificates(self, args: dict[str, Any]) -> dict[str, Any]:
+        trust, anchors = self._trust(args), self._in(args, "anchors")
+        return {"status": int(keychainsim.SecTrustSetAnchorCertificates(trust, anchors))}
+
+    def op_SecTrustSetAnchorCertificatesOnly(self, args: dict[str, Any]) -> dict[str, Any]:
+        only = self._in(args, "only")
+        if type(only) is not bool:
+            raise RequestError("bad_argument", "SecTrustSetAnchorCertificatesOnly: only must be a bool value")
+        return {"status": int(keychainsim.SecTrustSetAnchorCertificatesOnly(self._trust(args), only))}
+
+    def op_SecTrustSetVerifyDate(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"status": int(keychainsim.SecTrustSetVerifyDate(self._trust(args), self._in(args, "date")))}
+
+    def op_SecTrustEvaluateWithError(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._value_error(*keychainsim.SecTrustEvaluateWithError(self._trust(args)))
+
+    def op_SecTrustCopyCertificateChain(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"result": self._out(keychainsim.SecTrustCopyCertificateChain(self._trust(args)))}
+
+    def op_SecTrustGetCertificateCount(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"result": self._out(keychainsim.SecTrustGetCertificateCount(self._trust(args)))}
+
     def op_SecCopyErrorMessageString(self, args: dict[str, Any]) -> dict[str, Any]:
         """Apple's message for a status; ``OSStatus <n>`` for one it has none for (OSX/sec/Security/SecBase.c,
         SecCopyErrorMessageString)."""
@@ -443,6 +493,19 @@ class Session:
                 }
             )
         }
+
+    def op_issue_server(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The session's test CA issues a TLS server certificate for the DNS names and IP addresses given,
+        for server-trust code to evaluate (keychainsim.crypto.ca.TestCA.issue_server)."""
+        dns_names, addresses = args.get("dns_names", []), args.get("ip_addresses", [])
+        for name, value in (("dns_names", dns_names), ("ip_addresses", addresses)):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise RequestError("bad_argument", f"issue_server: {name} must be a list of strings")
+        dates = {k: self._in(args, k) for k in ("not_before", "not_after") if k in args}
+        if not all(isinstance(v, datetime) for v in dates.values()):
+            raise RequestError("bad_argument", "issue_server: not_before and not_after must be date values")
+        issued = self.ca.issue_server(dns_names, addresses, **dates)
+        return {"result": self._out({"der": issued.der, "chain": list(issued.chain)})}
 
     def op_ca(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"result": self._out({"root": self.ca.root_der, "intermediate": self.ca.intermediate_der})}

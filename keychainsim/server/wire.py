@@ -24,7 +24,7 @@ from keychainsim.shim.client import ref_kind
 TYPES = ("string", "data", "int", "float", "bool", "date", "null", "array", "dict", "ref")
 """Every type name a value may carry, in the order docs/protocol.md lists them."""
 
-REF_KINDS = ("key", "certificate", "identity", "access_control", "policy", "keychain_item")
+REF_KINDS = ("key", "certificate", "identity", "access_control", "policy", "trust", "keychain_item")
 """Kinds of handle: the Sec* objects a client can hold."""
 
 MAX_DEPTH = 32
@@ -48,6 +48,7 @@ def object_kind(value: Any) -> str | None:
     return {
         "SecAccessControl": "access_control",
         "SecPolicy": "policy",
+        "SecTrust": "trust",
         "SecKeychainItem": "keychain_item",
     }.get(type(value).__name__)
 
