@@ -143,11 +143,16 @@ class Session:
 
     def _reset(self, platform: str, groups: list[str], lock: str, clock: datetime | None) -> None:
         fixed = (lambda: clock) if clock is not None else None
-        self.kc = keychainsim.Keychain(platform=platform, access_groups=groups, clock=fixed)
+        kc = keychainsim.Keychain(platform=platform, access_groups=groups, clock=fixed)
         if lock == "locked":
-            self.kc.lock()
+            kc.lock()
         elif lock == "before_first_unlock":
-            self.kc.restart()
+            kc.restart()
+        self._install(kc)
+
+    def _install(self, kc: Any) -> None:
+        """Make ``kc`` this session's device: no other app's view of the old one, and a new trace."""
+        self.kc = kc
         self._views: dict[tuple[str, ...], Any] = {}
         self._app = self.kc
         self.trace = Trace(self.kc)
@@ -220,6 +225,36 @@ class Session:
             raise RequestError("bad_argument", "reset: clock must be a date value")
         self._reset(platform, groups, lock, clock)
         return {"platform": platform, "access_groups": self.kc.access_groups, "lock": lock}
+
+    def op_load_dump(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The device a keychainsim dump describes (keychainsim/probe/FORMAT.md), in place of this one: its
+        platform, entitlements, lock state and items, and a new trace, so that the client's own code meets
+        a real device's keychain. The dump's own identities are compared with the model's, as
+        :func:`keychainsim.probe.load_dump` does, and the reply says where they differ."""
+        import warnings
+
+        from keychainsim.probe import DumpDisagreement, dump_origin, load_dump
+
+        text = args.get("document")
+        if not isinstance(text, str) or not text.lstrip().startswith("{"):
+            # load_dump takes any other string as a path: the engine reads no file a client names.
+            raise RequestError("bad_request", 'load_dump: "document" must be the JSON text of a keychainsim dump')
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DumpDisagreement)  # kept in dump_origin and in the reply
+            kc = load_dump(text)
+        self._install(kc)
+        origin = dump_origin(kc)
+        assert origin is not None
+        return {
+            "platform": kc.platform,
+            "access_groups": list(kc.access_groups),
+            "items": len(kc.all_items()),
+            "identity_checks": [
+                {"keychain": check.keychain, "agrees": check.agrees, "disagreements": check.disagreements()}
+                for check in origin.identity_checks
+            ],
+            "notes": list(origin.notes),
+        }
 
     def op_lock(self, args: dict[str, Any]) -> dict[str, Any]:
         self.kc.lock()

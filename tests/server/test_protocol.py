@@ -486,3 +486,56 @@ def test_a_key_argument_that_is_not_a_key_is_refused(op: str, args: dict[str, An
     assert "is a key, not a certificate" in wrong_kind["error"]["message"]
     missing = client.send(op, **args)
     assert missing["error"]["code"] == "bad_request" and '"key"' in missing["error"]["message"]
+
+
+def _device_dump(**changes: Any) -> str:
+    from tests.probe.test_load_dump import DEVICE_DOCUMENT
+
+    return json.dumps({**DEVICE_DOCUMENT, **changes})
+
+
+@pytest.mark.model
+def test_a_device_dump_becomes_the_device_the_client_calls() -> None:
+    """The state a device probe wrote (a key and its certificate, label "device") comes back as the engine's
+    device: the identity it forms is found by the client's own lookup, other apps still cannot see it, and
+    the trace starts again."""
+    client = Client()
+    client.ok("SecItemAdd", attributes=dic(**{"class": s("genp")}, svce=s("before")))
+    loaded = client.ok("load_dump", document=_device_dump(
+        device_identities={"status": 0, "identities": [{"certificate": 2, "key": 1}]}
+    ))  # fmt: skip
+    assert loaded == {
+        "platform": "ios",
+        "access_groups": [APP],
+        "items": 2,
+        "identity_checks": [{"keychain": "dp", "agrees": True, "disagreements": []}],
+        "notes": [],
+    }
+    assert client.ok("SecItemCopyMatching", query=dic(**{"class": s("genp")}))["status"] == -25300  # replaced
+    identity = dic(**{"class": s("idnt")}, labl=s("device"), r_Attributes={"bool": True})
+    found = client.ok("SecItemCopyMatching", query=identity)
+    assert found["status"] == 0 and found["result"]["dict"]["labl"] == s("device")
+    assert client.ok("SecItemCopyMatching", query=identity, app=[SHARED])["status"] == -25300
+    assert [step["call"] for step in client.ok("trace")["steps"]] == ["SecItemCopyMatching"] * 3
+    explained = client.ok("explain", query=dic(**{"class": s("idnt")}, labl=s("other")))
+    assert explained["status"] == -25300
+
+
+@pytest.mark.model
+def test_a_device_dump_the_model_disagrees_with_says_so_and_a_bad_one_changes_nothing(tmp_path: Path) -> None:
+    client = Client()
+    loaded = client.ok("load_dump", document=_device_dump(device_identities={"status": -25300, "identities": []}))
+    (check,) = loaded["identity_checks"]
+    assert not check["agrees"] and "the device answered the identity query with errSecItemNotFound" in (
+        check["disagreements"][0]
+    )
+    client.ok("SecItemAdd", attributes=dic(**{"class": s("genp")}, svce=s("kept")))
+    broken = client.send("load_dump", document=_device_dump(platform="watchos"))
+    assert broken["error"]["code"] == "bad_argument" and "platform 'watchos'" in broken["error"]["message"]
+    assert client.ok("SecItemCopyMatching", query=dic(**{"class": s("genp")}, svce=s("kept")))["status"] == 0
+    # A path is never opened: the document must be the dump's text.
+    secret = tmp_path / "dump.json"
+    secret.write_text(_device_dump())
+    refused = client.send("load_dump", document=str(secret))
+    assert refused["error"]["code"] == "bad_request" and "JSON text" in refused["error"]["message"]
+    assert client.ok("SecItemCopyMatching", query=dic(**{"class": s("genp")}, svce=s("kept")))["status"] == 0

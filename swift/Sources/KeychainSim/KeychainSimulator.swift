@@ -133,6 +133,50 @@ public final class KeychainSimulator: @unchecked Sendable {
         self.accessGroups = accessGroups ?? self.accessGroups
     }
 
+    /// What ``load(dump:)`` found in a dump: the device it describes, and whether the model forms the
+    /// identities that device formed.
+    public struct DumpLoad: Sendable {
+        public let platform: Platform
+        /// The app's access groups in entitlement order (the device's measured default group first).
+        public let accessGroups: [String]
+        public let itemCount: Int
+        /// One sentence per identity the device and the model form differently; empty when they agree (or
+        /// when the dump does not carry the device's identities).
+        public let identityDisagreements: [String]
+        /// What loading changed, in sentences (e.g. the default group moved first).
+        public let notes: [String]
+    }
+
+    /// Become the device a keychainsim dump describes: its platform, entitlements, lock state and items
+    /// (a dump that KeychainDump.swift wrote on a phone or a Mac, or `keychainsim dump --format json`), with
+    /// a new trace; then run the app's own code against it. A dump holds no secrets and no private key
+    /// material: lookups, attributes, uniqueness and identities behave as on the device; signing with a
+    /// dumped key or reading a dumped password's data cannot.
+    ///
+    /// - Throws: ``EngineRequestError`` (`bad_argument`) naming what is wrong with a malformed dump; the
+    ///   device is left as it was.
+    @discardableResult
+    public func load(dump url: URL) throws -> DumpLoad {
+        try load(dumpText: String(contentsOf: url, encoding: .utf8))
+    }
+
+    /// ``load(dump:)`` with the dump's JSON text.
+    @discardableResult
+    public func load(dumpText: String) throws -> DumpLoad {
+        let reply = try connection.call("load_dump", ["document": dumpText])
+        let loaded = DumpLoad(
+            platform: Platform(rawValue: reply["platform"] as? String ?? "") ?? platform,
+            accessGroups: reply["access_groups"] as? [String] ?? [],
+            itemCount: reply["items"] as? Int ?? 0,
+            identityDisagreements: (reply["identity_checks"] as? [[String: Any]] ?? []).flatMap {
+                $0["disagreements"] as? [String] ?? []
+            },
+            notes: reply["notes"] as? [String] ?? [])
+        platform = loaded.platform
+        accessGroups = loaded.accessGroups
+        return loaded
+    }
+
     /// Lock the device: WhenUnlocked items become unreadable (errSecInteractionNotAllowed).
     public func lock() throws { _ = try connection.call("lock") }
     public func unlock() throws { _ = try connection.call("unlock") }

@@ -122,6 +122,38 @@ struct DeviceProbeTests {
         #expect((limited["device_identities"] as? [String: Any])?["status"] as? Int == Int(errSecItemNotFound))
     }
 
+    @Test("a phone's dump becomes a simulated device where the app's own lookup gives the phone's answer")
+    func loadDump() throws {
+        let url = probeOutput.appendingPathComponent("dump-loaded-into-a-simulator.json")
+        let changes = variantChanges("certificate_for_other_key")
+        let phone = try KeychainSimulator(platform: .iOS, accessGroups: [appGroup])
+        let onPhone = try phone.run { () throws -> OSStatus in
+            let status = try enroll(on: phone, changes: changes)
+            try KeychainDump.write(to: url, accessGroups: [appGroup])
+            return status
+        }
+        #expect(onPhone == errSecItemNotFound)
+        let written = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+
+        // Another simulated device, started as a Mac of another app, becomes the phone the dump describes.
+        let desk = try KeychainSimulator(platform: .macOS, accessGroups: [sharedGroup])
+        let loaded = try desk.load(dump: url)
+        #expect(loaded.platform == .iOS && desk.platform == .iOS && desk.accessGroups == [appGroup])
+        #expect(loaded.itemCount == (written["items"] as! [[String: Any]]).count)
+        #expect(loaded.identityDisagreements.isEmpty)  // the model forms no identity either, as the phone
+        let manager = EnrollmentManager(tag: "com.example.enrollment.key", label: "com.example.client-identity", changes: changes)
+        let (status, identity) = desk.run { manager.loadIdentity() }
+        #expect(status == onPhone && identity == nil)
+        let why = try desk.explain([kSecClass as String: kSecClassIdentity, kSecAttrLabel as String: "com.example.client-identity"])
+        #expect(why.codes.contains("identity.certificate_for_other_key"))
+
+        // A malformed dump is refused, naming the problem, and the device stays the phone's.
+        #expect(throws: EngineRequestError.self) { try desk.load(dumpText: "{\"format\": \"keychainsim-dump\", \"version\": 1}") }
+        #expect(try desk.dumpDocument()["items"] as? [[String: Any]] != nil && desk.platform == .iOS)
+        let stillThere = desk.run { manager.loadIdentity() }
+        #expect(stillThere.0 == onPhone)
+    }
+
     @Test("on a Mac the dump reads both keychains when asked, and says macos")
     func macOSDump() throws {
         let device = try KeychainSimulator(platform: .macOS, accessGroups: [appGroup])
