@@ -48,6 +48,7 @@ public func CFGetTypeID(_ cf: CFTypeRef!) -> CFTypeID {
     case is SecIdentity: return SecIdentityGetTypeID()
     case is SecAccessControl: return SecAccessControlGetTypeID()
     case is SecPolicy: return SecPolicyGetTypeID()
+    case is SecTrust: return SecTrustGetTypeID()
     case let number as NSNumber where isBoolean(number): return CFBooleanGetTypeID()
     case is NSNumber: return CFNumberGetTypeID()
     case is NSString: return CFStringGetTypeID()

@@ -106,6 +106,7 @@ enum Wire {
         case "identity": return SecIdentity(handle: handle)
         case "access_control": return SecAccessControl(handle: handle)
         case "policy": return SecPolicy(handle: handle)
+        case "trust": return SecTrust(handle: handle)
         default: return SecKeychainItem(handle: handle)
         }
     }
