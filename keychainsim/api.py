@@ -68,6 +68,12 @@ def SecPKCS12Import(data: bytes, options: dict[str, Any] | None = None) -> tuple
     return current().SecPKCS12Import(data, options)
 
 
+def SecTrustCreateWithCertificates(certificates: Any, policies: Any) -> tuple[OSStatus, Any]:
+    """The keychain's trust: its device's anchors, the certificates the app can read and its clock count,
+    which the pure module-level function (a trust on no device) does not see."""
+    return current().SecTrustCreateWithCertificates(certificates, policies)
+
+
 __all__ = [
     "SecIdentityCreateWithCertificate",
     "SecItemAdd",
@@ -76,6 +82,7 @@ __all__ = [
     "SecItemUpdate",
     "SecKeyCreateRandomKey",
     "SecPKCS12Import",
+    "SecTrustCreateWithCertificates",
     "current",
     "using",
 ]

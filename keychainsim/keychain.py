@@ -336,7 +336,9 @@ class Keychain:
 
         device = TrustDevice(anchors=self.caller.anchors, certificates=self._readable_certificates, clock=self.clock)
         with tracing.inside():
-            return SecTrustCreateWithCertificates(certificates, policies, device=device)
+            status, trust = SecTrustCreateWithCertificates(certificates, policies, device=device)
+        self._notify("SecTrustCreateWithCertificates", (certificates, policies), (status, trust))
+        return status, trust
 
     def _readable_certificates(self) -> list[bytes]:
         from keychainsim.engine.copy import readable_certificates

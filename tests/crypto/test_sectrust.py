@@ -336,3 +336,20 @@ def test_kSecMatchPolicy_uses_the_same_host_name_rules(ca):
     assert kc.SecItemAdd({kSecValueRef: SecCertificateCreateWithData(issued.der)})[0] == 0
     query = {kSecClass: kSecClassCertificate, kSecMatchPolicy: SecPolicyCreateSSL(True, "api.example")}
     assert kc.SecItemCopyMatching(query)[0] == OSStatus.errSecItemNotFound
+
+
+@pytest.mark.apple_source
+def test_transcribed_swift_through_keychainsim_api_uses_the_current_keychains_device(server):
+    """keychainsim.api.SecTrustCreateWithCertificates is the current keychain's: its trust_anchors count (the
+    device's trust store, SecTrust.c when no custom anchors are set), where a trust on no device trusts
+    nothing."""
+    from keychainsim import api
+
+    leaf, intermediate, root = server
+    with api.using(Keychain(clock=lambda: REFERENCE_TIME, trust_anchors=[root])):
+        status, trust = api.SecTrustCreateWithCertificates([leaf, intermediate], SecPolicyCreateSSL(True, HOST))
+    assert status == 0
+    assert SecTrustEvaluateWithError(trust) == (True, None)
+    _, alone = SecTrustCreateWithCertificates([leaf, intermediate], SecPolicyCreateSSL(True, HOST))
+    SecTrustSetVerifyDate(alone, REFERENCE_TIME)
+    assert SecTrustEvaluateWithError(alone)[1].code == -25318

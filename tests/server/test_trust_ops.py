@@ -50,6 +50,11 @@ def test_server_trust_through_the_engine() -> None:
     error = client.ok("SecTrustEvaluateWithError", trust=mismatched)["error"]
     assert error["code"] == -25318  # the leaf alone: its intermediate is nowhere, which outranks the name
     assert error["underlying"]["description"].startswith("Certificate 0 “api.example.com” has errors: SSL hostname")
+    steps = [(step["call"], step["status"], step["result"]) for step in client.ok("trace")["steps"]]
+    assert ("SecTrustCreateWithCertificates", 0, "<SecTrust>") in steps  # the trace shows the trust calls
+    evaluations = [r for call, _, r in steps if call == "SecTrustEvaluateWithError"]
+    assert evaluations[0] == "true" and len(evaluations) == 3
+    assert evaluations[1].startswith("false; error CFError(NSOSStatusErrorDomain -67818: “api.example.com”")
 
 
 @pytest.mark.apple_source
