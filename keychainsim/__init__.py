@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     "SecKeyVerifySignature": "keychainsim.crypto",
     "SecKeyIsAlgorithmSupported": "keychainsim.crypto",
     "SecKeyCreateEncryptedData": "keychainsim.crypto",
+    "SecKeyCopyKeyExchangeResult": "keychainsim.crypto",
     "SecKeyCreateDecryptedData": "keychainsim.crypto",
     "SecKeyGetBlockSize": "keychainsim.crypto",
     "SecRandomCopyBytes": "keychainsim.crypto",

@@ -358,6 +358,26 @@ kSecKeyAlgorithmRSAEncryptionOAEPSHA256 = "algid:encrypt:RSA:OAEP:SHA256"
 kSecKeyAlgorithmRSAEncryptionOAEPSHA384 = "algid:encrypt:RSA:OAEP:SHA384"
 kSecKeyAlgorithmRSAEncryptionOAEPSHA512 = "algid:encrypt:RSA:OAEP:SHA512"
 
+# ECDH key exchange algorithms (SecKeyAdaptors.m; SecKey.h declares them). The X963 variants run the
+# ANSI X9.63 KDF over the raw shared secret; "ECDHC" is the cofactor variant.
+kSecKeyAlgorithmECDHKeyExchangeStandard = "algid:keyexchange:ECDH"
+kSecKeyAlgorithmECDHKeyExchangeStandardX963SHA1 = "algid:keyexchange:ECDH:KDFX963:SHA1"
+kSecKeyAlgorithmECDHKeyExchangeStandardX963SHA224 = "algid:keyexchange:ECDH:KDFX963:SHA224"
+kSecKeyAlgorithmECDHKeyExchangeStandardX963SHA256 = "algid:keyexchange:ECDH:KDFX963:SHA256"
+kSecKeyAlgorithmECDHKeyExchangeStandardX963SHA384 = "algid:keyexchange:ECDH:KDFX963:SHA384"
+kSecKeyAlgorithmECDHKeyExchangeStandardX963SHA512 = "algid:keyexchange:ECDH:KDFX963:SHA512"
+kSecKeyAlgorithmECDHKeyExchangeCofactor = "algid:keyexchange:ECDHC"
+kSecKeyAlgorithmECDHKeyExchangeCofactorX963SHA1 = "algid:keyexchange:ECDHC:KDFX963:SHA1"
+kSecKeyAlgorithmECDHKeyExchangeCofactorX963SHA224 = "algid:keyexchange:ECDHC:KDFX963:SHA224"
+kSecKeyAlgorithmECDHKeyExchangeCofactorX963SHA256 = "algid:keyexchange:ECDHC:KDFX963:SHA256"
+kSecKeyAlgorithmECDHKeyExchangeCofactorX963SHA384 = "algid:keyexchange:ECDHC:KDFX963:SHA384"
+kSecKeyAlgorithmECDHKeyExchangeCofactorX963SHA512 = "algid:keyexchange:ECDHC:KDFX963:SHA512"
+
+# SecKeyKeyExchangeParameter keys of SecKeyCopyKeyExchangeResult's parameters (keychain/headers/SecKey.h;
+# values from SecKeyAdaptors.m). Swift imports them as SecKeyKeyExchangeParameter.requestedSize / .sharedInfo.
+kSecKeyKeyExchangeParameterRequestedSize = "requestedSize"  # SecKey.h
+kSecKeyKeyExchangeParameterSharedInfo = "sharedInfo"  # SecKey.h
+
 
 # SecKeyOperationType (keychain/headers/SecKey.h), for SecKeyIsAlgorithmSupported.
 kSecKeyOperationTypeSign = 0

@@ -5,8 +5,8 @@ SecIdentityRef looks to the keychain (the attributes it contributes, how it is r
 nothing about storage. It imports neither the engine nor any UI library.
 
 Modules, one noun each: :mod:`~.keys` (SecKey), :mod:`~.signing` (signatures), :mod:`~.encryption`
-(RSA encryption, block size, random bytes), :mod:`~.keygen` (SecKeyCreateRandomKey's rules),
-:mod:`~.hashes` (the klbl/pkhh hash), :mod:`~.names` (normalized
+(RSA encryption, block size, random bytes), :mod:`~.keyexchange` (ECDH),
+:mod:`~.keygen` (SecKeyCreateRandomKey's rules), :mod:`~.hashes` (the klbl/pkhh hash), :mod:`~.names` (normalized
 names), :mod:`~.certificates` (SecCertificate), :mod:`~.identity` (SecIdentity), :mod:`~.pem`,
 :mod:`~.csr`, :mod:`~.ca` (a local test CA), :mod:`~.policy` (SecPolicy), :mod:`~.trust` (chain building),
 :mod:`~.sectrust` (SecTrust), :mod:`~.pkcs12` (SecPKCS12Import), plus the internals
@@ -43,6 +43,7 @@ from keychainsim.crypto.identity import (
     SecIdentityCopyPrivateKey,
     SecIdentityCreate,
 )
+from keychainsim.crypto.keyexchange import SecKeyCopyKeyExchangeResult
 from keychainsim.crypto.keygen import create_random_key
 from keychainsim.crypto.keys import (
     SecKey,
@@ -90,6 +91,7 @@ __all__ = [
     "SecKey",
     "SecKeyCopyAttributes",
     "SecKeyCopyExternalRepresentation",
+    "SecKeyCopyKeyExchangeResult",
     "SecKeyCopyPublicKey",
     "SecKeyCreateDecryptedData",
     "SecKeyCreateEncryptedData",

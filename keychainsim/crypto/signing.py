@@ -38,11 +38,13 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from keychainsim.constants import (
     kSecKeyOperationTypeDecrypt,
     kSecKeyOperationTypeEncrypt,
+    kSecKeyOperationTypeKeyExchange,
     kSecKeyOperationTypeSign,
     kSecKeyOperationTypeVerify,
 )
 from keychainsim.crypto import der
 from keychainsim.crypto.encryption import supports_encryption
+from keychainsim.crypto.keyexchange import supports_key_exchange
 from keychainsim.crypto.keys import SecKey
 from keychainsim.errors import NotModeledError
 from keychainsim.status import CFError, OSStatus
@@ -135,19 +137,23 @@ def _pss_fits(key: SecKey, spec: SignatureAlgorithm) -> bool:
 
 
 def SecKeyIsAlgorithmSupported(key: SecKey, operation: int, algorithm: str) -> bool:
-    """Whether ``key`` can run ``algorithm`` for ``operation`` (sign, verify, encrypt, decrypt), without running it.
+    """Whether ``key`` can run ``algorithm`` for ``operation``, without running it.
 
-    Encrypt and decrypt follow :mod:`keychainsim.crypto.encryption` (RSA only).
+    Encrypt and decrypt follow :mod:`keychainsim.crypto.encryption` (RSA only), key exchange
+    :mod:`keychainsim.crypto.keyexchange` (EC private keys only).
 
     Raises:
-        NotModeledError: for key exchange, and for ECIES / RSA-AES-GCM encryption algorithms.
+        NotModeledError: for an operation that is not a SecKeyOperationType, and for ECIES /
+            RSA-AES-GCM encryption algorithms.
     """
     if not isinstance(key, SecKey):
         raise TypeError(f"key: expected a SecKey, got {type(key).__name__}")
     if operation in (kSecKeyOperationTypeEncrypt, kSecKeyOperationTypeDecrypt):
         return supports_encryption(key, operation == kSecKeyOperationTypeEncrypt, algorithm)
+    if operation == kSecKeyOperationTypeKeyExchange:
+        return supports_key_exchange(key, algorithm)
     if operation not in (kSecKeyOperationTypeSign, kSecKeyOperationTypeVerify):
-        raise NotModeledError(str(operation), "SecKeyIsAlgorithmSupported", "key exchange is not modelled")
+        raise NotModeledError(str(operation), "SecKeyIsAlgorithmSupported", "not a SecKeyOperationType (0 to 4)")
     spec = ALGORITHMS.get(algorithm)
     if spec is None or spec.family != _family(key):
         return False
