@@ -336,6 +336,11 @@ class Session:
         key, algorithm, ciphertext = self._in(args, "key"), self._in(args, "algorithm"), self._in(args, "ciphertext")
         return self._value_error(*keychainsim.SecKeyCreateDecryptedData(key, algorithm, ciphertext))
 
+    def op_SecKeyCopyKeyExchangeResult(self, args: dict[str, Any]) -> dict[str, Any]:
+        key, algorithm = self._in(args, "key"), self._in(args, "algorithm")
+        public_key, parameters = self._in(args, "public_key"), self._in(args, "parameters")
+        return self._value_error(*keychainsim.SecKeyCopyKeyExchangeResult(key, algorithm, public_key, parameters))
+
     def op_SecKeyGetBlockSize(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"result": self._out(keychainsim.SecKeyGetBlockSize(self._in(args, "key")))}
 

@@ -437,6 +437,100 @@ def test_rsa_encryption_failures_are_cferrors_with_errsecparam() -> None:
     assert client.ok("SecKeyGetBlockSize", key=small)["result"] == {"int": 128}
 
 
+X963_SHA256 = s("algid:keyexchange:ECDH:KDFX963:SHA256")
+
+
+@pytest.mark.apple_source
+def test_ecdh_through_the_engine_agrees_and_matches_an_independent_kdf() -> None:
+    """SecKey.m SecKeyCopyKeyExchangeResult and SecKeyAdaptors.m SecKeyECDHCopyX963Result over the engine:
+    one party's private key is found again in the keychain by its tag (a new handle), the other is not
+    stored; both derive the same 32 bytes, which equal X9.63 KDF(SHA-256) over the raw ECDH secret computed
+    here from the two keys' exported bytes with cryptography, not through the engine."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.kdf.x963kdf import X963KDF
+
+    client = Client()
+    stored = dic(type=s("73"), bsiz={"int": 256}, private=dic(perm={"bool": True}, atag=d(b"com.example.ecdh")))
+    mine = client.ok("SecKeyCreateRandomKey", parameters=stored)["result"]
+    theirs = client.ok("SecKeyCreateRandomKey", parameters=dic(type=s("73"), bsiz={"int": 256}))["result"]
+    my_public = client.ok("SecKeyCopyPublicKey", key=mine)["result"]
+    their_public = client.ok("SecKeyCopyPublicKey", key=theirs)["result"]
+    query = dic(**{"class": s("keys")}, atag=d(b"com.example.ecdh"), kcls={"int": 1}, r_Ref={"bool": True})
+    found = client.ok("SecItemCopyMatching", query=query)["result"]
+    assert found["ref"]["handle"] != mine["ref"]["handle"]
+    params = dic(requestedSize={"int": 32}, sharedInfo=d(b"com.example.v1"))
+    one = client.ok(
+        "SecKeyCopyKeyExchangeResult", key=found, algorithm=X963_SHA256, public_key=their_public, parameters=params
+    )
+    two = client.ok(
+        "SecKeyCopyKeyExchangeResult", key=theirs, algorithm=X963_SHA256, public_key=my_public, parameters=params
+    )
+    assert one["error"] is None and one == two
+    exported = client.ok("SecKeyCopyExternalRepresentation", key=mine)["result"]
+    their_point = client.ok("SecKeyCopyExternalRepresentation", key=their_public)["result"]
+    scalar = base64.b64decode(exported["data"])[65:]  # 04 || X || Y || K
+    private = ec.derive_private_key(int.from_bytes(scalar, "big"), ec.SECP256R1())
+    peer = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), base64.b64decode(their_point["data"]))
+    raw = private.exchange(ec.ECDH(), peer)
+    expected = X963KDF(algorithm=hashes.SHA256(), length=32, sharedinfo=b"com.example.v1").derive(raw)
+    assert one["result"] == d(expected)
+    plain = client.ok(
+        "SecKeyCopyKeyExchangeResult",
+        key=mine,
+        algorithm=s("algid:keyexchange:ECDH"),
+        public_key=their_public,
+        parameters=dic(),
+    )
+    assert plain == {"result": d(raw), "error": None}
+    supported = client.ok("SecKeyIsAlgorithmSupported", key=mine, operation={"int": 4}, algorithm=X963_SHA256)
+    assert supported["result"] == {"bool": True}
+    public_supported = client.ok(
+        "SecKeyIsAlgorithmSupported", key=my_public, operation={"int": 4}, algorithm=X963_SHA256
+    )
+    assert public_supported["result"] == {"bool": False}
+    assert [step["call"] for step in client.ok("trace")["steps"]].count("SecKeyCopyKeyExchangeResult") == 3
+
+
+@pytest.mark.apple_source
+def test_ecdh_failures_through_the_engine_are_cferrors() -> None:
+    """SecKeyAdaptors.m SecKeyECDHCopyX963Result (no requestedSize: -50), SecKey.m
+    SecKeyRunAlgorithmAndCopyResult (an RSA key: -50 "algorithm not supported by the key") and SecECKey.m
+    (a P-384 peer for a P-256 key fails in ccecdh_compute_shared_secret: errSecDecode -26275)."""
+    client = Client()
+    ec256 = client.ok("SecKeyCreateRandomKey", parameters=dic(type=s("73"), bsiz={"int": 256}))["result"]
+    ec384 = client.ok("SecKeyCreateRandomKey", parameters=dic(type=s("73"), bsiz={"int": 384}))["result"]
+    rsa = client.ok("SecKeyCreateRandomKey", parameters=rsa_parameters(1024, b"com.example.rsa"))["result"]
+    peer = client.ok("SecKeyCopyPublicKey", key=ec256)["result"]
+    peer384 = client.ok("SecKeyCopyPublicKey", key=ec384)["result"]
+    size = dic(requestedSize={"int": 32})
+    cases = [
+        (ec256, X963_SHA256, peer, dic(), -50, "kSecKeyKeyExchangeParameterRequestedSize is missing"),
+        (
+            rsa,
+            X963_SHA256,
+            peer,
+            size,
+            -50,
+            "algid:keyexchange:ECDH:KDFX963:SHA256: algorithm not supported by the key",
+        ),
+        (ec256, X963_SHA256, peer384, size, -26275, "ECpriv failed to compute shared secret"),
+    ]
+    for key, algorithm, public_key, parameters, code, description in cases:
+        reply = client.ok(
+            "SecKeyCopyKeyExchangeResult", key=key, algorithm=algorithm, public_key=public_key, parameters=parameters
+        )
+        assert reply["result"] == {"null": True}, reply
+        assert (reply["error"]["domain"], reply["error"]["code"]) == ("NSOSStatusErrorDomain", code)
+        assert reply["error"]["description"].startswith(description)
+    missing = client.send("SecKeyCopyKeyExchangeResult", key=ec256, algorithm=X963_SHA256, parameters=size)
+    assert missing["error"]["code"] == "bad_request" and '"public_key"' in missing["error"]["message"]
+    not_a_key = client.send(
+        "SecKeyCopyKeyExchangeResult", key=ec256, algorithm=X963_SHA256, public_key=d(b"\x04"), parameters=size
+    )
+    assert not_a_key["error"]["code"] == "bad_argument" and "publicKey" in not_a_key["error"]["message"]
+
+
 @pytest.mark.parametrize(
     ("op", "args", "code", "needle"),
     [
