@@ -41,16 +41,22 @@ def public_constants() -> list[tuple[str, str]]:
         if not match:
             continue
         name, value, comment = match.group(1), match.group(2), (match.group(3) or "")
-        if name.startswith("kSecKeyAlgorithm") or comment.startswith(PUBLIC_HEADERS):
+        if name.startswith(tuple(_STRING_ENUMS)) or comment.startswith(PUBLIC_HEADERS):
             assert getattr(constants, name) == value, name
             out.append((name, value))
     return out
 
 
-def swift_member(name: str) -> str:
+_STRING_ENUMS = {"kSecKeyAlgorithm": "SecKeyAlgorithm", "kSecKeyKeyExchangeParameter": "SecKeyKeyExchangeParameter"}
+"""Name prefix -> the CF_STRING_ENUM type (SecKey.h) whose members Swift makes of those constants. The
+SDK imports them only as members (``SecKeyKeyExchangeParameter.requestedSize``): the C global names do
+not compile in Swift, so none is declared here."""
+
+
+def swift_member(name: str, prefix: str = "kSecKeyAlgorithm") -> str:
     """``kSecKeyAlgorithmECDSASignatureMessageX962SHA256`` -> ``ecdsaSignatureMessageX962SHA256`` (Swift's
     lowering of a leading initialism, as Apple's SDK imports the NS_TYPED_ENUM constants)."""
-    rest = name.removeprefix("kSecKeyAlgorithm")
+    rest = name.removeprefix(prefix)
     leading = re.match(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]+", rest)
     assert leading is not None, name
     return leading.group(0).lower() + rest[leading.end() :]
@@ -62,16 +68,18 @@ def constants_swift() -> str:
         "// CFString globals as Apple's SDK declares them. NSString is not Sendable in swift-corelibs-foundation;\n"
         "// these are immutable, so they are declared nonisolated(unsafe) and usable from any isolation.\n"
     )
-    algorithms = []
+    members: dict[str, list[tuple[str, str]]] = {prefix: [] for prefix in _STRING_ENUMS}
     for name, value in public_constants():
-        if name.startswith("kSecKeyAlgorithm"):
-            algorithms.append((name, value))
+        prefix = next((p for p in _STRING_ENUMS if name.startswith(p)), None)
+        if prefix is not None:
+            members[prefix].append((swift_member(name, prefix), value))
             continue
         lines.append(f'public nonisolated(unsafe) let {name}: CFString = "{value}"\n')
-    lines.append("\nextension SecKeyAlgorithm {\n")
-    for name, value in algorithms:
-        lines.append(f'    public static let {swift_member(name)} = SecKeyAlgorithm(rawValue: "{value}" as CFString)\n')
-    lines.append("}\n")
+    for prefix, type_name in _STRING_ENUMS.items():
+        lines.append(f"\nextension {type_name} {{\n")
+        for member, value in members[prefix]:
+            lines.append(f'    public static let {member} = {type_name}(rawValue: "{value}" as CFString)\n')
+        lines.append("}\n")
     return "".join(lines)
 
 

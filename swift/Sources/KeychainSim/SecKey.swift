@@ -82,12 +82,24 @@ public func SecKeyCreateDecryptedData(
     keyCall("SecKeyCreateDecryptedData", key, ["algorithm": algorithm.rawValue, "ciphertext": ciphertext], error: error) as? NSData
 }
 
+/// ECDH between `privateKey` (an EC private key) and the peer's `publicKey`: the raw shared secret for
+/// `.ecdhKeyExchangeStandard` / `.ecdhKeyExchangeCofactor`, or X9.63 KDF output of
+/// `SecKeyKeyExchangeParameter.requestedSize` bytes (required) over it, with optional `.sharedInfo`, for the
+/// X963 variants (SecKey.m SecKeyCopyKeyExchangeResult, SecKeyAdaptors.m SecKeyECDHCopyX963Result).
+public func SecKeyCopyKeyExchangeResult(
+    _ privateKey: SecKey, _ algorithm: SecKeyAlgorithm, _ publicKey: SecKey, _ parameters: CFDictionary,
+    _ error: UnsafeMutablePointer<Unmanaged<CFError>?>?
+) -> CFData? {
+    let args: [String: Any] = ["algorithm": algorithm.rawValue, "public_key": publicKey, "parameters": parameters]
+    return keyCall("SecKeyCopyKeyExchangeResult", privateKey, args, error: error) as? NSData
+}
+
 /// The key's block size in bytes: the modulus for RSA, a coordinate for EC (0 when the engine cannot answer).
 public func SecKeyGetBlockSize(_ key: SecKey) -> Int {
     (keyCall("SecKeyGetBlockSize", key, [:], error: nil) as? NSNumber)?.intValue ?? 0
 }
 
-/// Whether `key` can run `algorithm` for `operation` (sign, verify, and RSA encrypt or decrypt are modelled).
+/// Whether `key` can run `algorithm` for `operation` (sign, verify, RSA encrypt or decrypt, ECDH key exchange).
 public func SecKeyIsAlgorithmSupported(_ key: SecKey, _ operation: SecKeyOperationType, _ algorithm: SecKeyAlgorithm) -> Bool {
     let args: [String: Any] = ["operation": operation.rawValue, "algorithm": algorithm.rawValue]
     return (keyCall("SecKeyIsAlgorithmSupported", key, args, error: nil) as? NSNumber)?.boolValue ?? false

@@ -116,6 +116,14 @@ public struct SecKeyAlgorithm: Hashable, RawRepresentable, @unchecked Sendable {
     public init(_ rawValue: CFString) { self.rawValue = rawValue }
 }
 
+/// A key of SecKeyCopyKeyExchangeResult's parameters (SecKey.h's CF_STRING_ENUM over CFString):
+/// `SecKeyKeyExchangeParameter.requestedSize.rawValue`.
+public struct SecKeyKeyExchangeParameter: Hashable, RawRepresentable, @unchecked Sendable {
+    public let rawValue: CFString
+    public init(rawValue: CFString) { self.rawValue = rawValue }
+    public init(_ rawValue: CFString) { self.rawValue = rawValue }
+}
+
 /// SecAccessControlCreateFlags (keychain/headers/SecAccessControl.h).
 public struct SecAccessControlCreateFlags: OptionSet, Sendable {
     public let rawValue: CFOptionFlags

@@ -17,16 +17,7 @@ import Testing
 
     /// A permanent RSA key pair of `bits`, the private key tagged `tag`, as an app creates it.
     private func makeRSAKey(bits: Int, tag: String) throws -> SecKey {
-        var error: Unmanaged<CFError>?
-        let attributes: [String: Any] = [
-            kSecAttrKeyType as String: kSecAttrKeyTypeRSA,
-            kSecAttrKeySizeInBits as String: bits,
-            kSecPrivateKeyAttrs as String: [kSecAttrIsPermanent as String: true, kSecAttrApplicationTag as String: Data(tag.utf8)],
-        ]
-        guard let key = SecKeyCreateRandomKey(attributes as CFDictionary, &error) else {
-            throw error!.takeRetainedValue() as Error
-        }
-        return key
+        try makePermanentKey(type: kSecAttrKeyTypeRSA, bits: bits, tag: tag)
     }
 
     @Test func oaepSHA256RoundTripThroughTheStoredPrivateKey() throws {

@@ -36,6 +36,9 @@ private struct AppleSignatures {
     let keyCreateDecryptedData: (SecKey, SecKeyAlgorithm, CFData, UnsafeMutablePointer<Unmanaged<CFError>?>?) -> CFData? =
         SecKeyCreateDecryptedData
     let keyGetBlockSize: (SecKey) -> Int = SecKeyGetBlockSize
+    let keyCopyKeyExchangeResult:
+        (SecKey, SecKeyAlgorithm, SecKey, CFDictionary, UnsafeMutablePointer<Unmanaged<CFError>?>?) -> CFData? =
+            SecKeyCopyKeyExchangeResult
     // SecRandom.h
     let randomCopyBytes: (SecRandomRef?, Int, UnsafeMutableRawPointer) -> Int32 = SecRandomCopyBytes
     let keyGetTypeID: () -> CFTypeID = SecKeyGetTypeID
@@ -112,6 +115,12 @@ private let fixtures = URL(fileURLWithPath: #filePath)
             error = nil
             #expect(apple.keyCreateDecryptedData(privateKey, .rsaEncryptionOAEPSHA256, message, &error) == nil)
             #expect(error.map { $0.takeRetainedValue() as Error as NSError }?.code == Int(errSecParam))
+            // SecKey.m SecKeyCopyKeyExchangeResult: the raw ECDH of a P-256 key with its own public key is one
+            // 32-byte coordinate (SecECKey.m); the parameter key is SecKey.h's CF_STRING_ENUM member.
+            error = nil
+            let noParameters = [SecKeyKeyExchangeParameter.sharedInfo.rawValue as String: Data()] as CFDictionary
+            let shared = apple.keyCopyKeyExchangeResult(privateKey, .ecdhKeyExchangeStandard, publicKey, noParameters, &error)
+            #expect((shared as Data?)?.count == 32 && error == nil)
             var random = [UInt8](repeating: 0, count: 16)
             #expect(apple.randomCopyBytes(kSecRandomDefault, random.count, &random) == errSecSuccess && random != [UInt8](repeating: 0, count: 16))
 
