@@ -174,7 +174,7 @@ def _class_of(call: str, args: tuple[Any, ...]) -> str | None:
 
 
 def _secret_argument(call: str, name: str, args: tuple[Any, ...]) -> bool:
-    if call == "SecPKCS12Import" and name == "data":
+    if (call, name) in (("SecPKCS12Import", "data"), ("SecKeyCreateEncryptedData", "plaintext")):
         return True
     if call == "SecKeyCreateWithData" and name == "data":
         attributes = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
@@ -183,6 +183,8 @@ def _secret_argument(call: str, name: str, args: tuple[Any, ...]) -> bool:
 
 
 def _secret_result(call: str, args: tuple[Any, ...], result: Any, item_class: str | None) -> bool:
+    if call in ("SecKeyCreateDecryptedData", "SecKeyCopyKeyExchangeResult"):
+        return True  # the plaintext, the shared secret or the key derived from it
     if call == "SecKeyCopyExternalRepresentation":
         return bool(args) and getattr(args[0], "is_private", False)
     if call in ("SecItemCopyMatching", "SecItemAdd") and isinstance(result, bytes):

@@ -14,7 +14,8 @@
 // Copy the file off the device and run `keychainsim replay recording.jsonl`: every call whose outcome
 // differs between the device and keychainsim's model, and why.
 //
-// Secrets (passwords, private keys' data, PKCS#12 data and passphrase) are written as their length only,
+// Secrets (passwords, private keys' data, PKCS#12 data and passphrase, the plaintext of SecKey encryption and
+// decryption, key-exchange results) are written as their length only,
 // unless `includeSecrets: true`; a certificate's DER and a key's public key are public and always written.
 // Code in other modules (a library that calls Security itself, e.g. swift-certificates) is not recorded.
 
@@ -498,6 +499,50 @@ func SecKeyVerifySignature(
          ("signature", signature, .no)],
         convention: .valueError, result: valid, error: failure)
     return handOver(failure, to: error, valid)
+}
+
+func SecKeyCreateEncryptedData(
+    _ key: SecKey, _ algorithm: SecKeyAlgorithm, _ plaintext: CFData, _ error: UnsafeMutablePointer<Unmanaged<CFError>?>?
+) -> CFData? {
+    var failure: Unmanaged<CFError>?
+    let ciphertext = Security.SecKeyCreateEncryptedData(key, algorithm, plaintext, &failure)
+    KeychainRecorder.record(
+        "SecKeyCreateEncryptedData",
+        [("key", key, .no), ("algorithm", algorithm.rawValue, .no), ("plaintext", plaintext, .whole)],
+        convention: .valueError, result: ciphertext, error: failure)
+    return handOver(failure, to: error, ciphertext)
+}
+
+func SecKeyCreateDecryptedData(
+    _ key: SecKey, _ algorithm: SecKeyAlgorithm, _ ciphertext: CFData, _ error: UnsafeMutablePointer<Unmanaged<CFError>?>?
+) -> CFData? {
+    var failure: Unmanaged<CFError>?
+    let plaintext = Security.SecKeyCreateDecryptedData(key, algorithm, ciphertext, &failure)
+    KeychainRecorder.record(
+        "SecKeyCreateDecryptedData",
+        [("key", key, .no), ("algorithm", algorithm.rawValue, .no), ("ciphertext", ciphertext, .no)],
+        convention: .valueError, result: plaintext, resultSecret: .whole, error: failure)
+    return handOver(failure, to: error, plaintext)
+}
+
+func SecKeyGetBlockSize(_ key: SecKey) -> Int {
+    let size = Security.SecKeyGetBlockSize(key)
+    KeychainRecorder.record("SecKeyGetBlockSize", [("key", key, .no)], convention: .value, result: size)
+    return size
+}
+
+func SecKeyCopyKeyExchangeResult(
+    _ privateKey: SecKey, _ algorithm: SecKeyAlgorithm, _ publicKey: SecKey, _ parameters: CFDictionary,
+    _ error: UnsafeMutablePointer<Unmanaged<CFError>?>?
+) -> CFData? {
+    var failure: Unmanaged<CFError>?
+    let shared = Security.SecKeyCopyKeyExchangeResult(privateKey, algorithm, publicKey, parameters, &failure)
+    KeychainRecorder.record(
+        "SecKeyCopyKeyExchangeResult",
+        [("key", privateKey, .no), ("algorithm", algorithm.rawValue, .no), ("public_key", publicKey, .no),
+         ("parameters", parameters, .no)],
+        convention: .valueError, result: shared, resultSecret: .whole, error: failure)
+    return handOver(failure, to: error, shared)
 }
 
 func SecCertificateCreateWithData(_ allocator: CFAllocator?, _ data: CFData) -> SecCertificate? {

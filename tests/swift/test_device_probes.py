@@ -119,6 +119,29 @@ def test_a_recorded_secure_enclave_enrollment_replays_without_divergence(probe_f
 
 @pytest.mark.slow
 @pytest.mark.apple_source
+def test_recorded_key_operations_replay_without_divergence(probe_files: Path) -> None:
+    """SecKeyGetBlockSize, RSA OAEP encryption and decryption (SecKeyAdaptors.m) and ECDH with the X9.63 KDF
+    (SecKeyECDHCopyX963Result), recorded by KeychainRecorder.swift in Swift code and replayed by the command
+    line on the model's own new keys: every call gives the device's outcome, the decrypt using the model's
+    ciphertext in place of the device's."""
+    done = keychainsim("replay", str(probe_files / "recording-key_operations.jsonl"), "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["agrees"] and report["counts"]["same"] == len(report["calls"])
+    verdicts = {call["call"]: call["verdict"] for call in report["calls"]}
+    for name in (
+        "SecKeyGetBlockSize",
+        "SecKeyCreateEncryptedData",
+        "SecKeyCreateDecryptedData",
+        "SecKeyCopyKeyExchangeResult",
+    ):
+        assert verdicts[name] == "same"
+    exchanges = [call for call in report["calls"] if call["call"] == "SecKeyCopyKeyExchangeResult"]
+    assert len(exchanges) == 2 and all(call["model"] == "data" for call in exchanges)
+
+
+@pytest.mark.slow
+@pytest.mark.apple_source
 def test_a_mac_dump_of_the_file_based_keychain_loads_as_macos(probe_files: Path) -> None:
     """On a Mac the thread's adds (no kSecUseDataProtectionKeychain) go to the file-based keychain
     (OSX/libsecurity_keychain/lib/SecItem.cpp SecItemCategorizeQuery); KeychainDump.swift with

@@ -213,6 +213,64 @@ struct DeviceProbeTests {
         #expect(lookup["status"] as? Int == 0 && (lookup["result"] as? [String: Any])?["null"] as? Bool == true)
         #expect(lines[3]["result_pointer"] == nil)  // the lookup by tag passed &item
     }
+
+    @Test("the recorder writes SecKey encryption, block size and key exchange, their secrets withheld")
+    func keyOperationsRecording() throws {
+        let device = try KeychainSimulator(platform: .iOS, accessGroups: [appGroup])
+        let url = probeOutput.appendingPathComponent("recording-key_operations.jsonl")
+        let plaintext = Data("attack at dawn".utf8)
+        let derived = try device.run { () throws -> Data? in
+            try KeychainRecorder.start(to: url, accessGroups: [appGroup])
+            defer { KeychainRecorder.stop() }
+            return try keyOperations(plaintext)
+        }
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(!text.contains(plaintext.base64EncodedString()))
+        #expect(!text.contains(try #require(derived).base64EncodedString()))
+        let lines = try jsonLines(url)
+        #expect(lines.dropFirst().compactMap { $0["call"] as? String }.filter { $0.hasPrefix("SecKey") && $0 != "SecKeyCopyPublicKey" } == [
+            "SecKeyCreateRandomKey", "SecKeyGetBlockSize", "SecKeyCreateEncryptedData", "SecKeyCreateDecryptedData",
+            "SecKeyCreateRandomKey", "SecKeyCreateRandomKey", "SecKeyCopyKeyExchangeResult", "SecKeyCopyKeyExchangeResult",
+        ])
+        let block = lines.first { $0["call"] as? String == "SecKeyGetBlockSize" }
+        #expect((block?["result"] as? [String: Any])?["int"] as? Int == 256)
+        let decrypt = lines.first { $0["call"] as? String == "SecKeyCreateDecryptedData" }
+        #expect(((decrypt?["result"] as? [String: Any])?["secret"] as? [String: Any])?["length"] as? Int == plaintext.count)
+    }
+}
+
+/// RSA and ECDH as an app writes them, in the recorder's module so the calls are recorded: the public key's
+/// block size, OAEP encryption, decryption with the private key found by tag; two P-256 keys agree on 32 bytes.
+/// Returns the derived key.
+func keyOperations(_ plaintext: Data) throws -> Data? {
+    var error: Unmanaged<CFError>?
+    let tag = Data("com.example.rsa".utf8)
+    let rsa: NSDictionary = [
+        kSecAttrKeyType: kSecAttrKeyTypeRSA, kSecAttrKeySizeInBits: 2048,
+        kSecPrivateKeyAttrs: [kSecAttrIsPermanent: true, kSecAttrApplicationTag: tag],
+    ]
+    guard let rsaKey = SecKeyCreateRandomKey(rsa, &error), let rsaPublic = SecKeyCopyPublicKey(rsaKey) else {
+        throw error!.takeRetainedValue() as Error
+    }
+    _ = SecKeyGetBlockSize(rsaPublic)
+    let ciphertext = SecKeyCreateEncryptedData(rsaPublic, .rsaEncryptionOAEPSHA256, plaintext as CFData, &error)!
+    var item: CFTypeRef?
+    let byTag: [String: Any] = [kSecClass as String: kSecClassKey, kSecAttrApplicationTag as String: tag, kSecReturnRef as String: true]
+    guard SecItemCopyMatching(byTag as CFDictionary, &item) == errSecSuccess else { return nil }
+    _ = SecKeyCreateDecryptedData(item as! SecKey, .rsaEncryptionOAEPSHA256, ciphertext, &error)
+    let p256: NSDictionary = [kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom, kSecAttrKeySizeInBits: 256]
+    guard let alice = SecKeyCreateRandomKey(p256, &error), let bob = SecKeyCreateRandomKey(p256, &error) else {
+        throw error!.takeRetainedValue() as Error
+    }
+    let parameters: [String: Any] = [
+        SecKeyKeyExchangeParameter.requestedSize.rawValue as String: 32,
+        SecKeyKeyExchangeParameter.sharedInfo.rawValue as String: Data("com.example.session".utf8),
+    ]
+    let mine = SecKeyCopyKeyExchangeResult(
+        alice, .ecdhKeyExchangeStandardX963SHA256, SecKeyCopyPublicKey(bob)!, parameters as CFDictionary, &error) as Data?
+    let theirs = SecKeyCopyKeyExchangeResult(
+        bob, .ecdhKeyExchangeStandardX963SHA256, SecKeyCopyPublicKey(alice)!, parameters as CFDictionary, &error) as Data?
+    return mine != nil && mine == theirs ? mine : nil
 }
 
 /// A Secure Enclave enrollment as Apple's documentation writes it ("Protecting keys with the Secure Enclave"),
