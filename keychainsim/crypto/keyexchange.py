@@ -15,8 +15,9 @@ What that code does, and this module reproduces, in this order:
    supported by the key <key>", naming the algorithm the caller asked for.
 3. The curve comes from the length of the peer's ``04‖X‖Y`` (``getCPForPublicSize``); a length no
    curve has, or a point not on that curve, is -50 "ECpriv sharedsecret: bad public key". A peer on a
-   different curve from the private key fails inside ``ccecdh_compute_shared_secret``:
-   errSecDecode (-26275) "ECpriv failed to compute shared secret".
+   different curve from the private key fails inside ``ccecdh_compute_shared_secret`` (its "sanity
+   check the prime" returns CCERR_INTERNAL, -1): errSecDecode (-26275) "ECpriv failed to compute shared
+   secret (err -1)".
 4. Standard and Cofactor give the raw shared secret (the X coordinate, one coordinate long); NIST
    curves have cofactor 1, so both give the same bytes. They ignore ``parameters``.
 5. The X963 variants then need ``kSecKeyKeyExchangeParameterRequestedSize`` as a number (a string or
@@ -25,10 +26,11 @@ What that code does, and this module reproduces, in this order:
    (must be CFData/NSData)"); the result is X9.63 KDF(hash, shared secret, shared info) of the
    requested size.
 
-Apple's messages for steps 3's corecrypto failures end with "(err N)", corecrypto's code, which is
-not in the open source; the model leaves the number out. A requested size below 1 or above 1 MiB
-raises :class:`NotModeledError` (corecrypto's answer for 0 is not in the source; a negative size is
-undefined there).
+corecrypto is not in Security's source: the curve check is read from a published copy of
+``ccec/src/ccecdh_compute_shared_secret.c``. The "bad public key" message of a point that does not
+import ends in corecrypto's "(err N)" on a device; the model leaves that number out. A requested size
+below 1 or above 1 MiB raises :class:`NotModeledError`: ``ccansikdf_x963`` does not guard a zero
+length (its last round's copy size wraps), and a negative CFIndex is undefined there.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def _raw_shared_secret(private_key: SecKey, peer: bytes) -> tuple[bytes | None, 
     private = private_key.cryptography_key()
     assert isinstance(private, ec.EllipticCurvePrivateKey)
     if private.curve.name != curve.name:
-        return None, CFError.from_status(OSStatus.errSecDecode, "ECpriv failed to compute shared secret")
+        return None, CFError.from_status(OSStatus.errSecDecode, "ECpriv failed to compute shared secret (err -1)")
     return private.exchange(ec.ECDH(), peer_key), None
 
 
