@@ -275,7 +275,7 @@ def _check_dump_identities(kc: Any, origin: Any, as_json: bool) -> None:
     if not comparisons:
         typer.echo("the dump does not carry the device's identities (an older KeychainDump.swift): nothing to compare")
     for comparison in comparisons:
-        where = " in the file-based keychain" if comparison.keychain == "file" else ""
+        where = comparison.in_keychain
         if comparison.agrees:
             count = len(comparison.device.identities)
             typer.echo(f"the model agrees with the device{where}: {count} identit{'y' if count == 1 else 'ies'}")

@@ -97,13 +97,19 @@ class IdentityComparison:
     """Which keychain the query reached: ``dp`` (data protection) or ``file`` (a Mac's file-based one)."""
 
     @property
+    def in_keychain(self) -> str:
+        """Where the query ran, for a sentence: nothing for the data protection keychain (the only one on
+        iOS), " in the file-based keychain" for a Mac's other one."""
+        return " in the file-based keychain" if self.keychain == "file" else ""
+
+    @property
     def agrees(self) -> bool:
         return self.device.status == self.model_status and not self.only_device and not self.only_model
 
     def disagreements(self) -> list[str]:
         """One sentence per disagreement, naming the rows; empty when the model agrees with the device."""
         out: list[str] = []
-        where = " in the file-based keychain" if self.keychain == "file" else ""
+        where = self.in_keychain
         if self.device.status != self.model_status:
             out.append(
                 f"the device answered the identity query{where} with {_status(self.device.status)}, "

@@ -232,15 +232,13 @@ def parse_document(text: str, source: str) -> LoadedDump:
     for item in items:
         if item.item_class not in classes:
             raise InputError(source, f"row {item.rowid} is a {item.item_class} item, but classes lists {classes}")
+    from keychainsim.probe.device_identities import parse
+
     identities = file_identities = None
     by_rowid = {i.rowid: i for i in items}
     if data.get("device_identities") is not None:
-        from keychainsim.probe.device_identities import parse
-
         identities = parse(data["device_identities"], by_rowid, source)
     if data.get("file_identities") is not None:
-        from keychainsim.probe.device_identities import parse
-
         if platform != "macos":
             raise InputError(source, "file_identities is for a Mac's file-based keychain; this dump's platform is ios")
         file_identities = parse(data["file_identities"], by_rowid, source, keychain="file")

@@ -92,12 +92,12 @@ def load_dump(source: str | Path) -> Keychain:
     kc = Keychain(platform=loaded.platform, access_groups=groups)
     device = DeviceState(loaded.device.unlocked, loaded.device.unlocked_since_boot, loaded.device.passcode_set)
     kc.restore_contents(DeviceContents(tuple(loaded.items), device))
+    from keychainsim.probe.device_identities import compare
+
     comparisons: dict[str, IdentityComparison] = {}
     for keychain, device_identities in (("dp", loaded.device_identities), ("file", loaded.file_identities)):
         if device_identities is None:
             continue
-        from keychainsim.probe.device_identities import compare
-
         comparison = comparisons[keychain] = compare(kc, device_identities, keychain)
         for sentence in comparison.disagreements():
             warnings.warn(DumpDisagreement(f"{name}: {sentence}"), stacklevel=2)

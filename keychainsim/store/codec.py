@@ -623,14 +623,10 @@ def _decode_column_of(column: Any, where: str, what: str, rowids: list[int], pat
     ((tag, bodies),) = column.items()
     if type(bodies) is not list or len(bodies) != count or set(map(type, bodies)) - {str}:
         raise _broken(path, f"{where}, {what}: {tag} holds no list of {count} strings")
-    try:
-        if tag == "$bytes":
-            return list(map(bytes.fromhex, bodies))
-        dates = list(map(datetime.fromisoformat, bodies))
-        if set(map(_tzinfo, dates)) <= {UTC}:
-            return dates
-    except ValueError:
-        pass  # named below, value by value
+    decoded = _decode_bodies(tag, bodies)
+    if decoded is not None:
+        return decoded
+    # Value by value: the one that does not decode is named, a date in another offset moves to UTC.
     return [_decode_cell({tag: body}, where, what, rowid, path) for body, rowid in zip(bodies, rowids, strict=True)]
 
 
@@ -754,19 +750,25 @@ def _decode_column(column: list[Any]) -> list[Any] | None:
         return column
     if kinds != {dict} or set(map(len, column)) != {1}:
         return None
+    tag = "$bytes" if "$bytes" in column[0] else "$date"
     try:
-        if "$bytes" in column[0]:
-            bodies = list(map(itemgetter("$bytes"), column))
-            if set(map(type, bodies)) != {str}:
-                return None
-            return list(map(bytes.fromhex, bodies))
-        bodies = list(map(itemgetter("$date"), column))
-        if set(map(type, bodies)) != {str}:
-            return None
-        dates = list(map(datetime.fromisoformat, bodies))
-    except (KeyError, ValueError):
+        bodies = list(map(itemgetter(tag), column))
+    except KeyError:
         return None
-    return dates if set(map(_tzinfo, dates)) == {UTC} else None
+    return _decode_bodies(tag, bodies) if set(map(type, bodies)) == {str} else None
+
+
+def _decode_bodies(tag: str, bodies: list[str]) -> list[Any] | None:
+    """The values of a column's ``$bytes`` or ``$date`` bodies (all strings), each kind decoded in one
+    C-level pass; None when a body does not decode or a date is not in UTC, for the caller to go value by
+    value (schema 3 columns, :func:`_decode_column_of`, and schema 2 kinds, :func:`_decode_column`)."""
+    try:
+        if tag == "$bytes":
+            return list(map(bytes.fromhex, bodies))
+        dates = list(map(datetime.fromisoformat, bodies))
+    except ValueError:
+        return None
+    return dates if set(map(_tzinfo, dates)) <= {UTC} else None
 
 
 def decode_item(doc_id: str, doc: Any, path: str, check: ItemCheck | None = None) -> StoredItem:
